@@ -1,0 +1,166 @@
+// Registry: the domain service for organisations, technology offers and
+// enterprise needs. It validates input, enforces referential integrity,
+// uniqueness of external references, optimistic concurrency and the
+// publication lifecycle, and commits through storage::Catalog.
+//
+// Every method returns absl::Status codes with one meaning:
+//   INVALID_ARGUMENT    the request is malformed; the message starts with the
+//                       field path. Nothing was written.
+//   NOT_FOUND           the named record does not exist.
+//   ALREADY_EXISTS      the external_ref is taken within its scope.
+//   ABORTED             the request's version is stale. Nothing was written.
+//   FAILED_PRECONDITION the record's state forbids the change.
+//   UNAVAILABLE etc.    storage failure; nothing was written.
+// An OK from a mutating method means the change is durable (see Catalog).
+//
+// Thread-safety: all methods are safe to call concurrently. Mutations are
+// serialised, so commit order, change-log order and the order in which
+// observers hear of commits are the same.
+#ifndef TECHMATCH_DOMAIN_REGISTRY_H_
+#define TECHMATCH_DOMAIN_REGISTRY_H_
+
+#include <cstdint>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "base/clock.h"
+#include "domain/reference_data.h"
+#include "storage/catalog.h"
+#include "techmatch/v1/registry_service.pb.h"
+
+namespace techmatch::domain {
+
+namespace internal {
+class PendingBatch;
+}  // namespace internal
+
+// A record as committed, with the change-log entry that describes it.
+struct CommittedChange {
+  techmatch::v1::ChangeEvent event;
+  std::variant<techmatch::v1::Organization, techmatch::v1::Offer,
+               techmatch::v1::Need>
+      record;
+};
+
+// Hears of every commit, in commit order, after it is durable and before the
+// mutating call returns. Called with the registry's write lock held: an
+// implementation must be quick and must not call back into the Registry's
+// mutating methods. This is the seam the matcher's in-memory index uses.
+class CommitObserver {
+ public:
+  virtual ~CommitObserver() = default;
+  virtual void OnCommitted(const std::vector<CommittedChange>& changes) = 0;
+};
+
+class Registry {
+ public:
+  // Offers and needs expire this long after publishing unless told
+  // otherwise.
+  static constexpr absl::Duration kDefaultLifetime = absl::Hours(24 * 365);
+  // Largest and default page of a List call.
+  static constexpr int kMaxPageSize = 1000;
+  static constexpr int kDefaultPageSize = 50;
+
+  // All pointers are borrowed and must outlive the registry.
+  Registry(storage::Catalog* catalog, const ReferenceData* reference,
+           Clock* clock);
+
+  // Registers `observer` (borrowed). Call before serving requests.
+  void AddObserver(CommitObserver* observer);
+
+  // ---- organisations ----
+  absl::StatusOr<techmatch::v1::Organization> CreateOrganization(
+      const techmatch::v1::CreateOrganizationRequest& request);
+  absl::StatusOr<techmatch::v1::Organization> GetOrganization(
+      absl::string_view name) const;
+  // Applies the fields of request.update_mask (every populated updatable
+  // field when empty). Returns the record unchanged, without writing, when
+  // the update changes nothing.
+  absl::StatusOr<techmatch::v1::Organization> UpdateOrganization(
+      const techmatch::v1::UpdateOrganizationRequest& request);
+  // Creates or fully replaces the organisation with the same external_ref.
+  // Replacing with identical content writes nothing (UNCHANGED).
+  absl::StatusOr<techmatch::v1::UpsertOrganizationResponse> UpsertOrganization(
+      const techmatch::v1::UpsertOrganizationRequest& request);
+  absl::StatusOr<techmatch::v1::ListOrganizationsResponse> ListOrganizations(
+      const techmatch::v1::ListOrganizationsRequest& request) const;
+  // Imports one chunk: records with external_ref are upserted, the others
+  // created. Accepted records are committed together in one durable batch;
+  // a rejected record leaves the others untouched. Result indexes start at
+  // `first_index`. When the commit itself fails, every record that would
+  // have been written is reported REJECTED with the storage error.
+  techmatch::v1::ImportResponse ImportOrganizations(
+      const techmatch::v1::ImportOrganizationsRequest& request,
+      int64_t first_index);
+
+  // ---- offers ----
+  absl::StatusOr<techmatch::v1::Offer> CreateOffer(
+      const techmatch::v1::CreateOfferRequest& request);
+  absl::StatusOr<techmatch::v1::Offer> GetOffer(absl::string_view name) const;
+  absl::StatusOr<techmatch::v1::Offer> UpdateOffer(
+      const techmatch::v1::UpdateOfferRequest& request);
+  absl::StatusOr<techmatch::v1::UpsertOfferResponse> UpsertOffer(
+      const techmatch::v1::UpsertOfferRequest& request);
+  // DRAFT/WITHDRAWN/EXPIRED -> PUBLISHED; sets publish_time and expire_time
+  // (request's, else one year on). Already PUBLISHED: returned unchanged.
+  absl::StatusOr<techmatch::v1::Offer> PublishOffer(
+      const techmatch::v1::PublishRequest& request);
+  // DRAFT/PUBLISHED/EXPIRED -> WITHDRAWN. Already WITHDRAWN: unchanged.
+  absl::StatusOr<techmatch::v1::Offer> WithdrawOffer(
+      const techmatch::v1::WithdrawRequest& request);
+  absl::StatusOr<techmatch::v1::ListOffersResponse> ListOffers(
+      const techmatch::v1::ListOffersRequest& request) const;
+  techmatch::v1::ImportResponse ImportOffers(
+      const techmatch::v1::ImportOffersRequest& request, int64_t first_index);
+
+  // ---- needs ----
+  absl::StatusOr<techmatch::v1::Need> CreateNeed(
+      const techmatch::v1::CreateNeedRequest& request);
+  absl::StatusOr<techmatch::v1::Need> GetNeed(absl::string_view name) const;
+  absl::StatusOr<techmatch::v1::Need> UpdateNeed(
+      const techmatch::v1::UpdateNeedRequest& request);
+  absl::StatusOr<techmatch::v1::UpsertNeedResponse> UpsertNeed(
+      const techmatch::v1::UpsertNeedRequest& request);
+  // As PublishOffer; a need expires at its deadline when it has one, and
+  // FAILED_PRECONDITION when the deadline has passed.
+  absl::StatusOr<techmatch::v1::Need> PublishNeed(
+      const techmatch::v1::PublishRequest& request);
+  absl::StatusOr<techmatch::v1::Need> WithdrawNeed(
+      const techmatch::v1::WithdrawRequest& request);
+  absl::StatusOr<techmatch::v1::ListNeedsResponse> ListNeeds(
+      const techmatch::v1::ListNeedsRequest& request) const;
+  techmatch::v1::ImportResponse ImportNeeds(
+      const techmatch::v1::ImportNeedsRequest& request, int64_t first_index);
+
+  // Moves every PUBLISHED offer and need whose expire_time has passed to
+  // EXPIRED. Returns how many records changed.
+  absl::StatusOr<int> ExpireDue();
+
+  const ReferenceData& reference() const { return *reference_; }
+
+ private:
+  // Runs `op` on a fresh batch under the write lock and commits what it
+  // added. Returns op's error, or the commit's.
+  template <class Result, class Op>
+  absl::StatusOr<Result> Mutate(Op op);
+  // Runs `op` for every record of an import chunk and commits once.
+  template <class T, class Records>
+  techmatch::v1::ImportResponse Import(const Records& records,
+                                       int64_t first_index);
+  absl::Status CommitBatch(internal::PendingBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  storage::Catalog* const catalog_;
+  const ReferenceData* const reference_;
+  Clock* const clock_;
+  std::vector<CommitObserver*> observers_;
+  absl::Mutex write_mu_;
+};
+
+}  // namespace techmatch::domain
+
+#endif  // TECHMATCH_DOMAIN_REGISTRY_H_

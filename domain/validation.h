@@ -1,0 +1,53 @@
+// Input rules for organisations, offers and needs: what a record must hold
+// before it is stored, and its normalised form (NFC text, trimmed lines,
+// canonical province, de-duplicated lists).
+//
+// Each function validates and normalises `record` in place. On a violation
+// it returns INVALID_ARGUMENT whose message starts with the field path
+// ("offer.title: ...") and leaves the record partly normalised: callers
+// must not store it. Output-only fields are not examined. References to
+// other records are checked for form only; the registry checks existence.
+// Thread-safe.
+#ifndef TECHMATCH_DOMAIN_VALIDATION_H_
+#define TECHMATCH_DOMAIN_VALIDATION_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "domain/reference_data.h"
+#include "techmatch/v1/need.pb.h"
+#include "techmatch/v1/offer.pb.h"
+#include "techmatch/v1/organization.pb.h"
+
+namespace techmatch::domain {
+
+// Length limits, in Unicode code points unless noted. Documented in
+// docs/api.md; changing one is an API change.
+struct Limits {
+  static constexpr size_t kNameMax = 300;         // titles, display names
+  static constexpr size_t kSummaryMax = 2000;
+  static constexpr size_t kDescriptionMax = 20000;
+  static constexpr size_t kAdvantagesMax = 5000;
+  static constexpr size_t kIpDetailsMax = 2000;
+  static constexpr size_t kKeywordsMax = 30;      // count
+  static constexpr size_t kKeywordMax = 100;
+  static constexpr size_t kSectorCodesMax = 10;   // count
+  static constexpr size_t kExternalRefMax = 200;  // bytes, printable ASCII
+  static constexpr size_t kContactFieldMax = 300;
+  static constexpr int64_t kMoneyMax = 1'000'000'000'000'000;  // 10^15 VND
+};
+
+absl::Status NormalizeOrganization(const ReferenceData& reference,
+                                   techmatch::v1::Organization* record);
+absl::Status NormalizeOffer(const ReferenceData& reference,
+                            techmatch::v1::Offer* record);
+absl::Status NormalizeNeed(const ReferenceData& reference,
+                           techmatch::v1::Need* record);
+
+// OK when `state` may be given on create or import (unset, DRAFT or
+// PUBLISHED); INVALID_ARGUMENT naming `path` otherwise.
+absl::Status CheckInputState(int state, absl::string_view path);
+
+}  // namespace techmatch::domain
+
+#endif  // TECHMATCH_DOMAIN_VALIDATION_H_

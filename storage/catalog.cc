@@ -1,0 +1,342 @@
+#include "storage/catalog.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/utilities/options_util.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "storage/key_codec.h"
+
+namespace techmatch::storage {
+namespace {
+
+using techmatch::v1::ChangeEvent;
+using techmatch::v1::Need;
+using techmatch::v1::Offer;
+using techmatch::v1::Organization;
+
+constexpr char kFormatVersionKey[] = "format_version";
+
+// The one place where rocksdb::Status becomes absl::Status.
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsIOError()) {
+    return absl::UnavailableError(message);
+  }
+  return absl::InternalError(message);
+}
+
+size_t KindSlot(RecordKind kind) { return static_cast<size_t>(kind); }
+
+template <class T>
+absl::string_view NameOf(const T& record) {
+  return record.name();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(
+    const CatalogOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  // Keep the WAL small enough that restart after kill -9 replays quickly.
+  db_options.max_total_wal_size = 256ull << 20;
+
+  // Every family is scanned in key order somewhere (lists, counters at
+  // start-up), so all keep RocksDB's ordered default table.
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int i = 0; i < kColumnFamilyCount; ++i) {
+    families.emplace_back(
+        std::string(ColumnFamilyName(static_cast<ColumnFamily>(i))),
+        rocksdb::ColumnFamilyOptions());
+  }
+
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  TM_RETURN_IF_ERROR(FromRocks(
+      rocksdb::DB::Open(db_options, options.path, families, &handles, &db),
+      absl::StrCat("opening ", options.path)));
+  std::unique_ptr<Catalog> catalog(new Catalog(db, handles, options));
+
+  TM_ASSIGN_OR_RETURN(std::optional<std::string> version,
+                      catalog->GetRaw(ColumnFamily::kMeta, kFormatVersionKey));
+  if (!version.has_value()) {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    std::string encoded;
+    AppendU32(&encoded, kFormatVersion);
+    TM_RETURN_IF_ERROR(FromRocks(
+        db->Put(write_options, catalog->Family(ColumnFamily::kMeta),
+                kFormatVersionKey, encoded),
+        "writing format version"));
+  } else {
+    std::optional<uint32_t> found = DecodeU32(*version);
+    if (!found.has_value() || *found != kFormatVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.path, " has storage format version ",
+          found.has_value() ? absl::StrCat(*found) : "(unreadable)",
+          "; this build reads version ", kFormatVersion));
+    }
+  }
+  TM_RETURN_IF_ERROR(catalog->LoadCounters());
+  return catalog;
+}
+
+Catalog::Catalog(rocksdb::DB* db,
+                 std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                 const CatalogOptions& options)
+    : db_(db), handles_(std::move(handles)), options_(options) {}
+
+Catalog::~Catalog() {
+  for (auto* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle);
+  }
+  // Close() syncs nothing more than what was acknowledged; errors at close
+  // cannot be reported from a destructor and lose no acknowledged write.
+  db_->Close().PermitUncheckedError();
+  delete db_;
+}
+
+rocksdb::ColumnFamilyHandle* Catalog::Family(ColumnFamily cf) const {
+  return handles_[static_cast<size_t>(cf)];
+}
+
+absl::Status Catalog::LoadCounters() {
+  // Ids and sequences continue after the largest key of each family.
+  auto last_key = [&](ColumnFamily cf) -> absl::StatusOr<uint64_t> {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), Family(cf)));
+    it->SeekToLast();
+    TM_RETURN_IF_ERROR(FromRocks(it->status(), "scanning for last key"));
+    if (!it->Valid()) return 0;
+    return DecodeU64(absl::string_view(it->key().data(), it->key().size()))
+        .value_or(0);
+  };
+  for (auto [kind, cf] :
+       {std::pair{RecordKind::kOrganization, ColumnFamily::kOrganizations},
+        std::pair{RecordKind::kOffer, ColumnFamily::kOffers},
+        std::pair{RecordKind::kNeed, ColumnFamily::kNeeds}}) {
+    TM_ASSIGN_OR_RETURN(uint64_t last, last_key(cf));
+    next_id_[KindSlot(kind)].store(last + 1);
+  }
+  TM_ASSIGN_OR_RETURN(uint64_t last_seq, last_key(ColumnFamily::kChangeLog));
+  last_sequence_.store(last_seq);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> Catalog::GetRaw(
+    ColumnFamily cf, const std::string& key) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), Family(cf), key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  TM_RETURN_IF_ERROR(FromRocks(s, "reading"));
+  return value;
+}
+
+template <class T>
+absl::StatusOr<T> Catalog::Get(uint64_t id) const {
+  using Traits = RecordTraits<T>;
+  TM_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                      GetRaw(Traits::kFamily, EncodeU64(id)));
+  if (!raw.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat(MakeName(Traits::kKind, id), " does not exist"));
+  }
+  T record;
+  if (!record.ParseFromString(*raw)) {
+    return absl::DataLossError(
+        absl::StrCat(MakeName(Traits::kKind, id), " cannot be decoded"));
+  }
+  return record;
+}
+
+absl::StatusOr<std::optional<uint64_t>> Catalog::FindByRef(
+    IndexId index, uint64_t scope, absl::string_view ref) const {
+  TM_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                      GetRaw(ColumnFamily::kIndex, RefKey(index, scope, ref)));
+  if (!raw.has_value()) return std::nullopt;
+  std::optional<uint64_t> id = DecodeU64(*raw);
+  if (!id.has_value()) return absl::DataLossError("malformed ref index entry");
+  return id;
+}
+
+absl::Status Catalog::ScanRaw(
+    ColumnFamily cf, const std::string& start, const std::string& prefix,
+    const std::function<bool(absl::string_view, absl::string_view)>& visit)
+    const {
+  rocksdb::ReadOptions read_options;
+  read_options.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read_options, Family(cf)));
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (!visit(key, absl::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "scanning");
+}
+
+template <class T>
+absl::Status Catalog::Scan(uint64_t after_id,
+                           const std::function<bool(const T&)>& visit) const {
+  if (after_id == UINT64_MAX) return absl::OkStatus();
+  absl::Status decode_status;
+  TM_RETURN_IF_ERROR(ScanRaw(
+      RecordTraits<T>::kFamily, EncodeU64(after_id + 1), "",
+      [&](absl::string_view key, absl::string_view value) {
+        T record;
+        if (!record.ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
+          decode_status = absl::DataLossError(absl::StrCat(
+              MakeName(RecordTraits<T>::kKind, DecodeU64(key).value_or(0)),
+              " cannot be decoded"));
+          return false;
+        }
+        return visit(record);
+      }));
+  return decode_status;
+}
+
+absl::Status Catalog::ScanIndex(
+    IndexId index, uint64_t scope, uint64_t after_id,
+    const std::function<bool(uint64_t)>& visit) const {
+  if (after_id == UINT64_MAX) return absl::OkStatus();
+  std::string prefix = IndexPrefix(index, scope);
+  return ScanRaw(ColumnFamily::kIndex, IndexKey(index, scope, after_id + 1),
+                 prefix, [&](absl::string_view key, absl::string_view) {
+                   return visit(DecodeU64(key, prefix.size()).value_or(0));
+                 });
+}
+
+absl::Status Catalog::ScanIndexUpTo(
+    IndexId index, uint64_t max_scope,
+    const std::function<bool(uint64_t, uint64_t)>& visit) const {
+  std::string prefix(1, static_cast<char>(index));
+  return ScanRaw(ColumnFamily::kIndex, prefix, prefix,
+                 [&](absl::string_view key, absl::string_view) {
+                   uint64_t scope = DecodeU64(key, 1).value_or(0);
+                   if (scope > max_scope) return false;
+                   return visit(scope, DecodeU64(key, 9).value_or(0));
+                 });
+}
+
+uint64_t Catalog::AllocateId(RecordKind kind) {
+  return next_id_[KindSlot(kind)].fetch_add(1);
+}
+
+absl::StatusOr<std::vector<ChangeEvent>> Catalog::Commit(
+    const std::vector<AnyRecordWrite>& writes, absl::Time commit_time) {
+  absl::MutexLock lock(&commit_mu_);
+  rocksdb::WriteBatch batch;
+  std::vector<ChangeEvent> events;
+  events.reserve(writes.size());
+  uint64_t sequence = last_sequence_.load();
+  auto commit_ts = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(commit_time));
+  std::string buffer;
+  for (const AnyRecordWrite& any : writes) {
+    absl::Status status = std::visit(
+        [&](const auto& write) -> absl::Status {
+          using T = std::decay_t<decltype(write.after)>;
+          using Traits = RecordTraits<T>;
+          TM_ASSIGN_OR_RETURN(
+              uint64_t id, ParseName(Traits::kKind, NameOf(write.after), "name"));
+          if (!write.after.SerializeToString(&buffer)) {
+            return absl::InternalError("record does not serialise");
+          }
+          TM_RETURN_IF_ERROR(FromRocks(
+              batch.Put(Family(Traits::kFamily), EncodeU64(id), buffer),
+              "batching record"));
+          std::vector<IndexEntry> next = Traits::IndexEntries(write.after);
+          if (write.before.has_value()) {
+            std::set<std::string> keep;
+            for (const auto& entry : next) keep.insert(entry.first);
+            for (const auto& entry : Traits::IndexEntries(*write.before)) {
+              if (!keep.count(entry.first)) {
+                TM_RETURN_IF_ERROR(FromRocks(
+                    batch.Delete(Family(ColumnFamily::kIndex), entry.first),
+                    "batching index delete"));
+              }
+            }
+          }
+          for (const auto& [key, value] : next) {
+            TM_RETURN_IF_ERROR(FromRocks(
+                batch.Put(Family(ColumnFamily::kIndex), key, value),
+                "batching index"));
+          }
+          ChangeEvent& event = events.emplace_back();
+          event.set_sequence(++sequence);
+          event.set_type(write.type);
+          event.set_resource(std::string(NameOf(write.after)));
+          event.set_version(write.after.version());
+          *event.mutable_commit_time() = commit_ts;
+          event.SerializeToString(&buffer);
+          return FromRocks(batch.Put(Family(ColumnFamily::kChangeLog),
+                                     EncodeU64(sequence), buffer),
+                           "batching change log");
+        },
+        any);
+    TM_RETURN_IF_ERROR(status);
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync_writes;
+  TM_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "commit"));
+  last_sequence_.store(sequence);
+  return events;
+}
+
+absl::StatusOr<std::vector<ChangeEvent>> Catalog::ReadChanges(
+    uint64_t after, size_t limit) const {
+  std::vector<ChangeEvent> out;
+  if (after == UINT64_MAX || limit == 0) return out;
+  absl::Status decode_status;
+  TM_RETURN_IF_ERROR(ScanRaw(ColumnFamily::kChangeLog, EncodeU64(after + 1),
+                             "", [&](absl::string_view, absl::string_view value) {
+                               ChangeEvent& event = out.emplace_back();
+                               if (!event.ParseFromArray(
+                                       value.data(),
+                                       static_cast<int>(value.size()))) {
+                                 decode_status = absl::DataLossError(
+                                     "change-log entry cannot be decoded");
+                                 return false;
+                               }
+                               return out.size() < limit;
+                             }));
+  TM_RETURN_IF_ERROR(decode_status);
+  return out;
+}
+
+uint64_t Catalog::last_sequence() const { return last_sequence_.load(); }
+
+absl::Status Catalog::Flush() {
+  rocksdb::FlushOptions flush_options;
+  return FromRocks(db_->Flush(flush_options, handles_), "flush");
+}
+
+template absl::StatusOr<Organization> Catalog::Get<Organization>(
+    uint64_t) const;
+template absl::StatusOr<Offer> Catalog::Get<Offer>(uint64_t) const;
+template absl::StatusOr<Need> Catalog::Get<Need>(uint64_t) const;
+template absl::Status Catalog::Scan<Organization>(
+    uint64_t, const std::function<bool(const Organization&)>&) const;
+template absl::Status Catalog::Scan<Offer>(
+    uint64_t, const std::function<bool(const Offer&)>&) const;
+template absl::Status Catalog::Scan<Need>(
+    uint64_t, const std::function<bool(const Need&)>&) const;
+
+}  // namespace techmatch::storage

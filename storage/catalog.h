@@ -1,0 +1,146 @@
+// Catalog: the durable store of organisations, offers and needs on RocksDB,
+// with their secondary indexes and the change log.
+//
+// Every Commit() writes records, index deltas and change-log entries in one
+// WriteBatch, so a reader or a crash sees all of a commit or none of it.
+// With `sync_writes` (the default) the WAL is fsync'ed before Commit()
+// returns: an OK means durable.
+//
+// Thread-safety: all methods are safe to call concurrently. Commits are
+// serialised internally; change-log sequences follow commit order. Reads
+// see only committed data.
+#ifndef TECHMATCH_STORAGE_CATALOG_H_
+#define TECHMATCH_STORAGE_CATALOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include <variant>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "storage/schema.h"
+#include "techmatch/v1/change.pb.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+}  // namespace rocksdb
+
+namespace techmatch::storage {
+
+struct CatalogOptions {
+  // Directory of the RocksDB database; created when missing.
+  std::string path;
+  // fsync the WAL on every commit. Turning it off is UNSAFE: an
+  // acknowledged write may be lost on power failure or kill -9 of the host.
+  bool sync_writes = true;
+};
+
+// One record written by a commit. `before` is the stored version (absent for
+// a create); its index entries are replaced by those of `after`.
+template <class T>
+struct RecordWrite {
+  std::optional<T> before;
+  T after;
+  techmatch::v1::ChangeEvent::Type type =
+      techmatch::v1::ChangeEvent::TYPE_UNSPECIFIED;
+};
+
+using AnyRecordWrite =
+    std::variant<RecordWrite<techmatch::v1::Organization>,
+                 RecordWrite<techmatch::v1::Offer>,
+                 RecordWrite<techmatch::v1::Need>>;
+
+class Catalog {
+ public:
+  // Opens (creating when missing) the database at options.path. Returns
+  // FAILED_PRECONDITION for a database of another format version, and
+  // UNAVAILABLE / INTERNAL for I/O errors (e.g. the directory is locked by
+  // another process).
+  static absl::StatusOr<std::unique_ptr<Catalog>> Open(
+      const CatalogOptions& options);
+
+  ~Catalog();
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  // The record with `id`; NOT_FOUND when absent.
+  template <class T>
+  absl::StatusOr<T> Get(uint64_t id) const;
+
+  // The id the external-reference index maps (index, scope, ref) to, or
+  // nullopt when absent.
+  absl::StatusOr<std::optional<uint64_t>> FindByRef(IndexId index,
+                                                     uint64_t scope,
+                                                     absl::string_view ref) const;
+
+  // Visits records of kind T in ascending id order, starting after
+  // `after_id`, until `visit` returns false.
+  template <class T>
+  absl::Status Scan(uint64_t after_id,
+                    const std::function<bool(const T&)>& visit) const;
+
+  // Visits the ids of entries (index, scope, id) with id > after_id, in
+  // ascending id order, until `visit` returns false.
+  absl::Status ScanIndex(IndexId index, uint64_t scope, uint64_t after_id,
+                         const std::function<bool(uint64_t id)>& visit) const;
+
+  // Visits (key scope, id) of the entries of `index` with scope <= max_scope
+  // in ascending order, e.g. expiry entries due by a time.
+  absl::Status ScanIndexUpTo(
+      IndexId index, uint64_t max_scope,
+      const std::function<bool(uint64_t scope, uint64_t id)>& visit) const;
+
+  // A fresh id for a record of `kind`. Ids are never reused; an id allocated
+  // but never committed leaves a gap.
+  uint64_t AllocateId(RecordKind kind);
+
+  // Atomically writes `writes` with one change-log entry each, sequenced in
+  // order and stamped `commit_time`. Returns the change events on success;
+  // on error nothing was written.
+  absl::StatusOr<std::vector<techmatch::v1::ChangeEvent>> Commit(
+      const std::vector<AnyRecordWrite>& writes, absl::Time commit_time);
+
+  // Change-log entries with sequence > after, at most `limit`, in order.
+  absl::StatusOr<std::vector<techmatch::v1::ChangeEvent>> ReadChanges(
+      uint64_t after, size_t limit) const;
+
+  // Sequence of the last committed change (0 when none).
+  uint64_t last_sequence() const;
+
+  // Flushes memtables; used before taking measurements and at shutdown.
+  absl::Status Flush();
+
+ private:
+  Catalog(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+          const CatalogOptions& options);
+  absl::Status LoadCounters();
+  rocksdb::ColumnFamilyHandle* Family(ColumnFamily cf) const;
+  absl::StatusOr<std::optional<std::string>> GetRaw(ColumnFamily cf,
+                                                    const std::string& key) const;
+  absl::Status ScanRaw(
+      ColumnFamily cf, const std::string& start, const std::string& prefix,
+      const std::function<bool(absl::string_view key, absl::string_view value)>&
+          visit) const;
+
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const CatalogOptions options_;
+  std::atomic<uint64_t> next_id_[4] = {1, 1, 1, 1};
+  absl::Mutex commit_mu_;
+  std::atomic<uint64_t> last_sequence_{0};
+};
+
+}  // namespace techmatch::storage
+
+#endif  // TECHMATCH_STORAGE_CATALOG_H_

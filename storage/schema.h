@@ -1,0 +1,100 @@
+// The on-disk schema: column families, index key layouts and what each
+// record kind indexes. storage/README.md draws it.
+#ifndef TECHMATCH_STORAGE_SCHEMA_H_
+#define TECHMATCH_STORAGE_SCHEMA_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "storage/resource_name.h"
+#include "techmatch/v1/need.pb.h"
+#include "techmatch/v1/offer.pb.h"
+#include "techmatch/v1/organization.pb.h"
+
+namespace techmatch::storage {
+
+// Bumped on any incompatible change of keys or values; Open() refuses a
+// database written with another version.
+inline constexpr uint32_t kFormatVersion = 1;
+
+// Column families. DO NOT CHANGE THESE VALUES OR NAMES: embedded on disk.
+enum class ColumnFamily : uint8_t {
+  kDefault = 0,        // RocksDB's own; unused
+  kMeta = 1,           // "format_version" -> u32
+  kOrganizations = 2,  // id u64 -> Organization
+  kOffers = 3,         // id u64 -> Offer
+  kNeeds = 4,          // id u64 -> Need
+  kIndex = 5,          // IndexId u8 + components -> value (see IndexId)
+  kChangeLog = 6,      // sequence u64 -> ChangeEvent
+};
+inline constexpr int kColumnFamilyCount = 7;
+
+// RocksDB name of a column family.
+absl::string_view ColumnFamilyName(ColumnFamily cf);
+
+// First byte of every key in the index family. DO NOT CHANGE THESE VALUES.
+enum class IndexId : uint8_t {
+  kOrganizationByRef = 1,  // + ref               -> org id u64
+  kOfferByRef = 2,         // + owner u64 + ref   -> offer id u64
+  kNeedByRef = 3,          // + registrar u64 + ref -> need id u64
+  kOrganizationByParent = 4,  // + parent u64 + org id u64 -> ""
+  kOfferByOwner = 5,          // + owner u64 + offer id u64 -> ""
+  kNeedByEnterprise = 6,      // + enterprise u64 + need id u64 -> ""
+  kNeedByCentre = 7,          // + centre u64 + need id u64 -> ""
+  kOfferByState = 8,          // + state u64 + offer id u64 -> ""
+  kNeedByState = 9,           // + state u64 + need id u64 -> ""
+  kOfferExpiry = 10,  // + ordered micros u64 + id u64 -> "" (PUBLISHED only)
+  kNeedExpiry = 11,   // + ordered micros u64 + id u64 -> "" (PUBLISHED only)
+};
+
+// Key of an index entry whose components are (scope, id).
+std::string IndexKey(IndexId index, uint64_t scope, uint64_t id);
+
+// Prefix covering every entry of `index` with the given scope.
+std::string IndexPrefix(IndexId index, uint64_t scope);
+
+// Key of an external-reference entry.
+std::string RefKey(IndexId index, uint64_t scope, absl::string_view ref);
+
+// One index entry: key and value in the index family.
+using IndexEntry = std::pair<std::string, std::string>;
+
+// Per-kind facts the catalog needs. Specialised below.
+template <class T>
+struct RecordTraits;
+
+template <>
+struct RecordTraits<techmatch::v1::Organization> {
+  static constexpr RecordKind kKind = RecordKind::kOrganization;
+  static constexpr ColumnFamily kFamily = ColumnFamily::kOrganizations;
+  // Index entries the record must have. Names must be valid.
+  static std::vector<IndexEntry> IndexEntries(
+      const techmatch::v1::Organization& r);
+};
+
+template <>
+struct RecordTraits<techmatch::v1::Offer> {
+  static constexpr RecordKind kKind = RecordKind::kOffer;
+  static constexpr ColumnFamily kFamily = ColumnFamily::kOffers;
+  static std::vector<IndexEntry> IndexEntries(const techmatch::v1::Offer& r);
+};
+
+template <>
+struct RecordTraits<techmatch::v1::Need> {
+  static constexpr RecordKind kKind = RecordKind::kNeed;
+  static constexpr ColumnFamily kFamily = ColumnFamily::kNeeds;
+  static std::vector<IndexEntry> IndexEntries(const techmatch::v1::Need& r);
+};
+
+// The scope of a need's external_ref: its centre when set, else its
+// enterprise. 0 when neither parses.
+uint64_t NeedRefScope(const techmatch::v1::Need& need);
+
+}  // namespace techmatch::storage
+
+#endif  // TECHMATCH_STORAGE_SCHEMA_H_
