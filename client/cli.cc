@@ -1,0 +1,886 @@
+#include "client/cli.h"
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "client/table.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "techmatch/v1/reference.grpc.pb.h"
+#include "techmatch/v1/registry_service.grpc.pb.h"
+
+namespace techmatch::client {
+namespace {
+
+namespace v1 = techmatch::v1;
+using google::protobuf::Message;
+using google::protobuf::util::JsonParseOptions;
+using google::protobuf::util::JsonPrintOptions;
+using google::protobuf::util::TimeUtil;
+
+constexpr char kDefaultServer[] = "127.0.0.1:50051";
+constexpr char kUsage[] = R"(usage: techmatch [--server=HOST:PORT] [--json] [--timeout=SECONDS] COMMAND
+
+Records (NOUN is org, offer or need; NAME is "offers/42" or just 42):
+  NOUN create FILE|-                 create from one JSON object
+  NOUN get NAME
+  NOUN update NAME FILE|- [--mask=a,b] [--version=N]
+  NOUN upsert FILE|-                 create or replace by external_ref
+  NOUN list [filters] [--page-size=N] [--page-token=T] [--all]
+  NOUN import FILE|- [--chunk=N]     JSON Lines; progress and summary on stderr
+  NOUN export [filters]              every matching record as JSON Lines
+  offer|need publish NAME [--expire=RFC3339] [--version=N]
+  offer|need withdraw NAME [--version=N]
+Filters: org: --kind --province --parent --updated-since
+         offer: --owner --state --sector --province --updated-since
+         need: --enterprise --centre --state --sector --province --updated-since
+Reference data:
+  ref sectors | ref provinces | ref province QUERY
+Server:
+  health
+JSON uses protobuf's canonical JSON mapping. The server address comes from
+--server, else $TECHMATCH_SERVER, else 127.0.0.1:50051.
+)";
+
+// ---- command line ----------------------------------------------------------
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+  std::set<std::string> flags;
+
+  std::string Get(const std::string& key) const {
+    auto it = options.find(key);
+    return it == options.end() ? "" : it->second;
+  }
+};
+
+const std::set<std::string>& BooleanFlags() {
+  static const auto* flags =
+      new std::set<std::string>{"json", "all", "help", "quiet"};
+  return *flags;
+}
+
+// Splits "--key=value", "--key value" and boolean "--flag"; the rest is
+// positional. Returns an error message for a dangling "--key".
+std::optional<std::string> ParseArgs(const std::vector<std::string>& raw,
+                                     Args* args) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const std::string& a = raw[i];
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+      std::string body = a.substr(2);
+      size_t eq = body.find('=');
+      if (eq != std::string::npos) {
+        args->options[body.substr(0, eq)] = body.substr(eq + 1);
+      } else if (BooleanFlags().count(body)) {
+        args->flags.insert(body);
+      } else if (i + 1 < raw.size()) {
+        args->options[body] = raw[++i];
+      } else {
+        return absl::StrCat("option --", body, " needs a value");
+      }
+    } else {
+      args->positional.push_back(a);
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- context ------------------------------------------------------------------
+
+class Cli {
+ public:
+  Cli(const Args& args, const CliIo& io) : args_(args), io_(io) {}
+
+  int Run();
+
+ private:
+  template <class Traits>
+  int RunRecords(const std::string& verb);
+  int RunReference();
+  int RunHealth();
+
+  std::unique_ptr<grpc::ClientContext> NewContext(bool streaming = false) const;
+  std::shared_ptr<grpc::Channel> channel();
+  int Fail(const grpc::Status& status, const std::string& what) const;
+  int Usage(const std::string& message) const;
+  bool json() const { return args_.flags.count("json") > 0; }
+  std::ostream& out() const { return *io_.out; }
+  std::ostream& err() const { return *io_.err; }
+  // Reads FILE or "-" (stdin) whole.
+  std::optional<std::string> ReadInput(const std::string& path) const;
+  template <class T>
+  bool ParseJson(const std::string& text, T* message,
+                 const std::string& where) const;
+  void PrintJson(const Message& message, bool pretty) const;
+  void PrintRecord(const Message& message) const;
+
+  const Args& args_;
+  const CliIo& io_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+std::shared_ptr<grpc::Channel> Cli::channel() {
+  if (channel_ == nullptr) {
+    std::string server = args_.Get("server");
+    if (server.empty()) server = io_.server_from_env;
+    if (server.empty()) server = kDefaultServer;
+    grpc::ChannelArguments channel_args;
+    channel_args.SetMaxReceiveMessageSize(64 << 20);
+    channel_args.SetMaxSendMessageSize(16 << 20);
+    channel_ = grpc::CreateCustomChannel(
+        server, grpc::InsecureChannelCredentials(), channel_args);
+  }
+  return channel_;
+}
+
+std::unique_ptr<grpc::ClientContext> Cli::NewContext(bool streaming) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  double seconds = 30;
+  std::string timeout = args_.Get("timeout");
+  if (!timeout.empty()) absl::SimpleAtod(timeout, &seconds);
+  if (streaming) seconds = std::max(seconds, 3600.0);
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(
+                            static_cast<int64_t>(seconds * 1000)));
+  return context;
+}
+
+int Cli::Fail(const grpc::Status& status, const std::string& what) const {
+  static const char* kNames[] = {
+      "OK",        "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  int code = static_cast<int>(status.error_code());
+  const char* name = code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN";
+  err() << "techmatch: " << what << " failed: " << name << ": "
+        << status.error_message() << "\n";
+  return 1;
+}
+
+int Cli::Usage(const std::string& message) const {
+  err() << "techmatch: " << message << "\n\n" << kUsage;
+  return 2;
+}
+
+std::optional<std::string> Cli::ReadInput(const std::string& path) const {
+  std::ostringstream buffer;
+  if (path == "-") {
+    buffer << io_.in->rdbuf();
+    return buffer.str();
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    err() << "techmatch: cannot read " << path << "\n";
+    return std::nullopt;
+  }
+  buffer << file.rdbuf();
+  return buffer.str();
+}
+
+template <class T>
+bool Cli::ParseJson(const std::string& text, T* message,
+                    const std::string& where) const {
+  JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(text, message, options);
+  if (!status.ok()) {
+    err() << "techmatch: " << where << ": not a valid "
+          << T::descriptor()->name() << " in JSON: " << status.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+void Cli::PrintJson(const Message& message, bool pretty) const {
+  JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.add_whitespace = pretty;
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(message, &text, options);
+  if (!pretty) {
+    out() << text << "\n";
+  } else {
+    out() << text;
+    if (text.empty() || text.back() != '\n') out() << "\n";
+  }
+}
+
+// Readable form of one record: "field  value" lines, lists joined.
+void Cli::PrintRecord(const Message& message) const {
+  if (json()) return PrintJson(message, true);
+  const auto* descriptor = message.GetDescriptor();
+  const auto* reflection = message.GetReflection();
+  Table table({"field", "value"});
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (field->is_repeated() ? reflection->FieldSize(message, field) == 0
+                             : !reflection->HasField(message, field)) {
+      continue;
+    }
+    std::string value;
+    if (field->message_type() != nullptr &&
+        field->message_type()->full_name() == "google.protobuf.Timestamp") {
+      const auto& ts = static_cast<const google::protobuf::Timestamp&>(
+          reflection->GetMessage(message, field));
+      value = TimeUtil::ToString(ts);
+    } else {
+      // The JSON form of the single field is readable and exact.
+      std::unique_ptr<Message> one(message.New());
+      one->CopyFrom(message);
+      for (int j = 0; j < descriptor->field_count(); ++j) {
+        if (descriptor->field(j) != field) {
+          one->GetReflection()->ClearField(one.get(), descriptor->field(j));
+        }
+      }
+      JsonPrintOptions options;
+      options.preserve_proto_field_names = true;
+      std::string text;
+      (void)google::protobuf::util::MessageToJsonString(*one, &text, options);
+      // {"field":VALUE} -> VALUE, unquoted when a plain string.
+      size_t colon = text.find(':');
+      value = colon == std::string::npos
+                  ? text
+                  : text.substr(colon + 1, text.size() - colon - 2);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+    }
+    table.AddRow({field->name(), value});
+  }
+  table.Print(out(), 100);
+}
+
+// ---- per-kind adapters -------------------------------------------------------
+
+std::string Normalized(const std::string& collection, const std::string& name) {
+  if (!name.empty() && name.find('/') == std::string::npos) {
+    return collection + "/" + name;
+  }
+  return name;
+}
+
+bool ParseTimestamp(const std::string& text, google::protobuf::Timestamp* out) {
+  return TimeUtil::FromString(text, out);
+}
+
+struct OrgTraits {
+  using Record = v1::Organization;
+  using Service = v1::OrganizationService;
+  using ImportRequest = v1::ImportOrganizationsRequest;
+  using ListRequest = v1::ListOrganizationsRequest;
+  static constexpr const char* kCollection = "organizations";
+  static constexpr bool kPublishable = false;
+
+  static grpc::Status Create(Service::Stub& s, grpc::ClientContext* c,
+                             const Record& r, Record* out) {
+    v1::CreateOrganizationRequest q;
+    *q.mutable_organization() = r;
+    return s.CreateOrganization(c, q, out);
+  }
+  static grpc::Status Get(Service::Stub& s, grpc::ClientContext* c,
+                          const std::string& name, Record* out) {
+    v1::GetRequest q;
+    q.set_name(name);
+    return s.GetOrganization(c, q, out);
+  }
+  static grpc::Status Update(Service::Stub& s, grpc::ClientContext* c,
+                             const Record& r,
+                             const google::protobuf::FieldMask& mask,
+                             Record* out) {
+    v1::UpdateOrganizationRequest q;
+    *q.mutable_organization() = r;
+    *q.mutable_update_mask() = mask;
+    return s.UpdateOrganization(c, q, out);
+  }
+  static grpc::Status Upsert(Service::Stub& s, grpc::ClientContext* c,
+                             const Record& r, Record* out,
+                             v1::ImportResult::Outcome* outcome) {
+    v1::UpsertOrganizationRequest q;
+    *q.mutable_organization() = r;
+    v1::UpsertOrganizationResponse response;
+    grpc::Status status = s.UpsertOrganization(c, q, &response);
+    *out = response.organization();
+    *outcome = response.outcome();
+    return status;
+  }
+  static std::optional<std::string> Filters(const Args& a, ListRequest* q) {
+    if (!a.Get("kind").empty()) {
+      Record::Kind kind;
+      if (!Record::Kind_Parse(a.Get("kind"), &kind)) return "unknown --kind";
+      q->set_kind(kind);
+    }
+    q->set_province(a.Get("province"));
+    q->set_parent(Normalized(kCollection, a.Get("parent")));
+    if (!a.Get("updated-since").empty() &&
+        !ParseTimestamp(a.Get("updated-since"), q->mutable_updated_since())) {
+      return "--updated-since wants an RFC 3339 time";
+    }
+    return std::nullopt;
+  }
+  static grpc::Status List(Service::Stub& s, grpc::ClientContext* c,
+                           const ListRequest& q,
+                           std::vector<Record>* out, std::string* next) {
+    v1::ListOrganizationsResponse response;
+    grpc::Status status = s.ListOrganizations(c, q, &response);
+    out->assign(response.organizations().begin(),
+                response.organizations().end());
+    *next = response.next_page_token();
+    return status;
+  }
+  static auto Import(Service::Stub& s, grpc::ClientContext* c) {
+    return s.ImportOrganizations(c);
+  }
+  static void Add(ImportRequest* q, Record r) {
+    *q->add_organizations() = std::move(r);
+  }
+  static Table NewTable() {
+    return Table({"name", "kind", "display_name", "province", "parent"});
+  }
+  static void AddRow(Table* t, const Record& r) {
+    t->AddRow({r.name(), Record::Kind_Name(r.kind()), r.display_name(),
+               r.province_name(), r.parent()});
+  }
+};
+
+struct OfferTraits {
+  using Record = v1::Offer;
+  using Service = v1::OfferService;
+  using ImportRequest = v1::ImportOffersRequest;
+  using ListRequest = v1::ListOffersRequest;
+  static constexpr const char* kCollection = "offers";
+  static constexpr bool kPublishable = true;
+
+  static grpc::Status Create(Service::Stub& s, grpc::ClientContext* c,
+                             const Record& r, Record* out) {
+    v1::CreateOfferRequest q;
+    *q.mutable_offer() = r;
+    return s.CreateOffer(c, q, out);
+  }
+  static grpc::Status Get(Service::Stub& s, grpc::ClientContext* c,
+                          const std::string& name, Record* out) {
+    v1::GetRequest q;
+    q.set_name(name);
+    return s.GetOffer(c, q, out);
+  }
+  static grpc::Status Update(Service::Stub& s, grpc::ClientContext* c,
+                             const Record& r,
+                             const google::protobuf::FieldMask& mask,
+                             Record* out) {
+    v1::UpdateOfferRequest q;
+    *q.mutable_offer() = r;
+    *q.mutable_update_mask() = mask;
+    return s.UpdateOffer(c, q, out);
+  }
+  static grpc::Status Upsert(Service::Stub& s, grpc::ClientContext* c,
+                             const Record& r, Record* out,
+                             v1::ImportResult::Outcome* outcome) {
+    v1::UpsertOfferRequest q;
+    *q.mutable_offer() = r;
+    v1::UpsertOfferResponse response;
+    grpc::Status status = s.UpsertOffer(c, q, &response);
+    *out = response.offer();
+    *outcome = response.outcome();
+    return status;
+  }
+  static grpc::Status Publish(Service::Stub& s, grpc::ClientContext* c,
+                              const v1::PublishRequest& q, Record* out) {
+    return s.PublishOffer(c, q, out);
+  }
+  static grpc::Status Withdraw(Service::Stub& s, grpc::ClientContext* c,
+                               const v1::WithdrawRequest& q, Record* out) {
+    return s.WithdrawOffer(c, q, out);
+  }
+  static std::optional<std::string> Filters(const Args& a, ListRequest* q) {
+    q->set_owner(Normalized("organizations", a.Get("owner")));
+    if (!a.Get("state").empty()) {
+      v1::State state;
+      if (!v1::State_Parse(a.Get("state"), &state)) return "unknown --state";
+      q->set_state(state);
+    }
+    q->set_sector_code(a.Get("sector"));
+    q->set_province(a.Get("province"));
+    if (!a.Get("updated-since").empty() &&
+        !ParseTimestamp(a.Get("updated-since"), q->mutable_updated_since())) {
+      return "--updated-since wants an RFC 3339 time";
+    }
+    return std::nullopt;
+  }
+  static grpc::Status List(Service::Stub& s, grpc::ClientContext* c,
+                           const ListRequest& q, std::vector<Record>* out,
+                           std::string* next) {
+    v1::ListOffersResponse response;
+    grpc::Status status = s.ListOffers(c, q, &response);
+    out->assign(response.offers().begin(), response.offers().end());
+    *next = response.next_page_token();
+    return status;
+  }
+  static auto Import(Service::Stub& s, grpc::ClientContext* c) {
+    return s.ImportOffers(c);
+  }
+  static void Add(ImportRequest* q, Record r) { *q->add_offers() = std::move(r); }
+  static Table NewTable() {
+    return Table({"name", "state", "title", "trl", "sectors", "province",
+                  "owner"});
+  }
+  static void AddRow(Table* t, const Record& r) {
+    t->AddRow({r.name(), v1::State_Name(r.state()), r.title(),
+               absl::StrCat(r.trl()), absl::StrJoin(r.sector_codes(), ","),
+               r.province_name(), r.owner()});
+  }
+};
+
+struct NeedTraits {
+  using Record = v1::Need;
+  using Service = v1::NeedService;
+  using ImportRequest = v1::ImportNeedsRequest;
+  using ListRequest = v1::ListNeedsRequest;
+  static constexpr const char* kCollection = "needs";
+  static constexpr bool kPublishable = true;
+
+  static grpc::Status Create(Service::Stub& s, grpc::ClientContext* c,
+                             const Record& r, Record* out) {
+    v1::CreateNeedRequest q;
+    *q.mutable_need() = r;
+    return s.CreateNeed(c, q, out);
+  }
+  static grpc::Status Get(Service::Stub& s, grpc::ClientContext* c,
+                          const std::string& name, Record* out) {
+    v1::GetRequest q;
+    q.set_name(name);
+    return s.GetNeed(c, q, out);
+  }
+  static grpc::Status Update(Service::Stub& s, grpc::ClientContext* c,
+                             const Record& r,
+                             const google::protobuf::FieldMask& mask,
+                             Record* out) {
+    v1::UpdateNeedRequest q;
+    *q.mutable_need() = r;
+    *q.mutable_update_mask() = mask;
+    return s.UpdateNeed(c, q, out);
+  }
+  static grpc::Status Upsert(Service::Stub& s, grpc::ClientContext* c,
+                             const Record& r, Record* out,
+                             v1::ImportResult::Outcome* outcome) {
+    v1::UpsertNeedRequest q;
+    *q.mutable_need() = r;
+    v1::UpsertNeedResponse response;
+    grpc::Status status = s.UpsertNeed(c, q, &response);
+    *out = response.need();
+    *outcome = response.outcome();
+    return status;
+  }
+  static grpc::Status Publish(Service::Stub& s, grpc::ClientContext* c,
+                              const v1::PublishRequest& q, Record* out) {
+    return s.PublishNeed(c, q, out);
+  }
+  static grpc::Status Withdraw(Service::Stub& s, grpc::ClientContext* c,
+                               const v1::WithdrawRequest& q, Record* out) {
+    return s.WithdrawNeed(c, q, out);
+  }
+  static std::optional<std::string> Filters(const Args& a, ListRequest* q) {
+    q->set_enterprise(Normalized("organizations", a.Get("enterprise")));
+    q->set_centre(Normalized("organizations", a.Get("centre")));
+    if (!a.Get("state").empty()) {
+      v1::State state;
+      if (!v1::State_Parse(a.Get("state"), &state)) return "unknown --state";
+      q->set_state(state);
+    }
+    q->set_sector_code(a.Get("sector"));
+    q->set_province(a.Get("province"));
+    if (!a.Get("updated-since").empty() &&
+        !ParseTimestamp(a.Get("updated-since"), q->mutable_updated_since())) {
+      return "--updated-since wants an RFC 3339 time";
+    }
+    return std::nullopt;
+  }
+  static grpc::Status List(Service::Stub& s, grpc::ClientContext* c,
+                           const ListRequest& q, std::vector<Record>* out,
+                           std::string* next) {
+    v1::ListNeedsResponse response;
+    grpc::Status status = s.ListNeeds(c, q, &response);
+    out->assign(response.needs().begin(), response.needs().end());
+    *next = response.next_page_token();
+    return status;
+  }
+  static auto Import(Service::Stub& s, grpc::ClientContext* c) {
+    return s.ImportNeeds(c);
+  }
+  static void Add(ImportRequest* q, Record r) { *q->add_needs() = std::move(r); }
+  static Table NewTable() {
+    return Table({"name", "state", "title", "min_trl", "sectors", "province",
+                  "enterprise"});
+  }
+  static void AddRow(Table* t, const Record& r) {
+    t->AddRow({r.name(), v1::State_Name(r.state()), r.title(),
+               absl::StrCat(r.min_trl()), absl::StrJoin(r.sector_codes(), ","),
+               r.province_name(), r.enterprise()});
+  }
+};
+
+// ---- record commands -------------------------------------------------------------
+
+template <class Traits>
+int Cli::RunRecords(const std::string& verb) {
+  using Record = typename Traits::Record;
+  auto stub = Traits::Service::NewStub(channel());
+  const auto& pos = args_.positional;
+  auto name_arg = [&](size_t i) {
+    return i < pos.size() ? Normalized(Traits::kCollection, pos[i]) : "";
+  };
+  int64_t version = 0;
+  if (!args_.Get("version").empty() &&
+      !absl::SimpleAtoi(args_.Get("version"), &version)) {
+    return Usage("--version wants an integer");
+  }
+
+  if (verb == "create" || verb == "upsert") {
+    if (pos.size() != 3) return Usage(verb + " wants one FILE (or -)");
+    auto text = ReadInput(pos[2]);
+    Record record;
+    if (!text || !ParseJson(*text, &record, pos[2])) return 1;
+    Record out_record;
+    auto context = NewContext();
+    if (verb == "create") {
+      grpc::Status status = Traits::Create(*stub, context.get(), record, &out_record);
+      if (!status.ok()) return Fail(status, verb);
+    } else {
+      v1::ImportResult::Outcome outcome;
+      grpc::Status status =
+          Traits::Upsert(*stub, context.get(), record, &out_record, &outcome);
+      if (!status.ok()) return Fail(status, verb);
+      if (!json()) {
+        out() << v1::ImportResult::Outcome_Name(outcome) << " "
+              << out_record.name() << "\n";
+      }
+    }
+    PrintRecord(out_record);
+    return 0;
+  }
+  if (verb == "get") {
+    if (pos.size() != 3) return Usage("get wants a NAME");
+    Record record;
+    auto context = NewContext();
+    grpc::Status status = Traits::Get(*stub, context.get(), name_arg(2), &record);
+    if (!status.ok()) return Fail(status, "get");
+    PrintRecord(record);
+    return 0;
+  }
+  if (verb == "update") {
+    if (pos.size() != 4) return Usage("update wants NAME and FILE (or -)");
+    auto text = ReadInput(pos[3]);
+    Record record;
+    if (!text || !ParseJson(*text, &record, pos[3])) return 1;
+    record.set_name(name_arg(2));
+    if (version != 0) record.set_version(version);
+    google::protobuf::FieldMask mask;
+    for (absl::string_view path :
+         absl::StrSplit(args_.Get("mask"), ',', absl::SkipEmpty())) {
+      mask.add_paths(std::string(path));
+    }
+    Record out_record;
+    auto context = NewContext();
+    grpc::Status status =
+        Traits::Update(*stub, context.get(), record, mask, &out_record);
+    if (!status.ok()) return Fail(status, "update");
+    PrintRecord(out_record);
+    return 0;
+  }
+  if constexpr (Traits::kPublishable) {
+    if (verb == "publish" || verb == "withdraw") {
+      if (pos.size() != 3) return Usage(verb + " wants a NAME");
+      Record record;
+      auto context = NewContext();
+      grpc::Status status;
+      if (verb == "publish") {
+        v1::PublishRequest q;
+        q.set_name(name_arg(2));
+        q.set_version(version);
+        if (!args_.Get("expire").empty() &&
+            !ParseTimestamp(args_.Get("expire"), q.mutable_expire_time())) {
+          return Usage("--expire wants an RFC 3339 time");
+        }
+        status = Traits::Publish(*stub, context.get(), q, &record);
+      } else {
+        v1::WithdrawRequest q;
+        q.set_name(name_arg(2));
+        q.set_version(version);
+        status = Traits::Withdraw(*stub, context.get(), q, &record);
+      }
+      if (!status.ok()) return Fail(status, verb);
+      PrintRecord(record);
+      return 0;
+    }
+  }
+  if (verb == "list" || verb == "export") {
+    typename Traits::ListRequest request;
+    if (auto problem = Traits::Filters(args_, &request)) return Usage(*problem);
+    int page_size = verb == "export" ? 1000 : 50;
+    if (!args_.Get("page-size").empty() &&
+        !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) {
+      return Usage("--page-size wants an integer");
+    }
+    request.set_page_size(page_size);
+    request.set_page_token(args_.Get("page-token"));
+    bool all = verb == "export" || args_.flags.count("all");
+    Table table = Traits::NewTable();
+    std::string next;
+    do {
+      std::vector<Record> page;
+      auto context = NewContext();
+      grpc::Status status = Traits::List(*stub, context.get(), request, &page, &next);
+      if (!status.ok()) return Fail(status, verb);
+      for (const Record& r : page) {
+        if (verb == "export" || json()) {
+          PrintJson(r, false);
+        } else {
+          Traits::AddRow(&table, r);
+        }
+      }
+      request.set_page_token(next);
+    } while (all && !next.empty());
+    if (verb == "list" && !json()) {
+      table.Print(out());
+      if (!next.empty()) out() << "next page: --page-token=" << next << "\n";
+    }
+    return 0;
+  }
+  if (verb == "import") {
+    if (pos.size() != 3) return Usage("import wants one FILE (or -)");
+    std::unique_ptr<std::istream> file;
+    std::istream* in = io_.in;
+    if (pos[2] != "-") {
+      file = std::make_unique<std::ifstream>(pos[2], std::ios::binary);
+      if (!*file) {
+        err() << "techmatch: cannot read " << pos[2] << "\n";
+        return 1;
+      }
+      in = file.get();
+    }
+    int chunk_size = 500;
+    if (!args_.Get("chunk").empty() &&
+        (!absl::SimpleAtoi(args_.Get("chunk"), &chunk_size) || chunk_size < 1)) {
+      return Usage("--chunk wants a positive integer");
+    }
+    auto context = NewContext(/*streaming=*/true);
+    auto stream = Traits::Import(*stub, context.get());
+    std::map<v1::ImportResult::Outcome, int64_t> counts;
+    std::vector<std::string> rejections;
+    // Sent records' origin: line number and whether it was parsed locally.
+    std::vector<int64_t> line_of_index;
+    int64_t line_no = 0;
+    int64_t local_rejects = 0;
+    bool quiet = args_.flags.count("quiet") > 0;
+    auto send_chunk = [&](typename Traits::ImportRequest& chunk) -> bool {
+      if (!stream->Write(chunk)) return false;
+      v1::ImportResponse response;
+      if (!stream->Read(&response)) return false;
+      for (const auto& result : response.results()) {
+        ++counts[result.outcome()];
+        if (result.outcome() == v1::ImportResult::REJECTED) {
+          int64_t line = result.index() < static_cast<int64_t>(line_of_index.size())
+                             ? line_of_index[result.index()]
+                             : -1;
+          rejections.push_back(absl::StrCat(
+              "line ", line, result.external_ref().empty() ? "" : " (",
+              result.external_ref(), result.external_ref().empty() ? "" : ")",
+              ": ", result.error_code(), ": ", result.error_message()));
+        }
+      }
+      if (!quiet) {
+        err() << "\rimported " << line_of_index.size() << " records"
+              << std::flush;
+      }
+      chunk.Clear();
+      return true;
+    };
+    typename Traits::ImportRequest chunk;
+    size_t chunk_bytes = 0;
+    std::string line;
+    bool stream_ok = true;
+    while (stream_ok && std::getline(*in, line)) {
+      ++line_no;
+      absl::string_view trimmed = absl::StripAsciiWhitespace(line);
+      if (trimmed.empty()) continue;
+      Record record;
+      JsonParseOptions options;
+      auto parsed = google::protobuf::util::JsonStringToMessage(
+          std::string(trimmed), &record, options);
+      if (!parsed.ok()) {
+        ++local_rejects;
+        rejections.push_back(absl::StrCat("line ", line_no,
+                                          ": INVALID_ARGUMENT: not valid JSON for ",
+                                          Record::descriptor()->name(), ": ",
+                                          parsed.message().as_string()));
+        continue;
+      }
+      line_of_index.push_back(line_no);
+      chunk_bytes += trimmed.size();
+      Traits::Add(&chunk, std::move(record));
+      if (static_cast<int>(line_of_index.size()) % chunk_size == 0 ||
+          chunk_bytes > (4u << 20)) {
+        stream_ok = send_chunk(chunk);
+        chunk_bytes = 0;
+      }
+    }
+    int64_t in_chunk = 0;
+    if constexpr (std::is_same_v<Traits, OrgTraits>) {
+      in_chunk = chunk.organizations_size();
+    } else if constexpr (std::is_same_v<Traits, OfferTraits>) {
+      in_chunk = chunk.offers_size();
+    } else {
+      in_chunk = chunk.needs_size();
+    }
+    if (stream_ok && in_chunk > 0) stream_ok = send_chunk(chunk);
+    stream->WritesDone();
+    grpc::Status status = stream->Finish();
+    if (!quiet) err() << "\n";
+    int64_t rejected = counts[v1::ImportResult::REJECTED] + local_rejects;
+    err() << "import summary: " << counts[v1::ImportResult::CREATED]
+          << " created, " << counts[v1::ImportResult::UPDATED] << " updated, "
+          << counts[v1::ImportResult::UNCHANGED] << " unchanged, " << rejected
+          << " rejected\n";
+    for (const auto& r : rejections) err() << "  rejected " << r << "\n";
+    if (json()) {
+      out() << "{\"created\":" << counts[v1::ImportResult::CREATED]
+            << ",\"updated\":" << counts[v1::ImportResult::UPDATED]
+            << ",\"unchanged\":" << counts[v1::ImportResult::UNCHANGED]
+            << ",\"rejected\":" << rejected << "}\n";
+    }
+    if (!status.ok()) return Fail(status, "import");
+    if (!stream_ok) {
+      err() << "techmatch: import stream ended early\n";
+      return 1;
+    }
+    return rejected > 0 ? 1 : 0;
+  }
+  return Usage(absl::StrCat("unknown command \"", verb, "\" for ",
+                            args_.positional[0]));
+}
+
+int Cli::RunReference() {
+  const auto& pos = args_.positional;
+  if (pos.size() < 2) return Usage("ref wants sectors, provinces or province");
+  auto stub = v1::ReferenceService::NewStub(channel());
+  auto context = NewContext();
+  if (pos[1] == "sectors") {
+    v1::ListSectorsResponse response;
+    grpc::Status status = stub->ListSectors(context.get(), {}, &response);
+    if (!status.ok()) return Fail(status, "ref sectors");
+    if (json()) return PrintJson(response, true), 0;
+    Table table({"code", "parent", "name_vi", "name_en"});
+    for (const auto& s : response.sectors()) {
+      table.AddRow({s.code(), s.parent_code(), s.name_vi(), s.name_en()});
+    }
+    table.Print(out());
+    return 0;
+  }
+  if (pos[1] == "provinces") {
+    v1::ListProvincesResponse response;
+    grpc::Status status = stub->ListProvinces(context.get(), {}, &response);
+    if (!status.ok()) return Fail(status, "ref provinces");
+    if (json()) return PrintJson(response, true), 0;
+    Table table({"code", "name", "region", "aliases"});
+    for (const auto& p : response.provinces()) {
+      table.AddRow({p.code(), p.name(), p.region(), absl::StrJoin(p.aliases(), ", ")});
+    }
+    table.Print(out(), 80);
+    return 0;
+  }
+  if (pos[1] == "province" && pos.size() == 3) {
+    v1::ResolveProvinceRequest request;
+    request.set_query(pos[2]);
+    v1::Province province;
+    grpc::Status status = stub->ResolveProvince(context.get(), request, &province);
+    if (!status.ok()) return Fail(status, "ref province");
+    PrintRecord(province);
+    return 0;
+  }
+  return Usage("ref wants sectors, provinces or province QUERY");
+}
+
+int Cli::RunHealth() {
+  auto context = NewContext();
+  // grpc.health.v1.Health/Check with an empty service name; the response
+  // is decoded by hand to avoid generating the health proto here.
+  grpc::GenericStub generic(channel());
+  grpc::ByteBuffer request;  // empty HealthCheckRequest
+  grpc::Slice empty("", 0);
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer response;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  grpc::StubOptions options;
+  generic.UnaryCall(context.get(), "/grpc.health.v1.Health/Check", options,
+                    &request, &response, [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      status = std::move(s);
+                      done = true;
+                      cv.notify_one();
+                    });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  if (!status.ok()) return Fail(status, "health");
+  std::vector<grpc::Slice> slices;
+  (void)response.Dump(&slices);
+  std::string bytes;
+  for (const auto& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  // HealthCheckResponse { ServingStatus status = 1; } SERVING = 1.
+  bool serving = bytes.size() >= 2 && bytes[0] == 0x08 && bytes[1] == 0x01;
+  out() << (serving ? "SERVING" : "NOT_SERVING") << "\n";
+  return serving ? 0 : 1;
+}
+
+int Cli::Run() {
+  const auto& pos = args_.positional;
+  if (args_.flags.count("help") || pos.empty() || pos[0] == "help") {
+    out() << kUsage;
+    return pos.empty() && !args_.flags.count("help") ? 2 : 0;
+  }
+  const std::string& noun = pos[0];
+  if (noun == "ref") return RunReference();
+  if (noun == "health") return RunHealth();
+  if (pos.size() < 2) return Usage(noun + " wants a verb");
+  if (noun == "org") return RunRecords<OrgTraits>(pos[1]);
+  if (noun == "offer") return RunRecords<OfferTraits>(pos[1]);
+  if (noun == "need") return RunRecords<NeedTraits>(pos[1]);
+  return Usage("unknown command \"" + noun + "\"");
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& raw, const CliIo& io) {
+  Args args;
+  if (auto problem = ParseArgs(raw, &args)) {
+    *io.err << "techmatch: " << *problem << "\n";
+    return 2;
+  }
+  Cli cli(args, io);
+  return cli.Run();
+}
+
+}  // namespace techmatch::client
