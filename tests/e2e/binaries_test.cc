@@ -1,0 +1,49 @@
+// End to end: the two binaries on a loopback port, with the project's demo
+// data; a clean restart keeps everything.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/server_process.h"
+#include "tests/test_util.h"
+
+namespace techmatch::testing {
+namespace {
+
+class BinariesTest : public TempDirTest {
+ protected:
+  std::string Cli(const ServerProcess& server, const std::string& args) {
+    return std::string(TECHMATCH_CLI_PATH) + " --server=" + server.address() +
+           " " + args + " 2>&1";
+  }
+};
+
+TEST_F(BinariesTest, ImportQueryRestart) {
+  ServerProcess server(Path("db"));
+  ASSERT_TRUE(server.Start());
+  std::string demo = std::string(TECHMATCH_SOURCE_DIR) + "/data/demo/";
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli(server, "--quiet org import " + demo + "organizations.jsonl"), &out), 0) << out;
+  EXPECT_NE(out.find("10 created"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(Cli(server, "--quiet offer import " + demo + "offers.jsonl"), &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli(server, "--quiet need import " + demo + "needs.jsonl"), &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli(server, "offer list --state=PUBLISHED --province='Ca Mau'"), &out), 0) << out;
+  // Bạc Liêu, a pre-2025 province, is stored as Cà Mau.
+  EXPECT_NE(out.find("offers/9"), std::string::npos) << out;
+  EXPECT_NE(out.find("Cà Mau"), std::string::npos) << out;
+
+  // SIGTERM: clean shutdown, exit code 0.
+  int status = server.Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+
+  ServerProcess again(Path("db"));
+  ASSERT_TRUE(again.Start());
+  ASSERT_EQ(RunCommand(Cli(again, "--json need get needs/6"), &out), 0) << out;
+  EXPECT_NE(out.find("CONFIDENTIAL"), std::string::npos) << out;
+  // Re-importing the same file changes nothing.
+  ASSERT_EQ(RunCommand(Cli(again, "--quiet offer import " + demo + "offers.jsonl"), &out), 0) << out;
+  EXPECT_NE(out.find("12 unchanged"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(Cli(again, "offer get offers/999"), &out), 1);
+  EXPECT_NE(out.find("NOT_FOUND"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace techmatch::testing

@@ -1,0 +1,202 @@
+// The gRPC services end to end over an in-process channel, and the CLI
+// against a server on a loopback port.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "client/cli.h"
+#include "server/techmatch_server.h"
+#include "techmatch/v1/reference.grpc.pb.h"
+#include "techmatch/v1/registry_service.grpc.pb.h"
+#include "tests/test_util.h"
+
+namespace techmatch::server {
+namespace {
+
+namespace v1 = techmatch::v1;
+
+class ServiceTest : public testing::TempDirTest {
+ protected:
+  void Start(const std::string& listen = "") {
+    ServerOptions options;
+    options.data_dir = Path("db");
+    options.reference_dir = testing::ReferenceDir();
+    options.listen_address = listen;
+    auto server = TechmatchServer::Start(options, &clock_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    auto channel = server_->InProcessChannel();
+    orgs_ = v1::OrganizationService::NewStub(channel);
+    offers_ = v1::OfferService::NewStub(channel);
+    needs_ = v1::NeedService::NewStub(channel);
+    reference_ = v1::ReferenceService::NewStub(channel);
+  }
+  void TearDown() override {
+    server_.reset();
+    TempDirTest::TearDown();
+  }
+
+  SystemClock clock_;
+  std::unique_ptr<TechmatchServer> server_;
+  std::unique_ptr<v1::OrganizationService::Stub> orgs_;
+  std::unique_ptr<v1::OfferService::Stub> offers_;
+  std::unique_ptr<v1::NeedService::Stub> needs_;
+  std::unique_ptr<v1::ReferenceService::Stub> reference_;
+};
+
+TEST_F(ServiceTest, CreateGetAndErrorCodes) {
+  Start();
+  grpc::ClientContext c1;
+  v1::CreateOrganizationRequest create_org;
+  *create_org.mutable_organization() =
+      testing::MakeOrg("Trường ĐH", v1::Organization::UNIVERSITY);
+  v1::Organization org;
+  ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
+
+  grpc::ClientContext c2;
+  v1::CreateOfferRequest create;
+  *create.mutable_offer() = testing::MakeOffer(org.name(), "Máy sấy");
+  create.mutable_offer()->set_trl(11);
+  v1::Offer offer;
+  grpc::Status status = offers_->CreateOffer(&c2, create, &offer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("offer.trl", 0), 0u)
+      << status.error_message();
+
+  grpc::ClientContext c3;
+  v1::GetRequest get;
+  get.set_name("offers/12345");
+  EXPECT_EQ(offers_->GetOffer(&c3, get, &offer).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext c4;
+  get.set_name("offerz/1");
+  EXPECT_EQ(offers_->GetOffer(&c4, get, &offer).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  grpc::ClientContext c5;
+  create.mutable_offer()->set_trl(8);
+  ASSERT_TRUE(offers_->CreateOffer(&c5, create, &offer).ok());
+  grpc::ClientContext c6;
+  v1::UpdateOfferRequest update;
+  update.mutable_offer()->set_name(offer.name());
+  update.mutable_offer()->set_title("x");
+  update.mutable_offer()->set_version(offer.version() + 5);
+  update.mutable_update_mask()->add_paths("title");
+  EXPECT_EQ(offers_->UpdateOffer(&c6, update, &offer).error_code(),
+            grpc::StatusCode::ABORTED);
+}
+
+TEST_F(ServiceTest, StreamingImportAnswersEveryChunk) {
+  Start();
+  grpc::ClientContext c1;
+  v1::Organization org;
+  v1::CreateOrganizationRequest create_org;
+  *create_org.mutable_organization() =
+      testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
+  ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
+
+  grpc::ClientContext context;
+  auto stream = offers_->ImportOffers(&context);
+  int64_t accepted = 0, rejected = 0;
+  for (int chunk = 0; chunk < 3; ++chunk) {
+    v1::ImportOffersRequest request;
+    for (int i = 0; i < 10; ++i) {
+      v1::Offer offer = testing::MakeOffer(org.name(), "Công nghệ " + std::to_string(i));
+      offer.set_external_ref("C" + std::to_string(chunk) + "-" + std::to_string(i));
+      if (i == 4) offer.set_trl(0);  // one bad record per chunk
+      *request.add_offers() = offer;
+    }
+    ASSERT_TRUE(stream->Write(request));
+    v1::ImportResponse response;
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_EQ(response.results_size(), 10);
+    EXPECT_EQ(response.results(0).index(), chunk * 10);
+    for (const auto& r : response.results()) {
+      (r.outcome() == v1::ImportResult::REJECTED ? rejected : accepted)++;
+    }
+    EXPECT_EQ(response.results(4).outcome(), v1::ImportResult::REJECTED);
+    EXPECT_EQ(response.results(4).error_code(), "INVALID_ARGUMENT");
+  }
+  stream->WritesDone();
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(accepted, 27);
+  EXPECT_EQ(rejected, 3);
+
+  grpc::ClientContext c2;
+  v1::ListOffersRequest list;
+  list.set_page_size(100);
+  v1::ListOffersResponse page;
+  ASSERT_TRUE(offers_->ListOffers(&c2, list, &page).ok());
+  EXPECT_EQ(page.offers_size(), 27);
+}
+
+TEST_F(ServiceTest, ReferenceService) {
+  Start();
+  grpc::ClientContext c1;
+  v1::ResolveProvinceRequest request;
+  request.set_query("ben tre");
+  v1::Province province;
+  ASSERT_TRUE(reference_->ResolveProvince(&c1, request, &province).ok());
+  EXPECT_EQ(province.name(), "Vĩnh Long");
+  grpc::ClientContext c2;
+  request.set_query("Gotham");
+  EXPECT_EQ(reference_->ResolveProvince(&c2, request, &province).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext c3;
+  v1::ListSectorsResponse sectors;
+  ASSERT_TRUE(reference_->ListSectors(&c3, {}, &sectors).ok());
+  EXPECT_GT(sectors.sectors_size(), 40);
+}
+
+// Runs the CLI in-process; returns exit code, fills out/err.
+int Cli(const std::vector<std::string>& args, const std::string& stdin_text,
+        std::string* out, std::string* err) {
+  std::istringstream in(stdin_text);
+  std::ostringstream o, e;
+  client::CliIo io{&in, &o, &e, ""};
+  int code = client::RunCli(args, io);
+  *out = o.str();
+  *err = e.str();
+  return code;
+}
+
+TEST_F(ServiceTest, CliDrivesTheServerOverLoopback) {
+  Start("127.0.0.1:0");
+  std::string server = "--server=127.0.0.1:" + std::to_string(server_->port());
+  std::string out, err;
+  ASSERT_EQ(Cli({server, "health"}, "", &out, &err), 0) << err;
+  EXPECT_EQ(out, "SERVING\n");
+
+  std::string orgs =
+      R"({"external_ref":"U1","display_name":"ĐH Cần Thơ","kind":"UNIVERSITY","province":"can tho"})"
+      "\n"
+      R"({"display_name":"Bad","kind":"NOPE","province":"can tho"})"
+      "\n";
+  EXPECT_EQ(Cli({server, "org", "import", "-"}, orgs, &out, &err), 1);
+  EXPECT_NE(err.find("1 created"), std::string::npos) << err;
+  EXPECT_NE(err.find("1 rejected"), std::string::npos) << err;
+  EXPECT_NE(err.find("line 2"), std::string::npos) << err;
+
+  std::string offer =
+      R"({"external_ref":"O1","owner":"organizations/1","title":"Công nghệ sấy lạnh","description":"Sấy lạnh trái cây","sector_codes":["211"],"trl":7,"state":"PUBLISHED"})";
+  ASSERT_EQ(Cli({server, "offer", "upsert", "-"}, offer, &out, &err), 0) << err;
+  EXPECT_NE(out.find("CREATED offers/1"), std::string::npos) << out;
+  ASSERT_EQ(Cli({server, "offer", "upsert", "-"}, offer, &out, &err), 0) << err;
+  EXPECT_NE(out.find("UNCHANGED offers/1"), std::string::npos) << out;
+
+  ASSERT_EQ(Cli({server, "offer", "list", "--state=PUBLISHED"}, "", &out, &err), 0);
+  EXPECT_NE(out.find("Công nghệ sấy lạnh"), std::string::npos) << out;
+  ASSERT_EQ(Cli({server, "--json", "offer", "get", "1"}, "", &out, &err), 0);
+  EXPECT_NE(out.find("\"external_ref\": \"O1\""), std::string::npos) << out;
+
+  EXPECT_EQ(Cli({server, "offer", "get", "99"}, "", &out, &err), 1);
+  EXPECT_NE(err.find("NOT_FOUND"), std::string::npos) << err;
+  EXPECT_EQ(Cli({server, "offer", "frobnicate"}, "", &out, &err), 2);
+  ASSERT_EQ(Cli({server, "offer", "withdraw", "offers/1"}, "", &out, &err), 0);
+  ASSERT_EQ(Cli({server, "offer", "export"}, "", &out, &err), 0);
+  EXPECT_NE(out.find("\"WITHDRAWN\""), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace techmatch::server

@@ -1,0 +1,171 @@
+#include "storage/catalog.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "tests/test_util.h"
+
+namespace techmatch::storage {
+namespace {
+
+using techmatch::v1::ChangeEvent;
+using techmatch::v1::Offer;
+using techmatch::v1::Organization;
+
+class CatalogTest : public testing::TempDirTest {
+ protected:
+  std::unique_ptr<Catalog> OpenCatalog() {
+    CatalogOptions options;
+    options.path = Path("db");
+    auto catalog = Catalog::Open(options);
+    EXPECT_TRUE(catalog.ok()) << catalog.status();
+    return catalog.ok() ? *std::move(catalog) : nullptr;
+  }
+
+  static Offer NewOffer(Catalog& catalog, const std::string& ref,
+                        techmatch::v1::State state) {
+    Offer offer;
+    offer.set_name(MakeName(RecordKind::kOffer,
+                            catalog.AllocateId(RecordKind::kOffer)));
+    offer.set_owner("organizations/3");
+    offer.set_external_ref(ref);
+    offer.set_title("t");
+    offer.set_state(state);
+    offer.set_version(1);
+    return offer;
+  }
+
+  static std::vector<uint64_t> IdsIn(const Catalog& catalog, IndexId index,
+                                     uint64_t scope) {
+    std::vector<uint64_t> ids;
+    EXPECT_TRUE(catalog
+                    .ScanIndex(index, scope, 0,
+                               [&](uint64_t id) {
+                                 ids.push_back(id);
+                                 return true;
+                               })
+                    .ok());
+    return ids;
+  }
+};
+
+TEST_F(CatalogTest, CommitWritesRecordIndexesAndChangeLogTogether) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  Offer offer = NewOffer(*catalog, "REF-1", techmatch::v1::DRAFT);
+  auto events = catalog->Commit(
+      {RecordWrite<Offer>{std::nullopt, offer, ChangeEvent::CREATED}},
+      absl::FromUnixSeconds(1000));
+  ASSERT_OK(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].sequence(), 1u);
+  EXPECT_EQ((*events)[0].resource(), offer.name());
+  EXPECT_EQ(catalog->last_sequence(), 1u);
+
+  auto stored = catalog->Get<Offer>(1);
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->title(), "t");
+  auto found = catalog->FindByRef(IndexId::kOfferByRef, 3, "REF-1");
+  ASSERT_OK(found);
+  EXPECT_EQ(found->value_or(0), 1u);
+  EXPECT_EQ(IdsIn(*catalog, IndexId::kOfferByOwner, 3),
+            std::vector<uint64_t>{1});
+  EXPECT_EQ(IdsIn(*catalog, IndexId::kOfferByState, techmatch::v1::DRAFT),
+            std::vector<uint64_t>{1});
+}
+
+TEST_F(CatalogTest, UpdateReplacesStaleIndexEntries) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  Offer before = NewOffer(*catalog, "OLD", techmatch::v1::DRAFT);
+  ASSERT_OK(catalog->Commit({RecordWrite<Offer>{std::nullopt, before,
+                                                ChangeEvent::CREATED}},
+                            absl::Now()));
+  Offer after = before;
+  after.set_external_ref("NEW");
+  after.set_state(techmatch::v1::PUBLISHED);
+  after.set_version(2);
+  ASSERT_OK(catalog->Commit(
+      {RecordWrite<Offer>{before, after, ChangeEvent::PUBLISHED}}, absl::Now()));
+
+  EXPECT_FALSE(catalog->FindByRef(IndexId::kOfferByRef, 3, "OLD")->has_value());
+  EXPECT_TRUE(catalog->FindByRef(IndexId::kOfferByRef, 3, "NEW")->has_value());
+  EXPECT_TRUE(IdsIn(*catalog, IndexId::kOfferByState, techmatch::v1::DRAFT).empty());
+  EXPECT_EQ(IdsIn(*catalog, IndexId::kOfferByState, techmatch::v1::PUBLISHED),
+            std::vector<uint64_t>{1});
+  auto changes = catalog->ReadChanges(0, 10);
+  ASSERT_OK(changes);
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[1].type(), ChangeEvent::PUBLISHED);
+  EXPECT_EQ((*changes)[1].version(), 2);
+}
+
+TEST_F(CatalogTest, CountersSurviveReopen) {
+  {
+    auto catalog = OpenCatalog();
+    ASSERT_NE(catalog, nullptr);
+    std::vector<AnyRecordWrite> writes;
+    for (int i = 0; i < 3; ++i) {
+      writes.push_back(RecordWrite<Offer>{
+          std::nullopt, NewOffer(*catalog, "R" + std::to_string(i),
+                                 techmatch::v1::DRAFT),
+          ChangeEvent::CREATED});
+    }
+    ASSERT_OK(catalog->Commit(writes, absl::Now()));
+  }
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(catalog->last_sequence(), 3u);
+  EXPECT_EQ(catalog->AllocateId(RecordKind::kOffer), 4u);
+  EXPECT_EQ(catalog->AllocateId(RecordKind::kOrganization), 1u);
+  int seen = 0;
+  ASSERT_OK(catalog->Scan<Offer>(1, [&](const Offer&) {
+    ++seen;
+    return true;
+  }));
+  EXPECT_EQ(seen, 2);  // ids 2 and 3
+}
+
+TEST_F(CatalogTest, GetMissingIsNotFound) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(catalog->Get<Organization>(9).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(CatalogTest, RefusesOtherFormatVersion) {
+  { ASSERT_NE(OpenCatalog(), nullptr); }
+  {
+    // Rewrite the meta family's format version behind the catalog's back.
+    rocksdb::Options options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (int i = 0; i < kColumnFamilyCount; ++i) {
+      families.emplace_back(
+          std::string(ColumnFamilyName(static_cast<ColumnFamily>(i))),
+          rocksdb::ColumnFamilyOptions());
+    }
+    rocksdb::DB* db = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open(options, Path("db"), families, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], "format_version",
+                        std::string("\0\0\0\x63", 4))
+                    .ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  CatalogOptions options;
+  options.path = Path("db");
+  auto catalog = Catalog::Open(options);
+  EXPECT_EQ(catalog.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(CatalogTest, SecondOpenOfSameDirectoryFails) {
+  auto first = OpenCatalog();
+  ASSERT_NE(first, nullptr);
+  CatalogOptions options;
+  options.path = Path("db");
+  EXPECT_FALSE(Catalog::Open(options).ok());
+}
+
+}  // namespace
+}  // namespace techmatch::storage
