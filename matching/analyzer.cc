@@ -1,0 +1,161 @@
+#include "matching/analyzer.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include "matching/unicode_text.h"
+
+namespace techmatch::matching {
+namespace {
+
+bool IsPhraseBreak(uint32_t c) {
+  switch (c) {
+    case '.': case ',': case ';': case ':': case '!': case '?':
+    case '(': case ')': case '[': case ']': case '/': case '|':
+    case '-': case '\n': case '\r':
+    case 0x2013: case 0x2014:  // en and em dash
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsTokenChar(UChar32 c) {
+  if (u_isalnum(c)) return true;
+  int8_t type = u_charType(c);
+  return type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK;
+}
+
+void AppendUtf8(std::string* out, uint32_t c) {
+  char buffer[4];
+  int32_t length = 0;
+  UBool error = false;
+  U8_APPEND(reinterpret_cast<uint8_t*>(buffer), length, 4,
+            static_cast<UChar32>(c), error);
+  if (!error) out->append(buffer, static_cast<size_t>(length));
+}
+
+}  // namespace
+
+Analyzer::Analyzer() {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  auto add_range = [&](uint32_t from, uint32_t to) {
+    for (uint32_t c = from; c <= to; ++c) {
+      icu::UnicodeString decomposed;
+      if (U_FAILURE(status) ||
+          !nfd->getDecomposition(static_cast<UChar32>(c), decomposed)) {
+        continue;
+      }
+      UChar32 base = decomposed.char32At(0);
+      if (base != static_cast<UChar32>(c)) fold_table_[c] = base;
+    }
+  };
+  add_range(0x00C0, 0x024F);
+  add_range(0x1E00, 0x1EFF);
+  fold_table_[0x0111] = 'd';  // đ
+  fold_table_[0x0110] = 'D';  // Đ
+}
+
+uint32_t Analyzer::FoldCodePoint(uint32_t c) const {
+  if (c < 0x80) return c;
+  auto it = fold_table_.find(c);
+  if (it != fold_table_.end()) return it->second;
+  int8_t type = u_charType(static_cast<UChar32>(c));
+  if (type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK) return 0;
+  return c;
+}
+
+std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
+  std::string folded_case = text::FoldCase(text);  // NFC + case fold
+  std::vector<Token> tokens;
+  const auto* p = reinterpret_cast<const uint8_t*>(folded_case.data());
+  int32_t length = static_cast<int32_t>(folded_case.size());
+  Token current;
+  bool pending_break = false;
+  auto flush = [&] {
+    if (!current.accented.empty()) {
+      current.breaks_before = pending_break || tokens.empty();
+      tokens.push_back(std::move(current));
+      pending_break = false;
+    }
+    current = Token();
+  };
+  for (int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(p, i, length, c);
+    if (c < 0) {  // invalid byte: a separator
+      flush();
+      continue;
+    }
+    if (IsTokenChar(c)) {
+      AppendUtf8(&current.accented, static_cast<uint32_t>(c));
+      uint32_t f = FoldCodePoint(static_cast<uint32_t>(c));
+      if (f != 0) AppendUtf8(&current.folded, f);
+    } else {
+      flush();
+      if (IsPhraseBreak(static_cast<uint32_t>(c))) pending_break = true;
+    }
+  }
+  flush();
+  // A token made only of combining marks folds to nothing: drop it.
+  std::vector<Token> kept;
+  kept.reserve(tokens.size());
+  bool carry_break = false;
+  for (auto& t : tokens) {
+    if (t.folded.empty()) {
+      carry_break = true;
+      continue;
+    }
+    t.breaks_before = t.breaks_before || carry_break;
+    carry_break = false;
+    kept.push_back(std::move(t));
+  }
+  return kept;
+}
+
+void Analyzer::Emit(const std::vector<Token>& tokens, bool accented,
+                    std::vector<std::string>* terms) const {
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    terms->push_back(t.folded);
+    if (accented) terms->push_back(kAccentedMarker + t.accented);
+    if (i + 1 < tokens.size() && !tokens[i + 1].breaks_before) {
+      const Token& n = tokens[i + 1];
+      terms->push_back(t.folded + "_" + n.folded);
+      if (accented) {
+        terms->push_back(kAccentedMarker + t.accented + "_" + n.accented);
+      }
+    }
+  }
+}
+
+void Analyzer::IndexTerms(std::string_view text,
+                          std::vector<std::string>* terms) const {
+  Emit(Tokenize(text), /*accented=*/true, terms);
+}
+
+void Analyzer::QueryTerms(std::string_view text,
+                          std::vector<std::string>* terms) const {
+  std::vector<Token> tokens = Tokenize(text);
+  bool accented = false;
+  for (const Token& t : tokens) accented = accented || t.accented != t.folded;
+  Emit(tokens, accented, terms);
+}
+
+std::vector<std::string> Analyzer::FoldedTokens(std::string_view text) const {
+  std::vector<std::string> out;
+  for (auto& t : Tokenize(text)) out.push_back(std::move(t.folded));
+  return out;
+}
+
+bool Analyzer::HasDiacritics(std::string_view text) const {
+  for (const Token& t : Tokenize(text)) {
+    if (t.accented != t.folded) return true;
+  }
+  return false;
+}
+
+}  // namespace techmatch::matching

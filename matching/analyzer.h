@@ -1,0 +1,70 @@
+// Analyzer: turns Vietnamese (and mixed English) text into index and query
+// terms.
+//
+// Text is NFC-normalised and case-folded; tokens are maximal runs of letters,
+// digits and combining marks, so codes such as "500m3", "iot" or "haccp"
+// stay whole. Each token yields its accent-folded form ("sấy" -> "say", with
+// đ -> d) and its accented form marked with kAccentedMarker ("\x01sấy"),
+// also for tokens without diacritics, so every token weighs the same.
+// Adjacent tokens within a phrase (never across . , ; : ! ? ( ) [ ] / | - –
+// or a line break) also yield pair terms ("cong_nghe" and "\x01công_nghệ")
+// that stand in for two-syllable words.
+//
+// A query typed without any diacritic uses the folded terms only, so
+// "cong nghe say" matches "công nghệ sấy" as well as the accented query does;
+// a query with diacritics uses both forms, which ranks exact accents higher.
+//
+// Immutable after construction; thread-safe. Never fails: invalid UTF-8 is
+// skipped byte by byte, and unusual input (emoji, controls, mixed scripts)
+// only separates tokens.
+#ifndef TECHMATCH_MATCHING_ANALYZER_H_
+#define TECHMATCH_MATCHING_ANALYZER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace techmatch::matching {
+
+inline constexpr char kAccentedMarker = '\x01';
+
+class Analyzer {
+ public:
+  Analyzer();
+
+  // Appends the index terms of `text` to `terms` (with repetitions: term
+  // frequency is their count).
+  void IndexTerms(std::string_view text, std::vector<std::string>* terms) const;
+
+  // Appends the query terms of `text`: as IndexTerms when the text carries a
+  // diacritic, else the folded terms only.
+  void QueryTerms(std::string_view text, std::vector<std::string>* terms) const;
+
+  // The folded, case-folded tokens of `text`, for display and tests.
+  std::vector<std::string> FoldedTokens(std::string_view text) const;
+
+  // True when `text` holds a letter with a diacritic (or đ).
+  bool HasDiacritics(std::string_view text) const;
+
+ private:
+  struct Token {
+    std::string accented;
+    std::string folded;
+    bool breaks_before = false;  // a phrase boundary precedes this token
+  };
+  std::vector<Token> Tokenize(std::string_view text) const;
+  void Emit(const std::vector<Token>& tokens, bool accented,
+            std::vector<std::string>* terms) const;
+  // The accent-free form of one code point; 0 to drop it (a combining mark).
+  uint32_t FoldCodePoint(uint32_t c) const;
+
+  // Folded base letter of precomposed Latin letters (U+00C0-U+024F,
+  // U+1E00-U+1EFF); built once from ICU's decompositions.
+  std::unordered_map<uint32_t, uint32_t> fold_table_;
+};
+
+}  // namespace techmatch::matching
+
+#endif  // TECHMATCH_MATCHING_ANALYZER_H_

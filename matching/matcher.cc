@@ -1,0 +1,287 @@
+#include "matching/matcher.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "matching/scorer.h"
+
+namespace techmatch::matching {
+namespace {
+
+std::string Readable(const std::string& term) {
+  std::string out = term;
+  if (!out.empty() && out[0] == kAccentedMarker) out.erase(0, 1);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
+bool Live(bool published, int64_t expire_micros, int64_t now) {
+  return published && (expire_micros == 0 || now == 0 || expire_micros > now);
+}
+
+bool SectorPrefix(const std::vector<std::string>& sectors,
+                  const std::string& prefix) {
+  if (prefix.empty()) return true;
+  for (const auto& s : sectors) {
+    if (s.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  return false;
+}
+
+// The hard filters of a need's strict constraints, applied to an offer.
+bool MeetsStrict(const NeedDoc& need, const OfferDoc& offer) {
+  if ((need.strict & kStrictMinTrl) && need.min_trl > 0 &&
+      offer.trl < need.min_trl) {
+    return false;
+  }
+  if ((need.strict & kStrictBudget) && need.budget_max.has_value() &&
+      offer.price_min > *need.budget_max) {
+    return false;
+  }
+  if ((need.strict & kStrictTransferMode) && need.transfer_modes != 0 &&
+      (need.transfer_modes & offer.transfer_modes) == 0) {
+    return false;
+  }
+  if ((need.strict & kStrictProvince) && !need.province.empty() &&
+      need.province != offer.province) {
+    return false;
+  }
+  if ((need.strict & kStrictSector) && !need.sectors.empty()) {
+    bool any = false;
+    for (const auto& s : need.sectors) any = any || SectorPrefix(offer.sectors, s);
+    if (!any) return false;
+  }
+  return true;
+}
+
+template <class Doc>
+bool PassesFilters(const Doc& d, const SearchFilters& f, int trl) {
+  if (!SectorPrefix(d.sectors, f.sector_prefix)) return false;
+  if (!f.province.empty() && d.province != f.province) return false;
+  if (!f.region.empty() && d.region != f.region) return false;
+  if (f.trl_min > 0 && trl < f.trl_min) return false;
+  if (f.trl_max > 0 && trl > f.trl_max) return false;
+  if (f.transfer_modes != 0 && (d.transfer_modes & f.transfer_modes) == 0) {
+    return false;
+  }
+  return true;
+}
+
+// The structured components of a (need, offer) pair.
+std::vector<Component> PairComponents(const NeedDoc& need, const OfferDoc& offer,
+                                      const MatchOptions& options,
+                                      std::vector<std::string>* flags) {
+  const Weights& w = options.weights;
+  std::vector<Component> out;
+  auto add = [&](Component c, double weight) {
+    c.weight = weight;
+    c.contribution = c.value * weight;
+    out.push_back(std::move(c));
+  };
+  add(SectorComponent(need.sectors, offer.sectors), w.sector);
+  add(TrlComponent(need.min_trl, offer.trl, flags), w.trl);
+  add(PriceComponent(need.budget_max, offer.price_min, offer.price_max, flags),
+      w.price);
+  add(RegionComponent(need.province, need.region, offer.province, offer.region,
+                      options.hub_province),
+      w.region);
+  add(TransferComponent(need.transfer_modes, offer.transfer_modes, flags),
+      w.transfer);
+  return out;
+}
+
+}  // namespace
+
+Matcher::Matcher(Bm25fParams params)
+    : offer_text_(&analyzer_, params), need_text_(&analyzer_, params) {}
+
+void Matcher::UpsertOffer(const OfferDoc& offer) {
+  std::unique_lock lock(mu_);
+  offer_text_.Upsert(offer.id, offer.text);
+  OfferDoc& stored = offers_[offer.id] = offer;
+  stored.text = FieldTexts();
+  if (offer_text_.NeedsCompaction()) offer_text_.Compact();
+}
+
+void Matcher::UpsertNeed(const NeedDoc& need) {
+  std::unique_lock lock(mu_);
+  need_text_.Upsert(need.id, need.text);
+  NeedDoc& stored = needs_[need.id] = need;
+  stored.text = FieldTexts();
+  if (need_text_.NeedsCompaction()) need_text_.Compact();
+}
+
+void Matcher::RemoveOffer(uint64_t id) {
+  std::unique_lock lock(mu_);
+  offer_text_.Remove(id);
+  offers_.erase(id);
+}
+
+void Matcher::RemoveNeed(uint64_t id) {
+  std::unique_lock lock(mu_);
+  need_text_.Remove(id);
+  needs_.erase(id);
+}
+
+template <class Doc, class Score>
+MatchResult Matcher::Rank(const TextIndex& index,
+                          const std::unordered_map<uint64_t, Doc>& docs,
+                          const std::vector<QueryTerm>& query,
+                          const std::function<bool(const Doc&)>& accept,
+                          const MatchOptions& options, Score score) const {
+  MatchResult result;
+  for (const auto& q : query) result.query_terms.push_back(Readable(q.term));
+  size_t pool = std::max(options.candidate_pool, options.offset + options.limit);
+  std::vector<TextHit> candidates =
+      index.TopK(query, pool, [&](uint64_t id) {
+        auto it = docs.find(id);
+        return it != docs.end() && accept(it->second);
+      });
+  result.candidates = candidates.size();
+  if (candidates.empty()) return result;
+  double best_text = candidates.front().score;
+  std::vector<MatchHit> hits;
+  hits.reserve(candidates.size());
+  for (const TextHit& c : candidates) {
+    MatchHit hit;
+    hit.id = c.id;
+    hit.text_score = c.score;
+    Component text;
+    text.name = "text";
+    text.value = best_text > 0 ? c.score / best_text : 0;
+    text.weight = options.weights.text;
+    text.contribution = text.value * text.weight;
+    text.detail = "BM25F " + std::to_string(c.score).substr(0, 6) +
+                  " relative to the best candidate";
+    hit.components.push_back(std::move(text));
+    score(docs.at(c.id), &hit);
+    for (const auto& comp : hit.components) hit.score += comp.contribution;
+    hits.push_back(std::move(hit));
+  }
+  std::sort(hits.begin(), hits.end(), [](const MatchHit& a, const MatchHit& b) {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  });
+  size_t begin = std::min(options.offset, hits.size());
+  size_t end = std::min(begin + options.limit, hits.size());
+  result.hits.assign(std::make_move_iterator(hits.begin() + begin),
+                     std::make_move_iterator(hits.begin() + end));
+  if (options.explain) {
+    for (MatchHit& hit : result.hits) {
+      std::vector<float> parts = index.Explain(query, hit.id);
+      std::vector<std::pair<float, size_t>> order;
+      for (size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i] > 0) order.emplace_back(parts[i], i);
+      }
+      std::sort(order.begin(), order.end(),
+                [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (size_t i = 0; i < order.size() && i < 8; ++i) {
+        hit.top_terms.push_back(
+            {Readable(query[order[i].second].term),
+             hit.text_score > 0 ? order[i].first / hit.text_score : 0});
+      }
+    }
+  }
+  return result;
+}
+
+MatchResult Matcher::OffersForNeed(const NeedDoc& need,
+                                   const MatchOptions& options) const {
+  std::shared_lock lock(mu_);
+  auto query = offer_text_.MoreLikeThis(need.text, options.query_terms);
+  return Rank<OfferDoc>(
+      offer_text_, offers_, query,
+      [&](const OfferDoc& offer) {
+        return Live(offer.published, offer.expire_micros, options.now_micros) &&
+               MeetsStrict(need, offer);
+      },
+      options, [&](const OfferDoc& offer, MatchHit* hit) {
+        for (auto& c : PairComponents(need, offer, options, &hit->flags)) {
+          hit->components.push_back(std::move(c));
+        }
+        Component fresh = FreshnessComponent(offer.fresh_micros, options.now_micros);
+        fresh.weight = options.weights.freshness;
+        fresh.contribution = fresh.value * fresh.weight;
+        hit->components.push_back(std::move(fresh));
+      });
+}
+
+MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
+                                   const MatchOptions& options) const {
+  std::shared_lock lock(mu_);
+  auto query = need_text_.MoreLikeThis(offer.text, options.query_terms);
+  return Rank<NeedDoc>(
+      need_text_, needs_, query,
+      [&](const NeedDoc& need) {
+        return Live(need.published, need.expire_micros, options.now_micros) &&
+               !need.confidential && MeetsStrict(need, offer);
+      },
+      options, [&](const NeedDoc& need, MatchHit* hit) {
+        for (auto& c : PairComponents(need, offer, options, &hit->flags)) {
+          hit->components.push_back(std::move(c));
+        }
+        Component fresh = FreshnessComponent(need.fresh_micros, options.now_micros);
+        fresh.weight = options.weights.freshness;
+        fresh.contribution = fresh.value * fresh.weight;
+        hit->components.push_back(std::move(fresh));
+      });
+}
+
+MatchResult Matcher::SearchOffers(const std::string& query,
+                                  const SearchFilters& filters,
+                                  const MatchOptions& options) const {
+  std::shared_lock lock(mu_);
+  auto terms = offer_text_.ParseQuery(query);
+  return Rank<OfferDoc>(
+      offer_text_, offers_, terms,
+      [&](const OfferDoc& offer) {
+        return Live(offer.published, offer.expire_micros, options.now_micros) &&
+               PassesFilters(offer, filters, offer.trl) &&
+               (filters.price_ceiling <= 0 || offer.price_min <= filters.price_ceiling);
+      },
+      options, [&](const OfferDoc& offer, MatchHit* hit) {
+        Component fresh = FreshnessComponent(offer.fresh_micros, options.now_micros);
+        fresh.weight = options.weights.freshness;
+        fresh.contribution = fresh.value * fresh.weight;
+        hit->components.push_back(std::move(fresh));
+      });
+}
+
+MatchResult Matcher::SearchNeeds(const std::string& query,
+                                 const SearchFilters& filters,
+                                 const MatchOptions& options) const {
+  std::shared_lock lock(mu_);
+  auto terms = need_text_.ParseQuery(query);
+  return Rank<NeedDoc>(
+      need_text_, needs_, terms,
+      [&](const NeedDoc& need) {
+        return Live(need.published, need.expire_micros, options.now_micros) &&
+               !need.confidential && PassesFilters(need, filters, need.min_trl) &&
+               (filters.price_ceiling <= 0 || !need.budget_max.has_value() ||
+                *need.budget_max <= filters.price_ceiling);
+      },
+      options, [&](const NeedDoc& need, MatchHit* hit) {
+        Component fresh = FreshnessComponent(need.fresh_micros, options.now_micros);
+        fresh.weight = options.weights.freshness;
+        fresh.contribution = fresh.value * fresh.weight;
+        hit->components.push_back(std::move(fresh));
+      });
+}
+
+size_t Matcher::offer_count() const {
+  std::shared_lock lock(mu_);
+  return offer_text_.size();
+}
+
+size_t Matcher::need_count() const {
+  std::shared_lock lock(mu_);
+  return need_text_.size();
+}
+
+size_t Matcher::MemoryBytes() const {
+  std::shared_lock lock(mu_);
+  return offer_text_.MemoryBytes() + need_text_.MemoryBytes() +
+         offers_.size() * (sizeof(OfferDoc) + 64) +
+         needs_.size() * (sizeof(NeedDoc) + 64);
+}
+
+}  // namespace techmatch::matching

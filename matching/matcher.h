@@ -1,0 +1,79 @@
+// Matcher: the in-memory matching engine. Holds a text index and the
+// structured facts of every offer and need, ranks offers for a need (and
+// needs for an offer) by text + structured components, answers free-text
+// searches, and explains every score.
+//
+// Ranking: the query side becomes a "more like this" query of its most
+// informative terms; the best `candidate_pool` text hits that pass the hard
+// filters (published, not expired, confidentiality, the need's strict
+// constraints, search filters) are re-scored with the structured components;
+// the final score is the weighted sum of component values in [0, 1], the
+// text value being the BM25F score relative to the best candidate's. Ties are
+// broken by ascending id, so results are deterministic.
+//
+// Thread-safety: all methods are safe to call concurrently. Writers are
+// serialised and exclusive; queries share a read lock.
+#ifndef TECHMATCH_MATCHING_MATCHER_H_
+#define TECHMATCH_MATCHING_MATCHER_H_
+
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "matching/analyzer.h"
+#include "matching/match_types.h"
+#include "matching/text_index.h"
+
+namespace techmatch::matching {
+
+class Matcher {
+ public:
+  explicit Matcher(Bm25fParams params = {});
+
+  // Adds or replaces an offer / a need (whatever its state: the state is a
+  // filter at query time).
+  void UpsertOffer(const OfferDoc& offer);
+  void UpsertNeed(const NeedDoc& need);
+  void RemoveOffer(uint64_t id);
+  void RemoveNeed(uint64_t id);
+
+  // Offers for `need` (which need not be indexed), best first.
+  MatchResult OffersForNeed(const NeedDoc& need,
+                            const MatchOptions& options) const;
+
+  // Needs for `offer`, best first. Confidential needs are never returned.
+  MatchResult NeedsForOffer(const OfferDoc& offer,
+                            const MatchOptions& options) const;
+
+  // Free-text search of published offers / public published needs.
+  MatchResult SearchOffers(const std::string& query,
+                           const SearchFilters& filters,
+                           const MatchOptions& options) const;
+  MatchResult SearchNeeds(const std::string& query,
+                          const SearchFilters& filters,
+                          const MatchOptions& options) const;
+
+  size_t offer_count() const;
+  size_t need_count() const;
+  size_t MemoryBytes() const;
+
+  const Analyzer& analyzer() const { return analyzer_; }
+
+ private:
+  template <class Doc, class Score>
+  MatchResult Rank(const TextIndex& index,
+                   const std::unordered_map<uint64_t, Doc>& docs,
+                   const std::vector<QueryTerm>& query,
+                   const std::function<bool(const Doc&)>& accept,
+                   const MatchOptions& options, Score score) const;
+
+  Analyzer analyzer_;
+  mutable std::shared_mutex mu_;
+  TextIndex offer_text_;
+  TextIndex need_text_;
+  std::unordered_map<uint64_t, OfferDoc> offers_;  // text cleared
+  std::unordered_map<uint64_t, NeedDoc> needs_;    // text cleared
+};
+
+}  // namespace techmatch::matching
+
+#endif  // TECHMATCH_MATCHING_MATCHER_H_

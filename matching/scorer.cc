@@ -1,0 +1,144 @@
+#include "matching/scorer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace techmatch::matching {
+namespace {
+
+Component Neutral(const char* name, const char* why) {
+  Component c;
+  c.name = name;
+  c.value = kNeutral;
+  c.neutral = true;
+  c.detail = why;
+  return c;
+}
+
+Component Valued(const char* name, double value, std::string detail) {
+  Component c;
+  c.name = name;
+  c.value = std::clamp(value, 0.0, 1.0);
+  c.detail = std::move(detail);
+  return c;
+}
+
+std::string Vnd(int64_t v) {
+  char buffer[64];
+  if (v >= 1'000'000'000) {
+    std::snprintf(buffer, sizeof buffer, "%.2f tỷ", static_cast<double>(v) / 1e9);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%.0f triệu", static_cast<double>(v) / 1e6);
+  }
+  return buffer;
+}
+
+}  // namespace
+
+Component SectorComponent(const std::vector<std::string>& need_sectors,
+                          const std::vector<std::string>& offer_sectors) {
+  if (need_sectors.empty() || offer_sectors.empty()) {
+    return Neutral("sector", "sector unknown on one side");
+  }
+  double best = 0;
+  std::string why = "different fields";
+  for (const auto& a : need_sectors) {
+    for (const auto& b : offer_sectors) {
+      double v = 0;
+      std::string reason;
+      if (a == b) {
+        v = 1.0;
+        reason = "same field " + a;
+      } else if (a.size() < b.size() ? b.compare(0, a.size(), a) == 0
+                                     : a.compare(0, b.size(), b) == 0) {
+        v = 0.6;
+        reason = "field " + a + " contains " + b;
+      } else if (!a.empty() && !b.empty() && a[0] == b[0]) {
+        v = 0.3;
+        reason = "same top-level field " + a.substr(0, 1);
+      }
+      if (v > best) {
+        best = v;
+        why = reason;
+      }
+    }
+  }
+  return Valued("sector", best, why);
+}
+
+Component TrlComponent(int min_trl, int offer_trl,
+                       std::vector<std::string>* flags) {
+  if (min_trl <= 0) return Neutral("trl", "no minimum TRL");
+  if (offer_trl <= 0) return Neutral("trl", "offer TRL unknown");
+  std::string detail = "TRL " + std::to_string(offer_trl) + " vs minimum " +
+                       std::to_string(min_trl);
+  int gap = min_trl - offer_trl;
+  if (gap <= 0) return Valued("trl", 1.0, detail);
+  flags->push_back("BELOW_MIN_TRL");
+  if (gap == 1) {
+    flags->push_back("NEAR_MISS_TRL");
+    return Valued("trl", 0.5, detail + " (one level short)");
+  }
+  return Valued("trl", gap == 2 ? 0.15 : 0.0, detail);
+}
+
+Component PriceComponent(const std::optional<int64_t>& budget,
+                         int64_t price_min, int64_t price_max,
+                         std::vector<std::string>* flags) {
+  if (!budget.has_value() || *budget <= 0) return Neutral("price", "no budget");
+  if (price_min <= 0 && price_max <= 0) {
+    return Neutral("price", "price negotiable");
+  }
+  int64_t low = price_min > 0 ? price_min : price_max;
+  int64_t high = std::max(price_max, low);
+  std::string detail = "price " + Vnd(low) + "–" + Vnd(high) + " vs budget " +
+                       Vnd(*budget);
+  if (high <= *budget) return Valued("price", 1.0, detail);
+  if (low <= *budget) return Valued("price", 0.75, detail + " (partly within)");
+  flags->push_back("OVER_BUDGET");
+  double overrun = static_cast<double>(low) / static_cast<double>(*budget) - 1.0;
+  return Valued("price", 0.5 * std::exp(-3.0 * overrun), detail);
+}
+
+Component RegionComponent(const std::string& need_province,
+                          const std::string& need_region,
+                          const std::string& offer_province,
+                          const std::string& offer_region,
+                          const std::string& hub_province) {
+  if (need_province.empty() || offer_province.empty()) {
+    return Neutral("region", "province unknown on one side");
+  }
+  if (need_province == offer_province) {
+    return Valued("region", 1.0, "same province");
+  }
+  if (!need_region.empty() && need_region == offer_region) {
+    return Valued("region", 0.7, "same region (" + need_region + ")");
+  }
+  if (offer_province == hub_province) {
+    return Valued("region", 0.5, "from the Ho Chi Minh City hub");
+  }
+  return Valued("region", 0.2, "another region");
+}
+
+Component TransferComponent(TransferModeSet need_modes,
+                            TransferModeSet offer_modes,
+                            std::vector<std::string>* flags) {
+  if (need_modes == 0) return Neutral("transfer", "any transfer mode");
+  if (offer_modes == 0) return Neutral("transfer", "offer lists no mode");
+  if (need_modes & offer_modes) return Valued("transfer", 1.0, "shared transfer mode");
+  flags->push_back("NO_SHARED_TRANSFER_MODE");
+  return Valued("transfer", 0.0, "no shared transfer mode");
+}
+
+Component FreshnessComponent(int64_t fresh_micros, int64_t now_micros) {
+  if (fresh_micros <= 0 || now_micros <= 0) {
+    return Neutral("freshness", "publication time unknown");
+  }
+  double days = std::max<double>(0, static_cast<double>(now_micros - fresh_micros) /
+                                        86'400e6);
+  return Valued("freshness", std::pow(0.5, days / 365.0),
+                std::to_string(static_cast<int>(days)) + " days old");
+}
+
+}  // namespace techmatch::matching
