@@ -11,6 +11,7 @@
 //
 // Numbers go to docs/quality.md.
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -88,6 +89,8 @@ struct Metrics {
   int pairs = 0, pairs_ok = 0, n = 0;
 };
 
+matching::Weights g_weights;
+
 int RunSample(const std::string& dir, const std::string& reference_dir) {
   auto reference = domain::ReferenceData::LoadFromDirectory(reference_dir);
   if (!reference.ok()) {
@@ -145,6 +148,7 @@ int RunSample(const std::string& dir, const std::string& reference_dir) {
     for (const Struct& s : needs) {
       const auto& rel = qrels[Str(s, "key")];
       MatchOptions options;
+      options.weights = g_weights;
       options.limit = 60;
       options.explain = false;
       if (!full) options.weights = matching::Weights{1, 0, 0, 0, 0, 0, 0};
@@ -302,6 +306,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string mode = argv[1];
+  if (const char* w = std::getenv("TECHMATCH_WEIGHTS")) {
+    auto& g = techmatch::g_weights;
+    if (std::sscanf(w, "%lf,%lf,%lf,%lf,%lf,%lf,%lf", &g.text, &g.sector, &g.trl,
+                    &g.price, &g.region, &g.transfer, &g.freshness) != 7) {
+      std::fprintf(stderr, "TECHMATCH_WEIGHTS wants 7 comma-separated numbers\n");
+      return 2;
+    }
+  }
   if (mode == "sample") {
     return techmatch::RunSample(argv[2], argc > 3 ? argv[3]
                                                   : TECHMATCH_SOURCE_DIR "/data/reference");

@@ -24,6 +24,7 @@
 #include "client/table.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
 
@@ -52,6 +53,11 @@ Records (NOUN is org, offer or need; NAME is "offers/42" or just 42):
 Filters: org: --kind --province --parent --updated-since
          offer: --owner --state --sector --province --updated-since
          need: --enterprise --centre --state --sector --province --updated-since
+Matching and search (--explain prints every score's breakdown):
+  match need NAME [--explain] [--page-size=N] [--page-token=T] [--weights=text=0.6,trl=0.2]
+  match offer NAME [--explain] [--page-size=N] [--page-token=T]
+  search offers|needs "TEXT" [--explain] [--sector=C] [--province=P] [--region=R]
+         [--trl-min=N] [--trl-max=N] [--modes=LICENSE,TRAINING] [--price-ceiling=VND]
 Reference data:
   ref sectors | ref provinces | ref province QUERY
 Server:
@@ -75,7 +81,7 @@ struct Args {
 
 const std::set<std::string>& BooleanFlags() {
   static const auto* flags =
-      new std::set<std::string>{"json", "all", "help", "quiet"};
+      new std::set<std::string>{"json", "all", "help", "quiet", "explain"};
   return *flags;
 }
 
@@ -117,6 +123,11 @@ class Cli {
   int RunRecords(const std::string& verb);
   int RunReference();
   int RunHealth();
+  int RunMatch();
+  int RunSearch();
+  template <class Item>
+  void PrintMatches(const google::protobuf::RepeatedPtrField<Item>& items,
+                    const std::string& next_token);
 
   std::unique_ptr<grpc::ClientContext> NewContext(bool streaming = false) const;
   std::shared_ptr<grpc::Channel> channel();
@@ -855,6 +866,174 @@ int Cli::RunHealth() {
   return serving ? 0 : 1;
 }
 
+// Title, province and state of either kind of record.
+const v1::Offer& RecordOf(const v1::OfferMatch& m) { return m.offer(); }
+const v1::Need& RecordOf(const v1::NeedMatch& m) { return m.need(); }
+
+std::string Percent(double share) {
+  return absl::StrCat(static_cast<int>(share * 100 + 0.5), "%");
+}
+
+std::string Fixed(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3f", v);
+  return buffer;
+}
+
+template <class Item>
+void Cli::PrintMatches(const google::protobuf::RepeatedPtrField<Item>& items,
+                       const std::string& next_token) {
+  bool explain = args_.flags.count("explain") > 0;
+  if (!explain) {
+    Table table({"#", "score", "name", "title", "province", "flags"});
+    int rank = 0;
+    for (const Item& m : items) {
+      const auto& r = RecordOf(m);
+      table.AddRow({absl::StrCat(++rank), Fixed(m.score()), r.name(), r.title(),
+                    r.province_name(), absl::StrJoin(m.explanation().flags(), ",")});
+    }
+    table.Print(out());
+  } else {
+    int rank = 0;
+    for (const Item& m : items) {
+      const auto& r = RecordOf(m);
+      out() << "#" << ++rank << "  " << Fixed(m.score()) << "  " << r.name()
+            << "  " << r.title() << "\n";
+      if (!r.province_name().empty()) out() << "    province: " << r.province_name() << "\n";
+      if (m.explanation().flags_size() > 0) {
+        out() << "    flags: " << absl::StrJoin(m.explanation().flags(), ", ") << "\n";
+      }
+      Table table({"component", "value", "weight", "contribution", "why"});
+      for (const auto& c : m.explanation().components()) {
+        table.AddRow({c.name(), Fixed(c.value()) + (c.neutral() ? " (neutral)" : ""),
+                      Fixed(c.weight()), Fixed(c.contribution()), c.detail()});
+      }
+      std::ostringstream block;
+      table.Print(block, 70);
+      std::istringstream lines(block.str());
+      for (std::string line; std::getline(lines, line);) out() << "    " << line << "\n";
+      std::vector<std::string> terms;
+      for (const auto& t : m.explanation().top_terms()) {
+        terms.push_back(absl::StrCat("\"", t.term(), "\" ", Percent(t.share())));
+      }
+      if (!terms.empty()) out() << "    matched terms: " << absl::StrJoin(terms, ", ") << "\n";
+      out() << "\n";
+    }
+  }
+  if (items.empty()) out() << "(no matches)\n";
+  if (!next_token.empty()) out() << "next page: --page-token=" << next_token << "\n";
+}
+
+bool ParseWeightsArg(const std::string& text, v1::ScoreWeights* w) {
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(item, '=');
+    double value = 0;
+    if (!absl::SimpleAtod(kv.second, &value)) return false;
+    if (kv.first == "text") w->set_text(value);
+    else if (kv.first == "sector") w->set_sector(value);
+    else if (kv.first == "trl") w->set_trl(value);
+    else if (kv.first == "price") w->set_price(value);
+    else if (kv.first == "region") w->set_region(value);
+    else if (kv.first == "transfer") w->set_transfer(value);
+    else if (kv.first == "freshness") w->set_freshness(value);
+    else return false;
+  }
+  return true;
+}
+
+int Cli::RunMatch() {
+  const auto& pos = args_.positional;
+  if (pos.size() != 3 || (pos[1] != "need" && pos[1] != "offer")) {
+    return Usage("match wants need NAME or offer NAME");
+  }
+  int page_size = 10;
+  if (!args_.Get("page-size").empty() &&
+      !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) {
+    return Usage("--page-size wants an integer");
+  }
+  v1::ScoreWeights weights;
+  if (!ParseWeightsArg(args_.Get("weights"), &weights)) {
+    return Usage("--weights wants name=value,... (text, sector, trl, price, "
+                 "region, transfer, freshness)");
+  }
+  auto stub = v1::MatchService::NewStub(channel());
+  auto context = NewContext();
+  if (pos[1] == "need") {
+    v1::MatchOffersForNeedRequest request;
+    request.set_need(Normalized("needs", pos[2]));
+    request.set_page_size(page_size);
+    request.set_page_token(args_.Get("page-token"));
+    if (weights.ByteSizeLong() > 0) *request.mutable_weights() = weights;
+    v1::MatchOffersForNeedResponse response;
+    grpc::Status status = stub->MatchOffersForNeed(context.get(), request, &response);
+    if (!status.ok()) return Fail(status, "match need");
+    if (json()) return PrintJson(response, true), 0;
+    PrintMatches(response.matches(), response.next_page_token());
+    return 0;
+  }
+  v1::MatchNeedsForOfferRequest request;
+  request.set_offer(Normalized("offers", pos[2]));
+  request.set_page_size(page_size);
+  request.set_page_token(args_.Get("page-token"));
+  if (weights.ByteSizeLong() > 0) *request.mutable_weights() = weights;
+  v1::MatchNeedsForOfferResponse response;
+  grpc::Status status = stub->MatchNeedsForOffer(context.get(), request, &response);
+  if (!status.ok()) return Fail(status, "match offer");
+  if (json()) return PrintJson(response, true), 0;
+  PrintMatches(response.matches(), response.next_page_token());
+  return 0;
+}
+
+int Cli::RunSearch() {
+  const auto& pos = args_.positional;
+  if (pos.size() != 3 || (pos[1] != "offers" && pos[1] != "needs")) {
+    return Usage("search wants offers \"TEXT\" or needs \"TEXT\"");
+  }
+  v1::SearchRequest request;
+  request.set_query(pos[2]);
+  int page_size = 10, trl_min = 0, trl_max = 0;
+  int64_t ceiling = 0;
+  if ((!args_.Get("page-size").empty() && !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) ||
+      (!args_.Get("trl-min").empty() && !absl::SimpleAtoi(args_.Get("trl-min"), &trl_min)) ||
+      (!args_.Get("trl-max").empty() && !absl::SimpleAtoi(args_.Get("trl-max"), &trl_max)) ||
+      (!args_.Get("price-ceiling").empty() &&
+       !absl::SimpleAtoi(args_.Get("price-ceiling"), &ceiling))) {
+    return Usage("--page-size, --trl-min, --trl-max and --price-ceiling want integers");
+  }
+  request.set_page_size(page_size);
+  request.set_page_token(args_.Get("page-token"));
+  v1::SearchFilter* filter = request.mutable_filter();
+  filter->set_sector_code(args_.Get("sector"));
+  filter->set_province(args_.Get("province"));
+  filter->set_region(args_.Get("region"));
+  filter->set_trl_min(trl_min);
+  filter->set_trl_max(trl_max);
+  filter->set_price_ceiling_vnd(ceiling);
+  for (absl::string_view mode : absl::StrSplit(args_.Get("modes"), ',', absl::SkipEmpty())) {
+    v1::TransferMode value;
+    if (!v1::TransferMode_Parse(std::string(mode), &value)) {
+      return Usage(absl::StrCat("unknown transfer mode ", mode));
+    }
+    filter->add_transfer_modes(value);
+  }
+  auto stub = v1::MatchService::NewStub(channel());
+  auto context = NewContext();
+  if (pos[1] == "offers") {
+    v1::SearchOffersResponse response;
+    grpc::Status status = stub->SearchOffers(context.get(), request, &response);
+    if (!status.ok()) return Fail(status, "search offers");
+    if (json()) return PrintJson(response, true), 0;
+    PrintMatches(response.results(), response.next_page_token());
+    return 0;
+  }
+  v1::SearchNeedsResponse response;
+  grpc::Status status = stub->SearchNeeds(context.get(), request, &response);
+  if (!status.ok()) return Fail(status, "search needs");
+  if (json()) return PrintJson(response, true), 0;
+  PrintMatches(response.results(), response.next_page_token());
+  return 0;
+}
+
 int Cli::Run() {
   const auto& pos = args_.positional;
   if (args_.flags.count("help") || pos.empty() || pos[0] == "help") {
@@ -864,6 +1043,8 @@ int Cli::Run() {
   const std::string& noun = pos[0];
   if (noun == "ref") return RunReference();
   if (noun == "health") return RunHealth();
+  if (noun == "match") return RunMatch();
+  if (noun == "search") return RunSearch();
   if (pos.size() < 2) return Usage(noun + " wants a verb");
   if (noun == "org") return RunRecords<OrgTraits>(pos[1]);
   if (noun == "offer") return RunRecords<OfferTraits>(pos[1]);

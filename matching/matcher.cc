@@ -168,16 +168,25 @@ MatchResult Matcher::Rank(const TextIndex& index,
   if (options.explain) {
     for (MatchHit& hit : result.hits) {
       std::vector<float> parts = index.Explain(query, hit.id);
-      std::vector<std::pair<float, size_t>> order;
+      // The accented and folded twins of a term read the same: merge them.
+      std::vector<std::pair<std::string, double>> merged;
       for (size_t i = 0; i < parts.size(); ++i) {
-        if (parts[i] > 0) order.emplace_back(parts[i], i);
+        if (parts[i] <= 0) continue;
+        std::string readable = Readable(query[i].term);
+        auto it = std::find_if(merged.begin(), merged.end(),
+                               [&](const auto& m) { return m.first == readable; });
+        if (it == merged.end()) {
+          merged.emplace_back(std::move(readable), parts[i]);
+        } else {
+          it->second += parts[i];
+        }
       }
-      std::sort(order.begin(), order.end(),
-                [](const auto& a, const auto& b) { return a.first > b.first; });
-      for (size_t i = 0; i < order.size() && i < 8; ++i) {
+      std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
+        return a.second > b.second;
+      });
+      for (size_t i = 0; i < merged.size() && i < 8; ++i) {
         hit.top_terms.push_back(
-            {Readable(query[order[i].second].term),
-             hit.text_score > 0 ? order[i].first / hit.text_score : 0});
+            {merged[i].first, hit.text_score > 0 ? merged[i].second / hit.text_score : 0});
       }
     }
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and builds techmatch, starts techmatchd on an embedded RocksDB in
-# var/demo, loads the demo data in data/demo, and shows what was loaded.
+# var/demo, loads the demo data in data/demo, and prints the explained top
+# matches for a few needs.
 # The server keeps running afterwards; stop it with: kill $(cat var/demo.pid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,10 +35,14 @@ echo
 echo "== published needs"
 $T need list --state=PUBLISHED
 echo
-echo "== offers in the Mekong Delta's Cà Mau (a Bạc Liêu offer is mapped to it)"
-$T offer list --province="ca mau"
+for need in needs/1 needs/2 needs/3; do
+  echo "== best offers for ${need}: $($T --json need get ${need} | sed -n 's/^ *"title": "\(.*\)",$/\1/p')"
+  $T match need "${need}" --explain --page-size=3
+done
+echo "== needs that offers/6 (IoT shrimp-pond monitoring) can serve"
+$T match offer offers/6
 echo
-echo "== one need in full"
-$T need get needs/1
+echo "== free-text search typed without diacritics: \"may say nong san\""
+$T search offers "may say nong san" --page-size=3
 echo
 echo "techmatchd is still running (pid $(cat var/demo.pid)); try: TECHMATCH_SERVER=${TECHMATCH_SERVER} $T help"

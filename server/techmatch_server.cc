@@ -32,6 +32,21 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
                server->catalog_->last_sequence());
   server->registry_ = std::make_unique<domain::Registry>(
       server->catalog_.get(), server->reference_.get(), clock);
+  // The index is complete before the first write can be accepted, and hears
+  // of every write from then on (see domain/matchmaker.h).
+  server->matchmaker_ = std::make_unique<domain::Matchmaker>(
+      server->catalog_.get(), server->reference_.get(), clock,
+      options.score_weights);
+  absl::Time load_start = absl::Now();
+  TM_RETURN_IF_ERROR(server->matchmaker_->LoadAll([](size_t offers, size_t needs) {
+    spdlog::info("match index: {} offers, {} needs loaded", offers, needs);
+  }));
+  spdlog::info("match index ready in {:.2f} s, about {} MiB",
+               absl::ToDoubleSeconds(absl::Now() - load_start),
+               server->matchmaker_->matcher().MemoryBytes() >> 20);
+  server->registry_->AddObserver(server->matchmaker_.get());
+  server->match_service_ =
+      std::make_unique<MatchService>(server->matchmaker_.get());
   server->organization_service_ =
       std::make_unique<OrganizationService>(server->registry_.get());
   server->offer_service_ = std::make_unique<OfferService>(server->registry_.get());
@@ -52,6 +67,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   builder.RegisterService(server->offer_service_.get());
   builder.RegisterService(server->need_service_.get());
   builder.RegisterService(server->reference_service_.get());
+  builder.RegisterService(server->match_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr ||
       (!options.listen_address.empty() && server->port_ == 0)) {

@@ -14,8 +14,10 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "domain/matchmaker.h"
 #include "domain/reference_data.h"
 #include "domain/registry.h"
+#include "server/match_service.h"
 #include "server/registry_services.h"
 #include "storage/catalog.h"
 
@@ -35,6 +37,8 @@ struct ServerOptions {
   int max_message_bytes = 16 << 20;
   // How often published records past their expiry are marked EXPIRED.
   absl::Duration expiry_interval = absl::Minutes(1);
+  // Default weights of the score components.
+  matching::Weights score_weights;
 };
 
 class TechmatchServer {
@@ -63,6 +67,7 @@ class TechmatchServer {
   void Wait();
 
   domain::Registry* registry() { return registry_.get(); }
+  const domain::Matchmaker* matchmaker() const { return matchmaker_.get(); }
 
  private:
   TechmatchServer() = default;
@@ -73,6 +78,8 @@ class TechmatchServer {
   std::unique_ptr<domain::ReferenceData> reference_;
   std::unique_ptr<storage::Catalog> catalog_;
   std::unique_ptr<domain::Registry> registry_;
+  std::unique_ptr<domain::Matchmaker> matchmaker_;
+  std::unique_ptr<MatchService> match_service_;
   std::unique_ptr<OrganizationService> organization_service_;
   std::unique_ptr<OfferService> offer_service_;
   std::unique_ptr<NeedService> need_service_;

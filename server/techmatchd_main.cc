@@ -10,6 +10,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "base/clock.h"
 #include "server/techmatch_server.h"
 
@@ -26,8 +28,39 @@ ABSL_FLAG(bool, unsafe_no_sync, false,
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "largest gRPC message");
 ABSL_FLAG(int, expiry_interval_seconds, 60,
           "how often expired offers and needs are marked EXPIRED");
+ABSL_FLAG(std::string, score_weights, "",
+          "default score component weights, e.g. "
+          "\"text=0.55,sector=0.1,trl=0.12,price=0.1,region=0.05,"
+          "transfer=0.05,freshness=0.03\"; unnamed components keep theirs");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "how long running calls may finish after SIGINT/SIGTERM");
+
+namespace {
+
+// Parses "name=value,..." into `weights`; false on an unknown name or a
+// value outside [0, 10].
+bool ParseWeights(const std::string& text, techmatch::matching::Weights* w) {
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(item, '=');
+    double value = 0;
+    if (!absl::SimpleAtod(kv.second, &value) || value < 0 || value > 10) {
+      return false;
+    }
+    double* target = kv.first == "text"        ? &w->text
+                     : kv.first == "sector"    ? &w->sector
+                     : kv.first == "trl"       ? &w->trl
+                     : kv.first == "price"     ? &w->price
+                     : kv.first == "region"    ? &w->region
+                     : kv.first == "transfer"  ? &w->transfer
+                     : kv.first == "freshness" ? &w->freshness
+                                               : nullptr;
+    if (target == nullptr) return false;
+    *target = value;
+  }
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -50,6 +83,10 @@ int main(int argc, char** argv) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.sync_writes = !absl::GetFlag(FLAGS_unsafe_no_sync);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (!ParseWeights(absl::GetFlag(FLAGS_score_weights), &options.score_weights)) {
+    std::fprintf(stderr, "techmatchd: bad --score_weights\n");
+    return 2;
+  }
   options.expiry_interval =
       absl::Seconds(std::max(1, absl::GetFlag(FLAGS_expiry_interval_seconds)));
   techmatch::SystemClock clock;

@@ -30,6 +30,19 @@ TEST_F(BinariesTest, ImportQueryRestart) {
   EXPECT_NE(out.find("offers/9"), std::string::npos) << out;
   EXPECT_NE(out.find("Cà Mau"), std::string::npos) << out;
 
+  // Explained matches: the wastewater need finds the MBBR offer first.
+  ASSERT_EQ(RunCommand(Cli(server, "match need needs/1 --explain --page-size=3"), &out), 0) << out;
+  EXPECT_EQ(out.rfind("#1  ", 0), 0u) << out;
+  EXPECT_NE(out.find("offers/1 "), std::string::npos) << out;
+  EXPECT_NE(out.find("matched terms:"), std::string::npos) << out;
+  EXPECT_NE(out.find("trl"), std::string::npos) << out;
+  // Typed without diacritics.
+  ASSERT_EQ(RunCommand(Cli(server, "search offers 'may say nong san' --page-size=1"), &out), 0) << out;
+  EXPECT_NE(out.find("offers/2 "), std::string::npos) << out;
+  // The confidential need never shows in another organisation's results.
+  ASSERT_EQ(RunCommand(Cli(server, "match offer offers/10"), &out), 0) << out;
+  EXPECT_EQ(out.find("needs/6 "), std::string::npos) << out;
+
   // SIGTERM: clean shutdown, exit code 0.
   int status = server.Kill(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
@@ -38,6 +51,9 @@ TEST_F(BinariesTest, ImportQueryRestart) {
   ASSERT_TRUE(again.Start());
   ASSERT_EQ(RunCommand(Cli(again, "--json need get needs/6"), &out), 0) << out;
   EXPECT_NE(out.find("CONFIDENTIAL"), std::string::npos) << out;
+  // The index is rebuilt from RocksDB at start-up.
+  ASSERT_EQ(RunCommand(Cli(again, "match need needs/1 --page-size=1"), &out), 0) << out;
+  EXPECT_NE(out.find("offers/1 "), std::string::npos) << out;
   // Re-importing the same file changes nothing.
   ASSERT_EQ(RunCommand(Cli(again, "--quiet offer import " + demo + "offers.jsonl"), &out), 0) << out;
   EXPECT_NE(out.find("12 unchanged"), std::string::npos) << out;

@@ -1,0 +1,354 @@
+#include "domain/matchmaker.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "matching/unicode_text.h"
+#include "storage/resource_name.h"
+
+namespace techmatch::domain {
+
+namespace v1 = techmatch::v1;
+using google::protobuf::util::TimeUtil;
+
+namespace {
+
+int64_t Micros(const google::protobuf::Timestamp& t) {
+  return TimeUtil::TimestampToMicroseconds(t);
+}
+
+std::string JoinPhrases(const google::protobuf::RepeatedPtrField<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) absl::StrAppend(&out, out.empty() ? "" : " . ", s);
+  return out;
+}
+
+std::string RegionOf(const std::string& province, const ReferenceData& reference) {
+  const ProvinceInfo* info = reference.FindProvince(province);
+  return info == nullptr ? "" : info->region_vi;
+}
+
+uint64_t IdOf(storage::RecordKind kind, const std::string& name) {
+  auto id = storage::ParseName(kind, name, "");
+  return id.ok() ? *id : 0;
+}
+
+void ToProto(const matching::MatchHit& hit, v1::MatchExplanation* out) {
+  out->set_text_score(hit.text_score);
+  for (const auto& c : hit.components) {
+    v1::ScoreComponent* p = out->add_components();
+    p->set_name(c.name);
+    p->set_value(c.value);
+    p->set_weight(c.weight);
+    p->set_contribution(c.contribution);
+    p->set_neutral(c.neutral);
+    p->set_detail(c.detail);
+  }
+  for (const auto& t : hit.top_terms) {
+    v1::TermShare* p = out->add_top_terms();
+    p->set_term(t.term);
+    p->set_share(t.share);
+  }
+  for (const auto& f : hit.flags) out->add_flags(f);
+}
+
+std::string NextToken(size_t offset, size_t returned, size_t limit,
+                      size_t candidates) {
+  size_t next = offset + returned;
+  if (returned < limit || next >= candidates ||
+      next >= static_cast<size_t>(Matchmaker::kMaxDepth)) {
+    return "";
+  }
+  return absl::StrCat("o", next);
+}
+
+// Fills `out` with the stored records of `hits`, skipping any that vanished.
+template <class T, class Item>
+absl::Status Hydrate(const storage::Catalog& catalog,
+                     const std::vector<matching::MatchHit>& hits,
+                     google::protobuf::RepeatedPtrField<Item>* out,
+                     T* (Item::*mutable_record)()) {
+  for (const auto& hit : hits) {
+    absl::StatusOr<T> record = catalog.Get<T>(hit.id);
+    if (absl::IsNotFound(record.status())) continue;
+    TM_RETURN_IF_ERROR(record.status());
+    Item* item = out->Add();
+    *(item->*mutable_record)() = *std::move(record);
+    item->set_score(hit.score);
+    ToProto(hit, item->mutable_explanation());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+matching::OfferDoc ToOfferDoc(const v1::Offer& offer,
+                              const ReferenceData& reference) {
+  matching::OfferDoc d;
+  d.id = IdOf(storage::RecordKind::kOffer, offer.name());
+  d.text.title = offer.title();
+  d.text.keywords = JoinPhrases(offer.keywords());
+  d.text.body = absl::StrCat(offer.summary(), "\n", offer.description(), "\n",
+                             offer.advantages());
+  d.sectors.assign(offer.sector_codes().begin(), offer.sector_codes().end());
+  d.trl = offer.trl();
+  if (!offer.price().negotiable()) {
+    d.price_min = offer.price().min_vnd();
+    d.price_max = offer.price().max_vnd();
+  }
+  d.province = offer.province();
+  d.region = RegionOf(offer.province(), reference);
+  for (int mode : offer.transfer_modes()) d.transfer_modes |= 1u << mode;
+  d.fresh_micros = offer.has_publish_time() ? Micros(offer.publish_time())
+                                            : Micros(offer.update_time());
+  d.expire_micros = offer.has_expire_time() ? Micros(offer.expire_time()) : 0;
+  d.published = offer.state() == v1::PUBLISHED;
+  return d;
+}
+
+matching::NeedDoc ToNeedDoc(const v1::Need& need,
+                            const ReferenceData& reference) {
+  matching::NeedDoc d;
+  d.id = IdOf(storage::RecordKind::kNeed, need.name());
+  d.text.title = need.title();
+  d.text.keywords = JoinPhrases(need.keywords());
+  d.text.body = need.description();
+  d.sectors.assign(need.sector_codes().begin(), need.sector_codes().end());
+  d.min_trl = need.min_trl();
+  if (need.has_budget_max_vnd() && need.budget_max_vnd() > 0) {
+    d.budget_max = need.budget_max_vnd();
+  }
+  d.province = need.province();
+  d.region = RegionOf(need.province(), reference);
+  for (int mode : need.preferred_transfer_modes()) d.transfer_modes |= 1u << mode;
+  for (int c : need.strict_constraints()) d.strict |= 1u << c;
+  d.fresh_micros = need.has_publish_time() ? Micros(need.publish_time())
+                                           : Micros(need.update_time());
+  d.expire_micros = need.has_expire_time() ? Micros(need.expire_time()) : 0;
+  d.published = need.state() == v1::PUBLISHED;
+  d.confidential = need.confidentiality() == v1::CONFIDENTIAL;
+  return d;
+}
+
+Matchmaker::Matchmaker(const storage::Catalog* catalog,
+                       const ReferenceData* reference, Clock* clock,
+                       matching::Weights defaults)
+    : catalog_(catalog), reference_(reference), clock_(clock),
+      defaults_(defaults) {}
+
+absl::Status Matchmaker::LoadAll(
+    const std::function<void(size_t, size_t)>& progress) {
+  size_t offers = 0, needs = 0;
+  TM_RETURN_IF_ERROR(catalog_->Scan<v1::Offer>(0, [&](const v1::Offer& offer) {
+    matcher_.UpsertOffer(ToOfferDoc(offer, *reference_));
+    if (++offers % 50000 == 0 && progress) progress(offers, needs);
+    return true;
+  }));
+  TM_RETURN_IF_ERROR(catalog_->Scan<v1::Need>(0, [&](const v1::Need& need) {
+    matcher_.UpsertNeed(ToNeedDoc(need, *reference_));
+    if (++needs % 50000 == 0 && progress) progress(offers, needs);
+    return true;
+  }));
+  if (progress) progress(offers, needs);
+  return absl::OkStatus();
+}
+
+void Matchmaker::OnCommitted(const std::vector<CommittedChange>& changes) {
+  for (const CommittedChange& change : changes) {
+    if (const auto* offer = std::get_if<v1::Offer>(&change.record)) {
+      matcher_.UpsertOffer(ToOfferDoc(*offer, *reference_));
+    } else if (const auto* need = std::get_if<v1::Need>(&change.record)) {
+      matcher_.UpsertNeed(ToNeedDoc(*need, *reference_));
+    }
+  }
+}
+
+absl::StatusOr<Matchmaker::Page> Matchmaker::PageOptions(
+    int page_size, const std::string& token,
+    const v1::ScoreWeights* weights) const {
+  if (page_size < 0) {
+    return absl::InvalidArgumentError("page_size: must not be negative");
+  }
+  Page page;
+  page.options.limit = page_size == 0 ? kDefaultPageSize
+                                      : std::min(page_size, kMaxPageSize);
+  if (!token.empty()) {
+    uint64_t offset = 0;
+    if (token[0] != 'o' || !absl::SimpleAtoi(token.substr(1), &offset) ||
+        offset >= static_cast<uint64_t>(kMaxDepth)) {
+      return absl::InvalidArgumentError(
+          "page_token: is not a token this server issued");
+    }
+    page.offset = offset;
+  }
+  page.options.offset = page.offset;
+  page.options.weights = defaults_;
+  page.options.now_micros = absl::ToUnixMicros(clock_->Now());
+  if (weights != nullptr) {
+    matching::Weights& w = page.options.weights;
+    struct Override {
+      const char* name;
+      bool has;
+      double value;
+      double* target;
+    } overrides[] = {
+        {"text", weights->has_text(), weights->text(), &w.text},
+        {"sector", weights->has_sector(), weights->sector(), &w.sector},
+        {"trl", weights->has_trl(), weights->trl(), &w.trl},
+        {"price", weights->has_price(), weights->price(), &w.price},
+        {"region", weights->has_region(), weights->region(), &w.region},
+        {"transfer", weights->has_transfer(), weights->transfer(), &w.transfer},
+        {"freshness", weights->has_freshness(), weights->freshness(), &w.freshness},
+    };
+    for (const Override& o : overrides) {
+      if (!o.has) continue;
+      if (!(o.value >= 0 && o.value <= 10)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("weights.", o.name, ": must be in [0, 10]"));
+      }
+      *o.target = o.value;
+    }
+  }
+  return page;
+}
+
+absl::StatusOr<matching::SearchFilters> Matchmaker::Filters(
+    const v1::SearchFilter& filter) const {
+  matching::SearchFilters out;
+  if (!filter.sector_code().empty()) {
+    if (reference_->FindSector(filter.sector_code()) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "filter.sector_code: unknown sector code \"",
+          filter.sector_code().substr(0, 40), "\""));
+    }
+    out.sector_prefix = filter.sector_code();
+  }
+  if (!filter.province().empty()) {
+    const ProvinceInfo* info = reference_->ResolveProvince(filter.province());
+    if (info == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "filter.province: unknown province \"", filter.province().substr(0, 80),
+          "\""));
+    }
+    out.province = info->code;
+  }
+  if (!filter.region().empty()) {
+    std::string key = text::LookupKey(filter.region());
+    for (const ProvinceInfo& p : reference_->provinces()) {
+      if (text::LookupKey(p.region_vi) == key || text::LookupKey(p.region_en) == key) {
+        out.region = p.region_vi;
+        break;
+      }
+    }
+    if (out.region.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "filter.region: unknown region \"", filter.region().substr(0, 80), "\""));
+    }
+  }
+  if (filter.trl_min() < 0 || filter.trl_min() > 9 || filter.trl_max() < 0 ||
+      filter.trl_max() > 9 ||
+      (filter.trl_max() > 0 && filter.trl_min() > filter.trl_max())) {
+    return absl::InvalidArgumentError(
+        "filter.trl_min/trl_max: must be within 1-9 with min <= max");
+  }
+  out.trl_min = filter.trl_min();
+  out.trl_max = filter.trl_max();
+  for (int mode : filter.transfer_modes()) {
+    if (!v1::TransferMode_IsValid(mode) || mode == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.transfer_modes: unknown value ", mode));
+    }
+    out.transfer_modes |= 1u << mode;
+  }
+  if (filter.price_ceiling_vnd() < 0) {
+    return absl::InvalidArgumentError(
+        "filter.price_ceiling_vnd: must not be negative");
+  }
+  out.price_ceiling = filter.price_ceiling_vnd();
+  return out;
+}
+
+absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
+    const v1::MatchOffersForNeedRequest& request) const {
+  TM_ASSIGN_OR_RETURN(uint64_t id, storage::ParseName(storage::RecordKind::kNeed,
+                                                      request.need(), "need"));
+  TM_ASSIGN_OR_RETURN(Page page, PageOptions(request.page_size(), request.page_token(),
+                                             request.has_weights() ? &request.weights()
+                                                                   : nullptr));
+  TM_ASSIGN_OR_RETURN(v1::Need need, catalog_->Get<v1::Need>(id));
+  matching::MatchResult result =
+      matcher_.OffersForNeed(ToNeedDoc(need, *reference_), page.options);
+  v1::MatchOffersForNeedResponse response;
+  TM_RETURN_IF_ERROR(Hydrate<v1::Offer>(*catalog_, result.hits,
+                                        response.mutable_matches(),
+                                        &v1::OfferMatch::mutable_offer));
+  for (const auto& t : result.query_terms) response.add_query_terms(t);
+  response.set_next_page_token(NextToken(page.offset, result.hits.size(),
+                                         page.options.limit, result.candidates));
+  return response;
+}
+
+absl::StatusOr<v1::MatchNeedsForOfferResponse> Matchmaker::NeedsForOffer(
+    const v1::MatchNeedsForOfferRequest& request) const {
+  TM_ASSIGN_OR_RETURN(uint64_t id, storage::ParseName(storage::RecordKind::kOffer,
+                                                      request.offer(), "offer"));
+  TM_ASSIGN_OR_RETURN(Page page, PageOptions(request.page_size(), request.page_token(),
+                                             request.has_weights() ? &request.weights()
+                                                                   : nullptr));
+  TM_ASSIGN_OR_RETURN(v1::Offer offer, catalog_->Get<v1::Offer>(id));
+  matching::MatchResult result =
+      matcher_.NeedsForOffer(ToOfferDoc(offer, *reference_), page.options);
+  v1::MatchNeedsForOfferResponse response;
+  TM_RETURN_IF_ERROR(Hydrate<v1::Need>(*catalog_, result.hits,
+                                       response.mutable_matches(),
+                                       &v1::NeedMatch::mutable_need));
+  for (const auto& t : result.query_terms) response.add_query_terms(t);
+  response.set_next_page_token(NextToken(page.offset, result.hits.size(),
+                                         page.options.limit, result.candidates));
+  return response;
+}
+
+absl::StatusOr<v1::SearchOffersResponse> Matchmaker::SearchOffers(
+    const v1::SearchRequest& request) const {
+  if (request.query().size() > 2000 || !text::IsValidUtf8(request.query())) {
+    return absl::InvalidArgumentError(
+        "query: must be valid UTF-8 of at most 2000 bytes");
+  }
+  TM_ASSIGN_OR_RETURN(Page page,
+                      PageOptions(request.page_size(), request.page_token(), nullptr));
+  TM_ASSIGN_OR_RETURN(matching::SearchFilters filters, Filters(request.filter()));
+  page.options.weights = matching::Weights{1, 0, 0, 0, 0, 0, defaults_.freshness};
+  matching::MatchResult result =
+      matcher_.SearchOffers(request.query(), filters, page.options);
+  v1::SearchOffersResponse response;
+  TM_RETURN_IF_ERROR(Hydrate<v1::Offer>(*catalog_, result.hits,
+                                        response.mutable_results(),
+                                        &v1::OfferMatch::mutable_offer));
+  response.set_next_page_token(NextToken(page.offset, result.hits.size(),
+                                         page.options.limit, result.candidates));
+  return response;
+}
+
+absl::StatusOr<v1::SearchNeedsResponse> Matchmaker::SearchNeeds(
+    const v1::SearchRequest& request) const {
+  if (request.query().size() > 2000 || !text::IsValidUtf8(request.query())) {
+    return absl::InvalidArgumentError(
+        "query: must be valid UTF-8 of at most 2000 bytes");
+  }
+  TM_ASSIGN_OR_RETURN(Page page,
+                      PageOptions(request.page_size(), request.page_token(), nullptr));
+  TM_ASSIGN_OR_RETURN(matching::SearchFilters filters, Filters(request.filter()));
+  page.options.weights = matching::Weights{1, 0, 0, 0, 0, 0, defaults_.freshness};
+  matching::MatchResult result =
+      matcher_.SearchNeeds(request.query(), filters, page.options);
+  v1::SearchNeedsResponse response;
+  TM_RETURN_IF_ERROR(Hydrate<v1::Need>(*catalog_, result.hits,
+                                       response.mutable_results(),
+                                       &v1::NeedMatch::mutable_need));
+  response.set_next_page_token(NextToken(page.offset, result.hits.size(),
+                                         page.options.limit, result.candidates));
+  return response;
+}
+
+}  // namespace techmatch::domain

@@ -1,0 +1,144 @@
+#include "domain/matchmaker.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/test_util.h"
+
+namespace techmatch::domain {
+namespace {
+
+namespace v1 = techmatch::v1;
+
+class MatchmakerTest : public testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    reference_ = testing::LoadReference();
+    storage::CatalogOptions options;
+    options.path = Path("db");
+    options.sync_writes = false;
+    catalog_ = *storage::Catalog::Open(options);
+    registry_ = std::make_unique<Registry>(catalog_.get(), reference_.get(), &clock_);
+    matchmaker_ = std::make_unique<Matchmaker>(catalog_.get(), reference_.get(),
+                                               &clock_, matching::Weights());
+    ASSERT_OK(matchmaker_->LoadAll(nullptr));
+    registry_->AddObserver(matchmaker_.get());
+    v1::CreateOrganizationRequest org;
+    *org.mutable_organization() = testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
+    owner_ = registry_->CreateOrganization(org)->name();
+    *org.mutable_organization() = testing::MakeOrg("DN", v1::Organization::ENTERPRISE);
+    enterprise_ = registry_->CreateOrganization(org)->name();
+  }
+
+  v1::Offer Publish(const std::string& title, int trl = 8) {
+    v1::CreateOfferRequest request;
+    *request.mutable_offer() = testing::MakeOffer(owner_, title);
+    request.mutable_offer()->set_trl(trl);
+    request.mutable_offer()->set_state(v1::PUBLISHED);
+    auto offer = registry_->CreateOffer(request);
+    EXPECT_TRUE(offer.ok()) << offer.status();
+    return offer.ok() ? *offer : v1::Offer();
+  }
+
+  SystemClock clock_;
+  std::unique_ptr<ReferenceData> reference_;
+  std::unique_ptr<storage::Catalog> catalog_;
+  std::unique_ptr<Registry> registry_;
+  std::unique_ptr<Matchmaker> matchmaker_;
+  std::string owner_, enterprise_;
+};
+
+TEST_F(MatchmakerTest, CommitsReachTheIndexAndWithdrawalsLeaveIt) {
+  v1::Offer offer = Publish("Máy sấy bơm nhiệt cho nông sản");
+  v1::SearchRequest search;
+  search.set_query("may say bom nhiet");
+  auto found = matchmaker_->SearchOffers(search);
+  ASSERT_OK(found);
+  ASSERT_EQ(found->results_size(), 1);
+  EXPECT_EQ(found->results(0).offer().name(), offer.name());
+  EXPECT_GT(found->results(0).explanation().components_size(), 0);
+
+  v1::WithdrawRequest withdraw;
+  withdraw.set_name(offer.name());
+  ASSERT_OK(registry_->WithdrawOffer(withdraw));
+  EXPECT_EQ(matchmaker_->SearchOffers(search)->results_size(), 0);
+}
+
+TEST_F(MatchmakerTest, OffersForNeedEndToEnd) {
+  Publish("Hệ thống xử lý nước thải thủy sản MBBR");
+  Publish("Máy sấy nông sản");
+  v1::CreateNeedRequest create;
+  *create.mutable_need() = testing::MakeNeed(enterprise_, "Cần xử lý nước thải thủy sản");
+  create.mutable_need()->set_min_trl(9);
+  auto need = registry_->CreateNeed(create);
+  ASSERT_OK(need);
+  v1::MatchOffersForNeedRequest request;
+  request.set_need(need->name());
+  auto response = matchmaker_->OffersForNeed(request);
+  ASSERT_OK(response);
+  ASSERT_GE(response->matches_size(), 1);
+  const auto& top = response->matches(0);
+  EXPECT_NE(top.offer().title().find("nước thải"), std::string::npos);
+  bool near_miss = false;
+  for (const auto& f : top.explanation().flags()) near_miss |= f == "NEAR_MISS_TRL";
+  EXPECT_TRUE(near_miss);
+  EXPECT_FALSE(response->query_terms().empty());
+
+  request.set_need("needs/999");
+  EXPECT_EQ(matchmaker_->OffersForNeed(request).status().code(),
+            absl::StatusCode::kNotFound);
+  request.set_need(need->name());
+  request.mutable_weights()->set_trl(-1);
+  EXPECT_EQ(matchmaker_->OffersForNeed(request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MatchmakerTest, LoadAllRebuildsFromTheCatalog) {
+  Publish("Lò hơi sinh khối");
+  Matchmaker fresh(catalog_.get(), reference_.get(), &clock_, matching::Weights());
+  size_t offers = 0;
+  ASSERT_OK(fresh.LoadAll([&](size_t o, size_t) { offers = o; }));
+  EXPECT_EQ(offers, 1u);
+  v1::SearchRequest search;
+  search.set_query("lo hoi");
+  EXPECT_EQ(fresh.SearchOffers(search)->results_size(), 1);
+}
+
+// A query never misses a committed record: every create that returned is
+// found by the searches that start after it, while other threads keep
+// writing and searching.
+TEST_F(MatchmakerTest, QueriesRunConcurrentlyWithWrites) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> committed{0};
+  std::atomic<int> missed{0};
+  std::thread writer([&] {
+    for (int i = 0; i < 150; ++i) {
+      Publish("Thiết bị mã" + std::to_string(i) + " quan trắc môi trường");
+      committed = i + 1;
+    }
+    stop = true;
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        int done = committed.load();
+        if (done == 0) continue;
+        v1::SearchRequest search;
+        search.set_query("ma" + std::to_string(done - 1));
+        auto found = matchmaker_->SearchOffers(search);
+        if (!found.ok() || found->results_size() == 0) ++missed;
+      }
+    });
+  }
+  writer.join();
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(missed.load(), 0);
+  EXPECT_EQ(matchmaker_->matcher().offer_count(), 150u);
+}
+
+}  // namespace
+}  // namespace techmatch::domain

@@ -1,0 +1,115 @@
+#include "matching/analyzer.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+namespace techmatch::matching {
+namespace {
+
+std::vector<std::string> IndexTerms(const Analyzer& a, const std::string& text) {
+  std::vector<std::string> terms;
+  a.IndexTerms(text, &terms);
+  return terms;
+}
+
+std::vector<std::string> QueryTerms(const Analyzer& a, const std::string& text) {
+  std::vector<std::string> terms;
+  a.QueryTerms(text, &terms);
+  return terms;
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& t) {
+  return std::find(v.begin(), v.end(), t) != v.end();
+}
+
+TEST(Analyzer, SyllablesPairsAndAccentedTwins) {
+  Analyzer a;
+  auto terms = IndexTerms(a, "Công nghệ sấy");
+  EXPECT_TRUE(Has(terms, "cong"));
+  EXPECT_TRUE(Has(terms, "nghe"));
+  EXPECT_TRUE(Has(terms, "say"));
+  EXPECT_TRUE(Has(terms, "cong_nghe"));
+  EXPECT_TRUE(Has(terms, "nghe_say"));
+  EXPECT_TRUE(Has(terms, std::string(1, kAccentedMarker) + "công"));
+  EXPECT_TRUE(Has(terms, std::string(1, kAccentedMarker) + "công_nghệ"));
+  EXPECT_EQ(terms.size(), 3u * 2 + 2u * 2);
+}
+
+TEST(Analyzer, QueryWithoutDiacriticsUsesFoldedTermsOnly) {
+  Analyzer a;
+  auto plain = QueryTerms(a, "cong nghe say");
+  EXPECT_EQ(plain, (std::vector<std::string>{"cong", "cong_nghe", "nghe",
+                                             "nghe_say", "say"}));
+  // Every folded term of the accented text is there, so both match alike.
+  auto indexed = IndexTerms(a, "công nghệ sấy");
+  for (const auto& t : plain) EXPECT_TRUE(Has(indexed, t)) << t;
+  auto accented = QueryTerms(a, "công nghệ sấy");
+  EXPECT_TRUE(Has(accented, std::string(1, kAccentedMarker) + "sấy"));
+}
+
+TEST(Analyzer, CodesAndEnglishTermsStayWhole) {
+  Analyzer a;
+  auto tokens = a.FoldedTokens("Hệ thống IoT, PLC; 500m3/ngày; HACCP ISO-22000");
+  EXPECT_EQ(tokens, (std::vector<std::string>{"he", "thong", "iot", "plc",
+                                              "500m3", "ngay", "haccp", "iso",
+                                              "22000"}));
+}
+
+TEST(Analyzer, PairsNeverCrossPunctuation) {
+  Analyzer a;
+  auto terms = IndexTerms(a, "nước thải. Xử lý (sinh học) / màng-lọc");
+  EXPECT_TRUE(Has(terms, "nuoc_thai"));
+  EXPECT_TRUE(Has(terms, "xu_ly"));
+  EXPECT_FALSE(Has(terms, "thai_xu"));
+  EXPECT_FALSE(Has(terms, "ly_sinh"));
+  EXPECT_TRUE(Has(terms, "sinh_hoc"));
+  EXPECT_FALSE(Has(terms, "hoc_mang"));
+  EXPECT_FALSE(Has(terms, "mang_loc"));
+}
+
+TEST(Analyzer, CombiningAndPrecomposedMarksAreTheSame) {
+  Analyzer a;
+  // "hoà" precomposed, with a combining grave, and the new placement "hòa".
+  std::string precomposed = "ho\xC3\xA0";
+  std::string combining = "hoa\xCC\x80";
+  std::string new_style = "h\xC3\xB2" "a";
+  EXPECT_EQ(IndexTerms(a, precomposed), IndexTerms(a, combining));
+  // Old and new tone placement fold to the same term.
+  EXPECT_EQ(a.FoldedTokens(precomposed), a.FoldedTokens(new_style));
+  EXPECT_EQ(a.FoldedTokens("ĐỒNG đồng"),
+            (std::vector<std::string>{"dong", "dong"}));
+}
+
+TEST(Analyzer, OddInputNeverCrashesOrCorruptsTokens) {
+  Analyzer a;
+  EXPECT_TRUE(IndexTerms(a, "").empty());
+  EXPECT_TRUE(IndexTerms(a, "🌾🚜 ... \x01\x02 ---").empty());
+  EXPECT_EQ(a.FoldedTokens("máy🌾sấy"), (std::vector<std::string>{"may", "say"}));
+  EXPECT_EQ(a.FoldedTokens("bad\xFFutf8"), (std::vector<std::string>{"bad", "utf8"}));
+  EXPECT_EQ(a.FoldedTokens("Москва 北京 tôm"),
+            (std::vector<std::string>{"москва", "北京", "tom"}));
+  EXPECT_TRUE(a.FoldedTokens("\xCC\x80\xCC\x81").empty());  // lone marks
+  // Random bytes: no crash, and every term is valid UTF-8 without controls.
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    std::string junk(static_cast<size_t>(rng() % 64), '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    for (const auto& t : IndexTerms(a, junk)) {
+      std::string body = t[0] == kAccentedMarker ? t.substr(1) : t;
+      EXPECT_FALSE(body.empty());
+      for (unsigned char c : body) EXPECT_GE(c, 0x20u);
+    }
+  }
+}
+
+TEST(Analyzer, HasDiacritics) {
+  Analyzer a;
+  EXPECT_TRUE(a.HasDiacritics("cong nghệ"));
+  EXPECT_TRUE(a.HasDiacritics("đá"));
+  EXPECT_FALSE(a.HasDiacritics("cong nghe say IoT 500m3"));
+}
+
+}  // namespace
+}  // namespace techmatch::matching

@@ -1,0 +1,103 @@
+#include "matching/text_index.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace techmatch::matching {
+namespace {
+
+class TextIndexTest : public ::testing::Test {
+ protected:
+  Analyzer analyzer_;
+  TextIndex index_{&analyzer_, Bm25fParams{}};
+};
+
+TEST_F(TextIndexTest, RanksByBm25AndBreaksTiesById) {
+  index_.Upsert(1, {"máy sấy", "", "máy sấy nông sản"});
+  index_.Upsert(2, {"xử lý nước thải", "", "nước thải thủy sản"});
+  index_.Upsert(3, {"máy sấy", "", "máy sấy nông sản"});  // same as 1
+  auto hits = index_.TopK(index_.ParseQuery("may say"), 10, nullptr);
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].id, 1u);
+  EXPECT_EQ(hits[1].id, 3u);
+  EXPECT_FLOAT_EQ(hits[0].score, hits[1].score);
+  EXPECT_TRUE(index_.TopK(index_.ParseQuery("robot"), 10, nullptr).empty());
+}
+
+TEST_F(TextIndexTest, ScoreIsBm25WithLuceneIdf) {
+  // One document, body only: score = idf * tf*(k1+1) / (tf + k1*norm), with
+  // length equal to the average so norm = 1 (BM25F weight 1 for the body).
+  index_.Upsert(1, {"", "", "alpha"});
+  index_.Upsert(2, {"", "", "beta"});
+  auto hits = index_.TopK({{"alpha", 1.0f}}, 10, nullptr);
+  ASSERT_EQ(hits.size(), 1u);
+  double idf = std::log(1 + (2 - 1 + 0.5) / (1 + 0.5));
+  // Each document has 2 body terms (folded + accented twin), avg 2, norm 1.
+  EXPECT_NEAR(hits[0].score, idf * 1 * 2.2 / (1 + 1.2), 1e-5);
+}
+
+TEST_F(TextIndexTest, NoDiacriticQueryFindsAccentedText) {
+  index_.Upsert(1, {"Công nghệ sấy thăng hoa", "", ""});
+  index_.Upsert(2, {"Công nghệ xử lý nước", "", ""});
+  auto with = index_.TopK(index_.ParseQuery("công nghệ sấy"), 1, nullptr);
+  auto without = index_.TopK(index_.ParseQuery("cong nghe say"), 1, nullptr);
+  ASSERT_EQ(with.size(), 1u);
+  ASSERT_EQ(without.size(), 1u);
+  EXPECT_EQ(with[0].id, 1u);
+  EXPECT_EQ(without[0].id, 1u);
+}
+
+TEST_F(TextIndexTest, UpsertReplacesAndRemoveForgets) {
+  index_.Upsert(1, {"máy sấy", "", ""});
+  index_.Upsert(1, {"robot hàn", "", ""});
+  EXPECT_TRUE(index_.TopK(index_.ParseQuery("may say"), 10, nullptr).empty());
+  EXPECT_EQ(index_.TopK(index_.ParseQuery("robot"), 10, nullptr).size(), 1u);
+  index_.Remove(1);
+  EXPECT_TRUE(index_.TopK(index_.ParseQuery("robot"), 10, nullptr).empty());
+  EXPECT_EQ(index_.size(), 0u);
+}
+
+TEST_F(TextIndexTest, CompactionKeepsResults) {
+  for (uint64_t id = 1; id <= 300; ++id) {
+    index_.Upsert(id, {"tài liệu " + std::to_string(id), "", "nội dung chung"});
+  }
+  for (uint64_t id = 1; id <= 300; id += 2) index_.Remove(id);
+  auto before = index_.TopK(index_.ParseQuery("noi dung"), 400, nullptr);
+  ASSERT_TRUE(index_.NeedsCompaction());
+  index_.Compact();
+  EXPECT_FALSE(index_.NeedsCompaction());
+  auto after = index_.TopK(index_.ParseQuery("noi dung"), 400, nullptr);
+  ASSERT_EQ(before.size(), 150u);
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].id, before[i].id);
+}
+
+TEST_F(TextIndexTest, FilterAndExplain) {
+  index_.Upsert(1, {"máy sấy", "sấy lạnh", "máy sấy trái cây"});
+  index_.Upsert(2, {"máy sấy", "", "máy sấy"});
+  auto query = index_.ParseQuery("máy sấy trái cây");
+  auto hits = index_.TopK(query, 10, [](uint64_t id) { return id != 1; });
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].id, 2u);
+  auto all = index_.TopK(query, 10, nullptr);
+  auto parts = index_.Explain(query, all[0].id);
+  double sum = 0;
+  for (float p : parts) sum += p;
+  EXPECT_NEAR(sum, all[0].score, 1e-3);
+}
+
+TEST_F(TextIndexTest, MoreLikeThisPicksInformativeTerms) {
+  for (uint64_t id = 1; id <= 20; ++id) {
+    index_.Upsert(id, {"công nghệ " + std::to_string(id), "", "công nghệ mới"});
+  }
+  index_.Upsert(21, {"máy sấy bơm nhiệt", "", "công nghệ"});
+  auto query = index_.MoreLikeThis({"máy sấy công nghệ", "", ""}, 4);
+  ASSERT_EQ(query.size(), 4u);
+  for (const auto& q : query) {
+    EXPECT_EQ(q.term.find("cong"), std::string::npos) << q.term;  // common
+  }
+}
+
+}  // namespace
+}  // namespace techmatch::matching
