@@ -189,6 +189,10 @@ int RunSample(const std::string& dir, const std::string& reference_dir) {
           size_t pa = pos.count(a) ? pos[a] : 1u << 30;
           size_t pc = pos.count(c) ? pos[c] : 1u << 30;
           m.pairs_ok += pa < pc;
+          if (pa >= pc && std::getenv("TECHMATCH_VERBOSE")) {
+            std::printf("  %s: grade-2 %s at %zu below grade-1 %s at %zu\n",
+                        Str(s, "key").c_str(), a.c_str(), pa, c.c_str(), pc);
+          }
         }
       }
       ++m.n;
