@@ -266,7 +266,13 @@ int RunVire(const std::string& dir) {
     }
     std::map<std::string, uint64_t> ids;
     matching::Analyzer analyzer;
-    matching::TextIndex index(&analyzer, matching::Bm25fParams{});
+    matching::Bm25fParams params;
+    if (const char* k1 = std::getenv("K1")) params.k1 = std::stof(k1);
+    if (const char* b = std::getenv("B")) params.b = {std::stof(b), std::stof(b), std::stof(b)};
+    // Multipliers on top of the defaults, for experiments.
+    float pair_w = std::getenv("PAIRW") ? std::stof(std::getenv("PAIRW")) : 1.0f;
+    float acc_w = std::getenv("ACCW") ? std::stof(std::getenv("ACCW")) : 1.0f;
+    matching::TextIndex index(&analyzer, params);
     for (size_t r = 1; r < rows.size(); ++r) {
       if (rows[r].size() <= std::max(context_col, question_col)) continue;
       const std::string& context = rows[r][context_col];
@@ -281,7 +287,12 @@ int RunVire(const std::string& dir) {
         if (rows[r].size() <= std::max(context_col, question_col)) continue;
         const std::string& question = rows[r][question_col];
         std::string q = strip ? text::StripDiacritics(question) : question;
-        auto hits = index.TopK(index.ParseQuery(q), 10, nullptr);
+        auto query = index.ParseQuery(q);
+        for (auto& t : query) {
+          if (t.term.find('_') != std::string::npos) t.weight *= pair_w;
+          if (t.term[0] == matching::kAccentedMarker) t.weight *= acc_w;
+        }
+        auto hits = index.TopK(query, 10, nullptr);
         uint64_t gold = ids[rows[r][context_col]];
         for (size_t k = 0; k < hits.size(); ++k) {
           if (hits[k].id == gold) {

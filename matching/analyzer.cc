@@ -57,6 +57,29 @@ Analyzer::Analyzer() {
   add_range(0x1E00, 0x1EFF);
   fold_table_[0x0111] = 'd';  // đ
   fold_table_[0x0110] = 'D';  // Đ
+  // Question words and the most frequent function words of Vietnamese,
+  // folded. Kept short on purpose: a folded stopword also silences the
+  // content words that fold to it ("có" / "cỏ" -> "co").
+  for (const char* w : {"gi", "nao", "bao", "nhieu", "la", "cua", "co", "duoc",
+                        "khong", "the", "nhu", "tai", "sao", "ai", "khi", "o",
+                        "dau", "nhung", "cac", "cho", "va", "voi", "trong",
+                        "nay", "do", "thi", "ve", "mot", "den", "bi"}) {
+    stopwords_.insert(w);
+  }
+}
+
+bool Analyzer::IsStopword(std::string_view syllable) const {
+  std::string folded;
+  const auto* p = reinterpret_cast<const uint8_t*>(syllable.data());
+  int32_t length = static_cast<int32_t>(syllable.size());
+  for (int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(p, i, length, c);
+    if (c < 0) return false;
+    uint32_t f = FoldCodePoint(static_cast<uint32_t>(c));
+    if (f != 0) AppendUtf8(&folded, f);
+  }
+  return stopwords_.count(folded) > 0;
 }
 
 uint32_t Analyzer::FoldCodePoint(uint32_t c) const {

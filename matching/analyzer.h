@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace techmatch::matching {
@@ -48,6 +49,11 @@ class Analyzer {
   // True when `text` holds a letter with a diacritic (or đ).
   bool HasDiacritics(std::string_view text) const;
 
+  // True for a Vietnamese function or question word ("là", "của", "gì",
+  // "nào", ...), given as one case-folded syllable, accented or folded.
+  // Such words carry little information in a query.
+  bool IsStopword(std::string_view syllable) const;
+
  private:
   struct Token {
     std::string accented;
@@ -63,6 +69,7 @@ class Analyzer {
   // Folded base letter of precomposed Latin letters (U+00C0-U+024F,
   // U+1E00-U+1EFF); built once from ICU's decompositions.
   std::unordered_map<uint32_t, uint32_t> fold_table_;
+  std::unordered_set<std::string> stopwords_;  // folded
 };
 
 }  // namespace techmatch::matching

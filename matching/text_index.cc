@@ -205,13 +205,25 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
   return out;
 }
 
+float TextIndex::QueryWeight(const std::string& term) const {
+  bool accented = !term.empty() && term[0] == kAccentedMarker;
+  size_t underscore = term.find('_');
+  if (underscore != std::string::npos) return params_.pair_weight;
+  std::string_view body(term);
+  if (accented) body.remove_prefix(1);
+  if (analyzer_->IsStopword(body)) return params_.stopword_weight;
+  return 1.0f;
+}
+
 std::vector<QueryTerm> TextIndex::ParseQuery(const std::string& text) const {
   std::vector<std::string> terms;
   analyzer_->QueryTerms(text, &terms);
   std::vector<QueryTerm> out;
   std::unordered_set<std::string> seen;
   for (auto& t : terms) {
-    if (seen.insert(t).second) out.push_back({std::move(t), 1.0f});
+    if (!seen.insert(t).second) continue;
+    float weight = QueryWeight(t);
+    out.push_back({std::move(t), weight});
   }
   return out;
 }

@@ -36,6 +36,11 @@ struct Bm25fParams {
   float k1 = 1.2f;
   std::array<float, kFieldCount> weight = {2.0f, 1.5f, 1.0f};
   std::array<float, kFieldCount> b = {0.75f, 0.75f, 0.75f};
+  // Query-side weights: syllable-pair terms, and function / question words
+  // ("là", "gì", "bao nhiêu", ...; see Analyzer::IsStopword). Measured on
+  // the ViRE sets (docs/quality.md).
+  float pair_weight = 0.7f;
+  float stopword_weight = 0.3f;
 };
 
 // One term of a query with its weight (1 for plain BM25).
@@ -86,7 +91,8 @@ class TextIndex {
   std::vector<QueryTerm> MoreLikeThis(const FieldTexts& texts,
                                       size_t max_terms) const;
 
-  // Terms of a free-text query (see Analyzer::QueryTerms), de-duplicated.
+  // Terms of a free-text query (see Analyzer::QueryTerms), de-duplicated,
+  // weighted by Bm25fParams::pair_weight and stopword_weight.
   std::vector<QueryTerm> ParseQuery(const std::string& text) const;
 
   size_t size() const { return live_docs_; }
@@ -107,6 +113,7 @@ class TextIndex {
   float Contribution(float idf, const Posting& p, const Doc& doc,
                      const std::array<float, kFieldCount>& inv_avg) const;
   std::array<float, kFieldCount> InverseAverages() const;
+  float QueryWeight(const std::string& term) const;
 
   const Analyzer* analyzer_;
   Bm25fParams params_;
