@@ -280,6 +280,7 @@ int RunVire(const std::string& dir) {
         index.Upsert(ids[context], FieldTexts{"", "", context});
       }
     }
+    index.RefreshForQueries();
     for (bool strip : {false, true}) {
       double ndcg = 0, mrr = 0, recall = 0;
       size_t n = 0;

@@ -39,6 +39,33 @@ class Analyzer {
   // frequency is their count).
   void IndexTerms(std::string_view text, std::vector<std::string>* terms) const;
 
+  // Calls `visit` with each index term of `text`, in order, without
+  // allocating a string per term (the view is valid during the call only).
+  template <class Visit>
+  void ForEachIndexTerm(std::string_view text, Visit&& visit) const {
+    std::vector<Token> tokens = Tokenize(text);
+    std::string buffer;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      const Token& t = tokens[i];
+      visit(std::string_view(t.folded));
+      buffer.assign(1, kAccentedMarker);
+      buffer += t.accented;
+      visit(std::string_view(buffer));
+      if (i + 1 < tokens.size() && !tokens[i + 1].breaks_before) {
+        const Token& n = tokens[i + 1];
+        buffer.assign(t.folded);
+        buffer += '_';
+        buffer += n.folded;
+        visit(std::string_view(buffer));
+        buffer.assign(1, kAccentedMarker);
+        buffer += t.accented;
+        buffer += '_';
+        buffer += n.accented;
+        visit(std::string_view(buffer));
+      }
+    }
+  }
+
   // Appends the query terms of `text`: as IndexTerms when the text carries a
   // diacritic, else the folded terms only.
   void QueryTerms(std::string_view text, std::vector<std::string>* terms) const;

@@ -193,8 +193,19 @@ MatchResult Matcher::Rank(const TextIndex& index,
   return result;
 }
 
+void Matcher::RefreshIfDrifted() const {
+  {
+    std::shared_lock lock(mu_);
+    if (!offer_text_.NeedsRefresh() && !need_text_.NeedsRefresh()) return;
+  }
+  std::unique_lock lock(mu_);
+  if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries();
+  if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries();
+}
+
 MatchResult Matcher::OffersForNeed(const NeedDoc& need,
                                    const MatchOptions& options) const {
+  RefreshIfDrifted();
   std::shared_lock lock(mu_);
   auto query = offer_text_.MoreLikeThis(need.text, options.query_terms);
   return Rank<OfferDoc>(
@@ -216,6 +227,7 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
 
 MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
                                    const MatchOptions& options) const {
+  RefreshIfDrifted();
   std::shared_lock lock(mu_);
   auto query = need_text_.MoreLikeThis(offer.text, options.query_terms);
   return Rank<NeedDoc>(
@@ -238,6 +250,7 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
 MatchResult Matcher::SearchOffers(const std::string& query,
                                   const SearchFilters& filters,
                                   const MatchOptions& options) const {
+  RefreshIfDrifted();
   std::shared_lock lock(mu_);
   auto terms = offer_text_.ParseQuery(query);
   return Rank<OfferDoc>(
@@ -258,6 +271,7 @@ MatchResult Matcher::SearchOffers(const std::string& query,
 MatchResult Matcher::SearchNeeds(const std::string& query,
                                  const SearchFilters& filters,
                                  const MatchOptions& options) const {
+  RefreshIfDrifted();
   std::shared_lock lock(mu_);
   auto terms = need_text_.ParseQuery(query);
   return Rank<NeedDoc>(

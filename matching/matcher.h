@@ -66,10 +66,16 @@ class Matcher {
                    const std::function<bool(const Doc&)>& accept,
                    const MatchOptions& options, Score score) const;
 
+  // Refreshes the text indexes' length snapshots when they drifted (see
+  // TextIndex), under the exclusive lock. Scores stay consistent without
+  // it; it keeps them within 0.5% of exact BM25F.
+  void RefreshIfDrifted() const;
+
   Analyzer analyzer_;
   mutable std::shared_mutex mu_;
-  TextIndex offer_text_;
-  TextIndex need_text_;
+  // Mutable for RefreshIfDrifted(), which runs under the exclusive lock.
+  mutable TextIndex offer_text_;
+  mutable TextIndex need_text_;
   std::unordered_map<uint64_t, OfferDoc> offers_;  // text cleared
   std::unordered_map<uint64_t, NeedDoc> needs_;    // text cleared
 };

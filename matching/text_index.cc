@@ -6,151 +6,272 @@
 #include <unordered_set>
 
 namespace techmatch::matching {
+namespace {
+
+// Bits per field in a posting's tf code: title 2, keywords 1, body 5.
+constexpr uint32_t kTfCap[kFieldCount] = {3, 1, 31};
+
+// Heap order: the worst hit on top.
+struct Worse {
+  bool operator()(const TextHit& a, const TextHit& b) const {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  }
+};
+
+bool Better(float score, uint64_t id, const TextHit& than) {
+  return score != than.score ? score > than.score : id < than.id;
+}
+
+}  // namespace
 
 TextIndex::TextIndex(const Analyzer* analyzer, Bm25fParams params)
-    : analyzer_(analyzer), params_(params) {}
+    : analyzer_(analyzer), params_(params) {
+  for (int code = 0; code < 256; ++code) {
+    decode_[code] = {static_cast<uint8_t>(code >> 6),
+                     static_cast<uint8_t>((code >> 5) & 1),
+                     static_cast<uint8_t>(code & 31)};
+  }
+}
+
+uint8_t TextIndex::Code(std::array<uint32_t, kFieldCount> tf) {
+  return static_cast<uint8_t>((std::min(tf[0], kTfCap[0]) << 6) |
+                              (std::min(tf[1], kTfCap[1]) << 5) |
+                              std::min(tf[2], kTfCap[2]));
+}
+
+float TextIndex::S(Posting p) const {
+  const auto& tf = decode_[p & 0xFF];
+  const auto& n = norms_[SlotOf(p)];
+  return static_cast<float>(tf[0]) * n[0] + static_cast<float>(tf[1]) * n[1] +
+         static_cast<float>(tf[2]) * n[2];
+}
+
+void TextIndex::ComputeNorms(uint32_t slot) {
+  const Slot& s = slots_[slot];
+  for (int f = 0; f < kFieldCount; ++f) {
+    double norm = 1.0 - params_.b[f] +
+                  params_.b[f] * static_cast<double>(s.length[f]) / avg_snapshot_[f];
+    norms_[slot][f] = static_cast<float>(params_.weight[f] / norm);
+  }
+}
+
+void TextIndex::CheckDrift() {
+  if (live_docs_ == 0) return;
+  for (int f = 0; f < kFieldCount; ++f) {
+    double avg = std::max(1.0, static_cast<double>(total_length_[f]) /
+                                   static_cast<double>(live_docs_));
+    if (std::abs(avg - avg_snapshot_[f]) > 0.005 * avg_snapshot_[f]) {
+      refresh_needed_ = true;
+      return;
+    }
+  }
+}
+
+void TextIndex::RefreshForQueries() {
+  for (int f = 0; f < kFieldCount; ++f) {
+    avg_snapshot_[f] = live_docs_ == 0
+                           ? 1.0
+                           : std::max(1.0, static_cast<double>(total_length_[f]) /
+                                               static_cast<double>(live_docs_));
+  }
+  for (uint32_t slot = 0; slot < slots_.size(); ++slot) ComputeNorms(slot);
+  for (TermInfo& info : terms_) {
+    float max_s = 0;
+    for (Posting p : info.postings) max_s = std::max(max_s, S(p));
+    info.max_s = max_s;
+  }
+  refresh_needed_ = false;
+}
 
 void TextIndex::Upsert(uint64_t id, const FieldTexts& texts) {
   Remove(id);
+  if (slots_.size() >= kMaxSlots) Compact();
   const std::string* fields[kFieldCount] = {&texts.title, &texts.keywords,
                                             &texts.body};
-  // term id -> per-field counts
-  std::unordered_map<uint32_t, std::array<uint32_t, kFieldCount>> counts;
-  Doc doc{id, {0, 0, 0}, true};
-  std::vector<std::string> terms;
+  // (term id, field) per occurrence; sorted to count.
+  thread_local std::vector<uint64_t> occurrences;
+  occurrences.clear();
+  Slot slot{id, {0, 0, 0}, true};
   for (int f = 0; f < kFieldCount; ++f) {
-    terms.clear();
-    analyzer_->IndexTerms(*fields[f], &terms);
-    doc.length[f] = static_cast<uint32_t>(terms.size());
-    total_length_[f] += terms.size();
-    for (const std::string& term : terms) {
-      auto [it, inserted] =
-          term_ids_.emplace(term, static_cast<uint32_t>(postings_.size()));
-      if (inserted) postings_.emplace_back();
-      counts[it->second][f]++;
-    }
+    uint32_t length = 0;
+    analyzer_->ForEachIndexTerm(*fields[f], [&](std::string_view term) {
+      auto it = term_ids_.find(term);
+      if (it == term_ids_.end()) {
+        it = term_ids_.emplace(std::string(term), static_cast<uint32_t>(terms_.size())).first;
+        terms_.emplace_back();
+      }
+      occurrences.push_back(static_cast<uint64_t>(it->second) << 2 | f);
+      ++length;
+    });
+    slot.length[f] = static_cast<uint16_t>(std::min<uint32_t>(length, 65535));
+    total_length_[f] += slot.length[f];
   }
-  uint32_t index = static_cast<uint32_t>(docs_.size());
-  docs_.push_back(doc);
-  doc_of_id_[id] = index;
+  uint32_t index = static_cast<uint32_t>(slots_.size());
+  slots_.push_back(slot);
+  norms_.emplace_back();
+  ComputeNorms(index);
+  slot_of_id_[id] = index;
   ++live_docs_;
-  for (const auto& [term, c] : counts) {
-    Posting p{index, {}};
-    for (int f = 0; f < kFieldCount; ++f) {
-      p.tf[f] = static_cast<uint8_t>(std::min<uint32_t>(c[f], 255));
+  std::sort(occurrences.begin(), occurrences.end());
+  for (size_t i = 0; i < occurrences.size();) {
+    uint32_t term = static_cast<uint32_t>(occurrences[i] >> 2);
+    std::array<uint32_t, kFieldCount> tf = {0, 0, 0};
+    for (; i < occurrences.size() && (occurrences[i] >> 2) == term; ++i) {
+      ++tf[occurrences[i] & 3];
     }
-    postings_[term].push_back(p);
+    Posting p = index << 8 | Code(tf);
+    TermInfo& info = terms_[term];
+    info.postings.push_back(p);
+    info.max_s = std::max(info.max_s, S(p));
   }
+  CheckDrift();
 }
 
 void TextIndex::Remove(uint64_t id) {
-  auto it = doc_of_id_.find(id);
-  if (it == doc_of_id_.end()) return;
-  Doc& doc = docs_[it->second];
-  for (int f = 0; f < kFieldCount; ++f) total_length_[f] -= doc.length[f];
-  doc.alive = false;
-  doc_of_id_.erase(it);
+  auto it = slot_of_id_.find(id);
+  if (it == slot_of_id_.end()) return;
+  Slot& slot = slots_[it->second];
+  for (int f = 0; f < kFieldCount; ++f) total_length_[f] -= slot.length[f];
+  slot.alive = false;
+  slot_of_id_.erase(it);
   --live_docs_;
   ++dead_docs_;
+  CheckDrift();
 }
 
 bool TextIndex::NeedsCompaction() const {
-  return dead_docs_ > 64 && dead_docs_ * 4 > docs_.size();
+  return dead_docs_ > 64 && dead_docs_ * 4 > slots_.size();
 }
 
 void TextIndex::Compact() {
-  std::vector<uint32_t> remap(docs_.size(), UINT32_MAX);
-  std::vector<Doc> docs;
-  docs.reserve(live_docs_);
-  for (uint32_t i = 0; i < docs_.size(); ++i) {
-    if (!docs_[i].alive) continue;
-    remap[i] = static_cast<uint32_t>(docs.size());
-    docs.push_back(docs_[i]);
+  std::vector<uint32_t> remap(slots_.size(), UINT32_MAX);
+  std::vector<Slot> slots;
+  slots.reserve(live_docs_);
+  for (uint32_t i = 0; i < slots_.size(); ++i) {
+    if (!slots_[i].alive) continue;
+    remap[i] = static_cast<uint32_t>(slots.size());
+    slots.push_back(slots_[i]);
   }
-  for (auto& list : postings_) {
+  for (TermInfo& info : terms_) {
     size_t out = 0;
-    for (const Posting& p : list) {
-      if (remap[p.doc] != UINT32_MAX) list[out++] = Posting{remap[p.doc], p.tf};
+    for (Posting p : info.postings) {
+      uint32_t to = remap[SlotOf(p)];
+      if (to != UINT32_MAX) info.postings[out++] = to << 8 | (p & 0xFF);
     }
-    list.resize(out);
-    list.shrink_to_fit();
+    info.postings.resize(out);
+    info.postings.shrink_to_fit();
   }
-  docs_ = std::move(docs);
-  for (uint32_t i = 0; i < docs_.size(); ++i) doc_of_id_[docs_[i].id] = i;
+  slots_ = std::move(slots);
+  norms_.assign(slots_.size(), {});
+  slot_of_id_.clear();
+  for (uint32_t i = 0; i < slots_.size(); ++i) slot_of_id_[slots_[i].id] = i;
   dead_docs_ = 0;
+  RefreshForQueries();
 }
 
-std::array<float, kFieldCount> TextIndex::InverseAverages() const {
-  std::array<float, kFieldCount> inv{};
-  for (int f = 0; f < kFieldCount; ++f) {
-    double avg = live_docs_ == 0 ? 1.0
-                                 : static_cast<double>(total_length_[f]) /
-                                       static_cast<double>(live_docs_);
-    inv[f] = avg > 0 ? static_cast<float>(1.0 / avg) : 0.0f;
-  }
-  return inv;
-}
-
-float TextIndex::Idf(const std::string& term) const {
+const TextIndex::TermInfo* TextIndex::Find(std::string_view term) const {
   auto it = term_ids_.find(term);
-  if (it == term_ids_.end()) return 0;
-  double n = static_cast<double>(docs_.size());
-  double df = static_cast<double>(postings_[it->second].size());
+  return it == term_ids_.end() ? nullptr : &terms_[it->second];
+}
+
+float TextIndex::IdfOf(const TermInfo& info) const {
+  double n = static_cast<double>(slots_.size());
+  double df = static_cast<double>(info.postings.size());
   if (df == 0) return 0;
   return static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
 }
 
-float TextIndex::Contribution(float idf, const Posting& p, const Doc& doc,
-                              const std::array<float, kFieldCount>& inv_avg) const {
-  float s = 0;
-  for (int f = 0; f < kFieldCount; ++f) {
-    if (p.tf[f] == 0) continue;
-    float norm = 1.0f - params_.b[f] +
-                 params_.b[f] * static_cast<float>(doc.length[f]) * inv_avg[f];
-    s += params_.weight[f] * static_cast<float>(p.tf[f]) / norm;
-  }
-  return idf * s * (params_.k1 + 1.0f) / (s + params_.k1);
+float TextIndex::Idf(std::string_view term) const {
+  const TermInfo* info = Find(term);
+  return info == nullptr ? 0 : IdfOf(*info);
 }
 
 std::vector<TextHit> TextIndex::TopK(
     const std::vector<QueryTerm>& query, size_t k,
     const std::function<bool(uint64_t)>& accept) const {
   std::vector<TextHit> out;
-  if (k == 0 || docs_.empty()) return out;
-  auto inv_avg = InverseAverages();
-  // Term-at-a-time accumulation over a dense array, reused per thread.
-  thread_local std::vector<float> acc;
-  thread_local std::vector<uint32_t> touched;
-  if (acc.size() < docs_.size()) acc.resize(docs_.size(), 0.0f);
-  touched.clear();
-  for (const QueryTerm& q : query) {
-    auto it = term_ids_.find(q.term);
-    if (it == term_ids_.end()) continue;
-    float idf = Idf(q.term) * q.weight;
-    for (const Posting& p : postings_[it->second]) {
-      const Doc& doc = docs_[p.doc];
-      if (!doc.alive) continue;
-      if (acc[p.doc] == 0.0f) touched.push_back(p.doc);
-      acc[p.doc] += Contribution(idf, p, doc, inv_avg);
-    }
-  }
-  // Keep the k best with a min-heap; order by (score desc, id asc).
-  auto worse = [](const TextHit& a, const TextHit& b) {
-    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  if (k == 0 || live_docs_ == 0) return out;
+  struct Cursor {
+    const Posting* pos;
+    const Posting* end;
+    float weight;  // idf * query weight
+    float bound;   // weight * Saturate(max_s)
   };
-  std::priority_queue<TextHit, std::vector<TextHit>, decltype(worse)> heap(worse);
-  for (uint32_t d : touched) {
-    float score = acc[d];
-    acc[d] = 0.0f;
-    if (score <= 0.0f) continue;
-    uint64_t id = docs_[d].id;
-    if (heap.size() == k) {
-      const TextHit& top = heap.top();
-      if (score < top.score || (score == top.score && id > top.id)) continue;
+  std::vector<Cursor> cursors;
+  for (const QueryTerm& q : query) {
+    const TermInfo* info = Find(q.term);
+    if (info == nullptr || info->postings.empty()) continue;
+    float weight = IdfOf(*info) * q.weight;
+    if (weight <= 0) continue;
+    cursors.push_back({info->postings.data(),
+                       info->postings.data() + info->postings.size(), weight,
+                       weight * Saturate(info->max_s)});
+  }
+  if (cursors.empty()) return out;
+  // Ascending bounds; prefix[i] = sum of bounds of cursors 0..i.
+  std::sort(cursors.begin(), cursors.end(),
+            [](const Cursor& a, const Cursor& b) { return a.bound < b.bound; });
+  const size_t n = cursors.size();
+  std::vector<float> prefix(n);
+  float running = 0;
+  for (size_t i = 0; i < n; ++i) prefix[i] = running += cursors[i].bound * 1.0001f;
+
+  std::priority_queue<TextHit, std::vector<TextHit>, Worse> heap;
+  float threshold = 0;
+  size_t first_essential = 0;
+  auto seek = [](Cursor& c, uint32_t slot) {
+    // Galloping search for the first posting with slot >= `slot`.
+    size_t step = 1;
+    const Posting* lo = c.pos;
+    while (lo + step < c.end && SlotOf(lo[step]) < slot) {
+      lo += step;
+      step <<= 1;
     }
-    if (accept && !accept(id)) continue;
-    heap.push({id, score});
+    const Posting* hi = std::min(lo + step + 1, c.end);
+    c.pos = std::lower_bound(lo, hi, slot, [](Posting p, uint32_t s) {
+      return SlotOf(p) < s;
+    });
+  };
+  while (true) {
+    uint32_t slot = UINT32_MAX;
+    for (size_t i = first_essential; i < n; ++i) {
+      if (cursors[i].pos < cursors[i].end) slot = std::min(slot, SlotOf(*cursors[i].pos));
+    }
+    if (slot == UINT32_MAX) break;
+    float score = 0;
+    for (size_t i = first_essential; i < n; ++i) {
+      Cursor& c = cursors[i];
+      if (c.pos < c.end && SlotOf(*c.pos) == slot) {
+        score += c.weight * Saturate(S(*c.pos));
+        ++c.pos;
+      }
+    }
+    const Slot& doc = slots_[slot];
+    if (!doc.alive) continue;
+    bool full = heap.size() == k;
+    bool pruned = false;
+    for (size_t i = first_essential; i-- > 0;) {
+      if (full && score + prefix[i] < threshold) {
+        pruned = true;
+        break;
+      }
+      Cursor& c = cursors[i];
+      seek(c, slot);
+      if (c.pos < c.end && SlotOf(*c.pos) == slot) {
+        score += c.weight * Saturate(S(*c.pos));
+      }
+    }
+    if (pruned) continue;
+    if (full && !Better(score, doc.id, heap.top())) continue;
+    if (accept && !accept(doc.id)) continue;
+    heap.push({doc.id, score});
     if (heap.size() > k) heap.pop();
+    if (heap.size() == k) {
+      threshold = heap.top().score;
+      while (first_essential < n && prefix[first_essential] < threshold) {
+        ++first_essential;
+      }
+    }
   }
   out.resize(heap.size());
   for (size_t i = heap.size(); i-- > 0;) {
@@ -163,37 +284,33 @@ std::vector<TextHit> TextIndex::TopK(
 std::vector<float> TextIndex::Explain(const std::vector<QueryTerm>& query,
                                       uint64_t id) const {
   std::vector<float> out(query.size(), 0.0f);
-  auto doc_it = doc_of_id_.find(id);
-  if (doc_it == doc_of_id_.end()) return out;
-  uint32_t index = doc_it->second;
-  auto inv_avg = InverseAverages();
+  auto doc_it = slot_of_id_.find(id);
+  if (doc_it == slot_of_id_.end()) return out;
+  uint32_t slot = doc_it->second;
   for (size_t i = 0; i < query.size(); ++i) {
-    auto it = term_ids_.find(query[i].term);
-    if (it == term_ids_.end()) continue;
-    const auto& list = postings_[it->second];
-    auto p = std::lower_bound(list.begin(), list.end(), index,
-                              [](const Posting& a, uint32_t d) { return a.doc < d; });
-    if (p == list.end() || p->doc != index) continue;
-    out[i] = Contribution(Idf(query[i].term) * query[i].weight, *p,
-                          docs_[index], inv_avg);
+    const TermInfo* info = Find(query[i].term);
+    if (info == nullptr) continue;
+    auto p = std::lower_bound(info->postings.begin(), info->postings.end(), slot,
+                              [](Posting a, uint32_t s) { return SlotOf(a) < s; });
+    if (p == info->postings.end() || SlotOf(*p) != slot) continue;
+    out[i] = IdfOf(*info) * query[i].weight * Saturate(S(*p));
   }
   return out;
 }
 
 std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
                                                size_t max_terms) const {
-  std::vector<std::string> terms;
-  analyzer_->IndexTerms(texts.title, &terms);
-  analyzer_->IndexTerms(texts.title, &terms);
-  analyzer_->IndexTerms(texts.keywords, &terms);
-  analyzer_->IndexTerms(texts.body, &terms);
   std::unordered_map<std::string, int> tf;
-  for (const auto& t : terms) tf[t]++;
+  auto count = [&](std::string_view term) { tf[std::string(term)]++; };
+  analyzer_->ForEachIndexTerm(texts.title, count);
+  analyzer_->ForEachIndexTerm(texts.title, count);
+  analyzer_->ForEachIndexTerm(texts.keywords, count);
+  analyzer_->ForEachIndexTerm(texts.body, count);
   std::vector<std::pair<float, std::string>> ranked;
   ranked.reserve(tf.size());
-  for (const auto& [term, count] : tf) {
+  for (const auto& [term, c] : tf) {
     float idf = Idf(term);
-    if (idf > 0) ranked.emplace_back(static_cast<float>(count) * idf, term);
+    if (idf > 0) ranked.emplace_back(static_cast<float>(c) * idf, term);
   }
   std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
@@ -206,11 +323,9 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
 }
 
 float TextIndex::QueryWeight(const std::string& term) const {
-  bool accented = !term.empty() && term[0] == kAccentedMarker;
-  size_t underscore = term.find('_');
-  if (underscore != std::string::npos) return params_.pair_weight;
+  if (term.find('_') != std::string::npos) return params_.pair_weight;
   std::string_view body(term);
-  if (accented) body.remove_prefix(1);
+  if (!body.empty() && body[0] == kAccentedMarker) body.remove_prefix(1);
   if (analyzer_->IsStopword(body)) return params_.stopword_weight;
   return 1.0f;
 }
@@ -229,10 +344,10 @@ std::vector<QueryTerm> TextIndex::ParseQuery(const std::string& text) const {
 }
 
 size_t TextIndex::MemoryBytes() const {
-  size_t bytes = docs_.capacity() * sizeof(Doc) +
-                 doc_of_id_.size() * (sizeof(uint64_t) + sizeof(uint32_t) + 16) +
-                 postings_.capacity() * sizeof(std::vector<Posting>);
-  for (const auto& list : postings_) bytes += list.capacity() * sizeof(Posting);
+  size_t bytes = slots_.capacity() * sizeof(Slot) +
+                 norms_.capacity() * sizeof(norms_[0]) +
+                 slot_of_id_.size() * 32 + terms_.capacity() * sizeof(TermInfo);
+  for (const TermInfo& info : terms_) bytes += info.postings.capacity() * sizeof(Posting);
   for (const auto& [term, id] : term_ids_) bytes += term.capacity() + 48;
   return bytes;
 }

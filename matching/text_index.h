@@ -1,13 +1,27 @@
 // TextIndex: an in-memory inverted index with BM25F scoring over three
-// fields (title, keywords, body).
+// fields (title, keywords, body) and MaxScore top-k retrieval.
 //
 // Documents are identified by caller ids (uint64). Upsert replaces a
 // document; the old postings are tombstoned and reclaimed by Compact().
-// Scores use the current average field lengths, so they are exact BM25F at
-// any moment, whatever the insertion order.
 //
-// Not thread-safe by itself: the Matcher serialises writers and lets
-// readers share (see matcher.h).
+// Scoring: BM25F, s = Σ_f w_f·tf_f / (1 − b_f + b_f·len_f/avg_f), score =
+// Σ_terms idf·weight·s·(k1+1)/(s+k1), Lucene's idf. Average field lengths are
+// a snapshot refreshed whenever the live averages drift by more than 0.5%,
+// so scores are within that of exact BM25F and bounds stay exact.
+//
+// Retrieval: document-at-a-time MaxScore. Each term keeps an upper bound of
+// its contribution; terms whose bounds together cannot lift a document into
+// the current top k are only probed for documents the others found, so
+// common syllables cost little. Results equal exhaustive scoring.
+//
+// Postings are 4 bytes: a 24-bit document slot and the per-field term
+// frequencies saturated at 3 (title), 1 (keywords) and 31 (body); BM25's own
+// saturation makes higher counts nearly worthless. The index
+// holds at most 2^24 document slots, tombstones included.
+//
+// Thread-safety: none by itself. Const methods may run concurrently with each
+// other once RefreshForQueries() has run after the last mutation; the
+// Matcher arranges that (see matcher.h).
 #ifndef TECHMATCH_MATCHING_TEXT_INDEX_H_
 #define TECHMATCH_MATCHING_TEXT_INDEX_H_
 
@@ -15,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -49,8 +64,7 @@ struct QueryTerm {
   float weight = 1.0f;
 };
 
-// A document's text score and the contribution of each query term
-// (parallel to the query's terms; filled only when explaining).
+// A document's text score.
 struct TextHit {
   uint64_t id = 0;
   float score = 0;
@@ -58,9 +72,12 @@ struct TextHit {
 
 class TextIndex {
  public:
+  // Largest number of document slots (live and tombstoned).
+  static constexpr uint32_t kMaxSlots = 1u << 24;
+
   TextIndex(const Analyzer* analyzer, Bm25fParams params);
 
-  // Adds or replaces document `id`.
+  // Adds or replaces document `id`. Compacts first when the slots run out.
   void Upsert(uint64_t id, const FieldTexts& texts);
 
   // Removes document `id`; no-op when absent.
@@ -72,9 +89,14 @@ class TextIndex {
   // True when tombstones exceed a quarter of the documents.
   bool NeedsCompaction() const;
 
+  // True when the averages drifted and bounds must be refreshed before the
+  // next query; RefreshForQueries() does it (a mutation: exclusive access).
+  bool NeedsRefresh() const { return refresh_needed_; }
+  void RefreshForQueries();
+
   // The `k` best documents for `query` among those `accept`s (may be null),
   // best first; ties broken by ascending id. Documents with no matching term
-  // are not returned.
+  // are not returned. Requires !NeedsRefresh().
   std::vector<TextHit> TopK(const std::vector<QueryTerm>& query, size_t k,
                             const std::function<bool(uint64_t)>& accept) const;
 
@@ -84,7 +106,7 @@ class TextIndex {
                              uint64_t id) const;
 
   // Inverse document frequency (Lucene's BM25 form); 0 for unknown terms.
-  float Idf(const std::string& term) const;
+  float Idf(std::string_view term) const;
 
   // "More like this": the `max_terms` terms of `texts` with the highest
   // tf * idf, title counted twice. Each gets weight 1.
@@ -100,33 +122,49 @@ class TextIndex {
   size_t MemoryBytes() const;
 
  private:
-  struct Posting {
-    uint32_t doc;
-    std::array<uint8_t, kFieldCount> tf;  // saturated at 255
+  using Posting = uint32_t;  // slot << 8 | tf code
+  struct TermInfo {
+    std::vector<Posting> postings;  // ascending slot
+    float max_s = 0;                // bound of s over the postings
   };
-  struct Doc {
+  struct Slot {
     uint64_t id;
-    std::array<uint32_t, kFieldCount> length;
+    std::array<uint16_t, kFieldCount> length;  // saturated
     bool alive;
   };
 
-  float Contribution(float idf, const Posting& p, const Doc& doc,
-                     const std::array<float, kFieldCount>& inv_avg) const;
-  std::array<float, kFieldCount> InverseAverages() const;
+  static uint32_t SlotOf(Posting p) { return p >> 8; }
+  static uint8_t Code(std::array<uint32_t, kFieldCount> tf);
+  float S(Posting p) const;  // BM25F pseudo-frequency with current norms
+  float Saturate(float s) const { return s * (params_.k1 + 1.0f) / (s + params_.k1); }
+  const TermInfo* Find(std::string_view term) const;
+  float IdfOf(const TermInfo& info) const;
   float QueryWeight(const std::string& term) const;
+  void ComputeNorms(uint32_t slot);
+  void CheckDrift();
+
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
 
   const Analyzer* analyzer_;
   Bm25fParams params_;
-  std::unordered_map<std::string, uint32_t> term_ids_;
-  // By term id, in ascending doc order. Tombstoned documents keep their
-  // postings (and count in document frequencies, as in Lucene) until
-  // Compact().
-  std::vector<std::vector<Posting>> postings_;
-  std::vector<Doc> docs_;                         // by internal index
-  std::unordered_map<uint64_t, uint32_t> doc_of_id_;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> term_ids_;
+  std::vector<TermInfo> terms_;
+  std::vector<Slot> slots_;
+  // Per slot and field: w_f / (1 − b_f + b_f·len/avg_snapshot).
+  std::vector<std::array<float, kFieldCount>> norms_;
+  std::unordered_map<uint64_t, uint32_t> slot_of_id_;
   std::array<uint64_t, kFieldCount> total_length_ = {0, 0, 0};
+  std::array<double, kFieldCount> avg_snapshot_ = {1, 1, 1};
+  // tf-code -> field tfs, for decoding.
+  std::array<std::array<uint8_t, kFieldCount>, 256> decode_;
   size_t live_docs_ = 0;
   size_t dead_docs_ = 0;
+  bool refresh_needed_ = false;
 };
 
 }  // namespace techmatch::matching

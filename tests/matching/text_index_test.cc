@@ -3,12 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 namespace techmatch::matching {
 namespace {
 
 class TextIndexTest : public ::testing::Test {
  protected:
+  // TopK after the refresh the Matcher does before queries.
+  std::vector<TextHit> Top(const std::vector<QueryTerm>& query, size_t k,
+                           const std::function<bool(uint64_t)>& accept = nullptr) {
+    if (index_.NeedsRefresh()) index_.RefreshForQueries();
+    return index_.TopK(query, k, accept);
+  }
+
   Analyzer analyzer_;
   TextIndex index_{&analyzer_, Bm25fParams{}};
 };
@@ -17,12 +25,12 @@ TEST_F(TextIndexTest, RanksByBm25AndBreaksTiesById) {
   index_.Upsert(1, {"máy sấy", "", "máy sấy nông sản"});
   index_.Upsert(2, {"xử lý nước thải", "", "nước thải thủy sản"});
   index_.Upsert(3, {"máy sấy", "", "máy sấy nông sản"});  // same as 1
-  auto hits = index_.TopK(index_.ParseQuery("may say"), 10, nullptr);
+  auto hits = Top(index_.ParseQuery("may say"), 10);
   ASSERT_EQ(hits.size(), 2u);
   EXPECT_EQ(hits[0].id, 1u);
   EXPECT_EQ(hits[1].id, 3u);
   EXPECT_FLOAT_EQ(hits[0].score, hits[1].score);
-  EXPECT_TRUE(index_.TopK(index_.ParseQuery("robot"), 10, nullptr).empty());
+  EXPECT_TRUE(Top(index_.ParseQuery("robot"), 10).empty());
 }
 
 TEST_F(TextIndexTest, ScoreIsBm25WithLuceneIdf) {
@@ -30,7 +38,7 @@ TEST_F(TextIndexTest, ScoreIsBm25WithLuceneIdf) {
   // length equal to the average so norm = 1 (BM25F weight 1 for the body).
   index_.Upsert(1, {"", "", "alpha"});
   index_.Upsert(2, {"", "", "beta"});
-  auto hits = index_.TopK({{"alpha", 1.0f}}, 10, nullptr);
+  auto hits = Top({{"alpha", 1.0f}}, 10);
   ASSERT_EQ(hits.size(), 1u);
   double idf = std::log(1 + (2 - 1 + 0.5) / (1 + 0.5));
   // Each document has 2 body terms (folded + accented twin), avg 2, norm 1.
@@ -40,8 +48,8 @@ TEST_F(TextIndexTest, ScoreIsBm25WithLuceneIdf) {
 TEST_F(TextIndexTest, NoDiacriticQueryFindsAccentedText) {
   index_.Upsert(1, {"Công nghệ sấy thăng hoa", "", ""});
   index_.Upsert(2, {"Công nghệ xử lý nước", "", ""});
-  auto with = index_.TopK(index_.ParseQuery("công nghệ sấy"), 1, nullptr);
-  auto without = index_.TopK(index_.ParseQuery("cong nghe say"), 1, nullptr);
+  auto with = Top(index_.ParseQuery("công nghệ sấy"), 1);
+  auto without = Top(index_.ParseQuery("cong nghe say"), 1);
   ASSERT_EQ(with.size(), 1u);
   ASSERT_EQ(without.size(), 1u);
   EXPECT_EQ(with[0].id, 1u);
@@ -51,10 +59,10 @@ TEST_F(TextIndexTest, NoDiacriticQueryFindsAccentedText) {
 TEST_F(TextIndexTest, UpsertReplacesAndRemoveForgets) {
   index_.Upsert(1, {"máy sấy", "", ""});
   index_.Upsert(1, {"robot hàn", "", ""});
-  EXPECT_TRUE(index_.TopK(index_.ParseQuery("may say"), 10, nullptr).empty());
-  EXPECT_EQ(index_.TopK(index_.ParseQuery("robot"), 10, nullptr).size(), 1u);
+  EXPECT_TRUE(Top(index_.ParseQuery("may say"), 10).empty());
+  EXPECT_EQ(Top(index_.ParseQuery("robot"), 10).size(), 1u);
   index_.Remove(1);
-  EXPECT_TRUE(index_.TopK(index_.ParseQuery("robot"), 10, nullptr).empty());
+  EXPECT_TRUE(Top(index_.ParseQuery("robot"), 10).empty());
   EXPECT_EQ(index_.size(), 0u);
 }
 
@@ -63,11 +71,11 @@ TEST_F(TextIndexTest, CompactionKeepsResults) {
     index_.Upsert(id, {"tài liệu " + std::to_string(id), "", "nội dung chung"});
   }
   for (uint64_t id = 1; id <= 300; id += 2) index_.Remove(id);
-  auto before = index_.TopK(index_.ParseQuery("noi dung"), 400, nullptr);
+  auto before = Top(index_.ParseQuery("noi dung"), 400);
   ASSERT_TRUE(index_.NeedsCompaction());
   index_.Compact();
   EXPECT_FALSE(index_.NeedsCompaction());
-  auto after = index_.TopK(index_.ParseQuery("noi dung"), 400, nullptr);
+  auto after = Top(index_.ParseQuery("noi dung"), 400);
   ASSERT_EQ(before.size(), 150u);
   ASSERT_EQ(after.size(), before.size());
   for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].id, before[i].id);
@@ -77,10 +85,10 @@ TEST_F(TextIndexTest, FilterAndExplain) {
   index_.Upsert(1, {"máy sấy", "sấy lạnh", "máy sấy trái cây"});
   index_.Upsert(2, {"máy sấy", "", "máy sấy"});
   auto query = index_.ParseQuery("máy sấy trái cây");
-  auto hits = index_.TopK(query, 10, [](uint64_t id) { return id != 1; });
+  auto hits = Top(query, 10, [](uint64_t id) { return id != 1; });
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].id, 2u);
-  auto all = index_.TopK(query, 10, nullptr);
+  auto all = Top(query, 10);
   auto parts = index_.Explain(query, all[0].id);
   double sum = 0;
   for (float p : parts) sum += p;
@@ -96,6 +104,55 @@ TEST_F(TextIndexTest, MoreLikeThisPicksInformativeTerms) {
   ASSERT_EQ(query.size(), 4u);
   for (const auto& q : query) {
     EXPECT_EQ(q.term.find("cong"), std::string::npos) << q.term;  // common
+  }
+}
+
+}  // namespace
+}  // namespace techmatch::matching
+
+namespace techmatch::matching {
+namespace {
+
+// MaxScore must return exactly what exhaustive scoring returns.
+TEST(TextIndexPruning, EqualsExhaustiveScoring) {
+  Analyzer analyzer;
+  TextIndex index(&analyzer, Bm25fParams{});
+  std::mt19937 rng(11);
+  const char* words[] = {"công", "nghệ", "sấy", "nước", "thải", "máy", "tôm",
+                         "lúa", "mặn", "robot", "hàn", "phân", "bón", "vi",
+                         "sinh", "điện", "mặt", "trời", "kho", "lạnh"};
+  auto phrase = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      // Skewed: low indexes are common.
+      size_t w = std::min<size_t>(rng() % 20, rng() % 20);
+      s += std::string(words[w]) + (rng() % 7 == 0 ? ", " : " ");
+    }
+    return s;
+  };
+  for (uint64_t id = 1; id <= 400; ++id) {
+    index.Upsert(id, {phrase(4), phrase(2), phrase(1 + rng() % 30)});
+  }
+  for (uint64_t id = 1; id <= 400; id += 7) index.Remove(id);
+  index.RefreshForQueries();
+  for (int q = 0; q < 40; ++q) {
+    auto query = index.ParseQuery(phrase(3 + q % 8));
+    auto hits = index.TopK(query, 10, nullptr);
+    std::vector<TextHit> all;
+    for (uint64_t id = 1; id <= 400; ++id) {
+      auto parts = index.Explain(query, id);
+      float sum = 0;
+      for (float p : parts) sum += p;
+      if (sum > 0) all.push_back({id, sum});
+    }
+    std::sort(all.begin(), all.end(), [](const TextHit& a, const TextHit& b) {
+      return a.score != b.score ? a.score > b.score : a.id < b.id;
+    });
+    all.resize(std::min<size_t>(all.size(), 10));
+    ASSERT_EQ(hits.size(), all.size()) << q;
+    for (size_t i = 0; i < hits.size(); ++i) {
+      EXPECT_NEAR(hits[i].score, all[i].score, 1e-4) << q << " rank " << i;
+    }
   }
 }
 

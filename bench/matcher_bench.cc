@@ -1,0 +1,102 @@
+// Matcher at scale: indexing rate, index memory, text top-10 and full
+// explained match latency over a generated corpus.
+//
+//   build/bench/matcher_bench [--docs=100000] [benchmark flags]
+//
+// The corpus size comes from TECHMATCH_BENCH_DOCS (default 100000).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "bench/corpus_generator.h"
+#include "matching/matcher.h"
+
+namespace techmatch::bench {
+namespace {
+
+size_t CorpusSize() {
+  const char* env = std::getenv("TECHMATCH_BENCH_DOCS");
+  return env ? std::strtoul(env, nullptr, 10) : 100000;
+}
+
+size_t RssBytes() {
+  std::ifstream in("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  in >> pages >> resident;
+  return resident * 4096;
+}
+
+// One matcher shared by the benchmarks, built once.
+struct Shared {
+  Shared() : generator(42) {
+    size_t n = CorpusSize();
+    size_t rss_before = RssBytes();
+    auto start = std::chrono::steady_clock::now();
+    for (uint64_t id = 1; id <= n; ++id) matcher.UpsertOffer(generator.Offer(id));
+    for (uint64_t id = 1; id <= 2000; ++id) matcher.UpsertNeed(generator.Need(id));
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cerr << "indexed " << n << " offers in " << seconds << " s ("
+              << static_cast<int>(static_cast<double>(n) / seconds) << " offers/s); index ~"
+              << (matcher.MemoryBytes() >> 20) << " MiB by count, RSS +"
+              << ((RssBytes() - rss_before) >> 20) << " MiB\n";
+  }
+  CorpusGenerator generator;
+  matching::Matcher matcher;
+};
+
+Shared& Get() {
+  static Shared* shared = new Shared();
+  return *shared;
+}
+
+void BM_TextTop10(benchmark::State& state) {
+  Shared& s = Get();
+  matching::MatchOptions options;
+  options.limit = 10;
+  options.candidate_pool = 10;
+  options.explain = false;
+  options.weights = matching::Weights{1, 0, 0, 0, 0, 0, 0};
+  uint64_t q = 0;
+  for (auto _ : state) {
+    auto result = s.matcher.SearchOffers(s.generator.Query(q++ % 500, 25), {}, options);
+    benchmark::DoNotOptimize(result);
+  }
+  state.counters["qps"] = benchmark::Counter(static_cast<double>(state.iterations()),
+                                             benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TextTop10)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_FullMatchExplained(benchmark::State& state) {
+  Shared& s = Get();
+  matching::MatchOptions options;
+  options.now_micros = 1'750'000'000'000'000;
+  uint64_t q = 0;
+  for (auto _ : state) {
+    auto result = s.matcher.OffersForNeed(s.generator.Need(1 + q++ % 2000), options);
+    benchmark::DoNotOptimize(result);
+  }
+  state.counters["qps"] = benchmark::Counter(static_cast<double>(state.iterations()),
+                                             benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FullMatchExplained)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FullMatchExplained)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(2);
+
+void BM_IndexUpdate(benchmark::State& state) {
+  Shared& s = Get();
+  uint64_t id = 1;
+  for (auto _ : state) {
+    s.matcher.UpsertOffer(s.generator.Offer(id));
+    id = id % 1000 + 1;
+  }
+  state.counters["docs/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
+                                                benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_IndexUpdate)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+}  // namespace
+}  // namespace techmatch::bench
+
+BENCHMARK_MAIN();
