@@ -95,7 +95,7 @@ void TextIndex::Upsert(uint64_t id, const FieldTexts& texts) {
   for (int f = 0; f < kFieldCount; ++f) {
     uint32_t length = 0;
     analyzer_->ForEachIndexTerm(*fields[f], [&](std::string_view term) {
-      auto it = term_ids_.find(term);
+      auto it = term_ids_.find(absl::string_view(term.data(), term.size()));
       if (it == term_ids_.end()) {
         it = term_ids_.emplace(std::string(term), static_cast<uint32_t>(terms_.size())).first;
         terms_.emplace_back();
@@ -170,7 +170,7 @@ void TextIndex::Compact() {
 }
 
 const TextIndex::TermInfo* TextIndex::Find(std::string_view term) const {
-  auto it = term_ids_.find(term);
+  auto it = term_ids_.find(absl::string_view(term.data(), term.size()));
   return it == term_ids_.end() ? nullptr : &terms_[it->second];
 }
 
@@ -232,44 +232,57 @@ std::vector<TextHit> TextIndex::TopK(
       return SlotOf(p) < s;
     });
   };
-  while (true) {
-    uint32_t slot = UINT32_MAX;
-    for (size_t i = first_essential; i < n; ++i) {
-      if (cursors[i].pos < cursors[i].end) slot = std::min(slot, SlotOf(*cursors[i].pos));
-    }
-    if (slot == UINT32_MAX) break;
-    float score = 0;
-    for (size_t i = first_essential; i < n; ++i) {
+  // Windows of slots: the essential lists are accumulated term-at-a-time
+  // into a dense array (no per-document merge of many cursors), then each
+  // scored document probes the non-essential lists with MaxScore pruning.
+  constexpr uint32_t kWindow = 4096;
+  thread_local std::vector<float> acc;
+  acc.assign(kWindow, 0.0f);
+  const uint32_t slot_count = static_cast<uint32_t>(slots_.size());
+  for (uint32_t base = 0; base < slot_count && first_essential < n; base += kWindow) {
+    const uint32_t limit = std::min(base + kWindow, slot_count);
+    const size_t window_essential = first_essential;
+    uint32_t lowest = kWindow, highest = 0;
+    for (size_t i = window_essential; i < n; ++i) {
       Cursor& c = cursors[i];
-      if (c.pos < c.end && SlotOf(*c.pos) == slot) {
-        score += c.weight * Saturate(S(*c.pos));
-        ++c.pos;
+      const float weight = c.weight;
+      for (; c.pos < c.end && SlotOf(*c.pos) < limit; ++c.pos) {
+        uint32_t offset = SlotOf(*c.pos) - base;
+        acc[offset] += weight * Saturate(S(*c.pos));
+        lowest = std::min(lowest, offset);
+        highest = std::max(highest, offset);
       }
     }
-    const Slot& doc = slots_[slot];
-    if (!doc.alive) continue;
-    bool full = heap.size() == k;
-    bool pruned = false;
-    for (size_t i = first_essential; i-- > 0;) {
-      if (full && score + prefix[i] < threshold) {
-        pruned = true;
-        break;
+    for (uint32_t offset = lowest; offset <= highest && lowest < kWindow; ++offset) {
+      float score = acc[offset];
+      if (score == 0.0f) continue;
+      acc[offset] = 0.0f;
+      const uint32_t slot = base + offset;
+      const Slot& doc = slots_[slot];
+      if (!doc.alive) continue;
+      bool full = heap.size() == k;
+      bool pruned = false;
+      for (size_t i = window_essential; i-- > 0;) {
+        if (full && score + prefix[i] < threshold) {
+          pruned = true;
+          break;
+        }
+        Cursor& c = cursors[i];
+        seek(c, slot);
+        if (c.pos < c.end && SlotOf(*c.pos) == slot) {
+          score += c.weight * Saturate(S(*c.pos));
+        }
       }
-      Cursor& c = cursors[i];
-      seek(c, slot);
-      if (c.pos < c.end && SlotOf(*c.pos) == slot) {
-        score += c.weight * Saturate(S(*c.pos));
-      }
-    }
-    if (pruned) continue;
-    if (full && !Better(score, doc.id, heap.top())) continue;
-    if (accept && !accept(doc.id)) continue;
-    heap.push({doc.id, score});
-    if (heap.size() > k) heap.pop();
-    if (heap.size() == k) {
-      threshold = heap.top().score;
-      while (first_essential < n && prefix[first_essential] < threshold) {
-        ++first_essential;
+      if (pruned) continue;
+      if (full && !Better(score, doc.id, heap.top())) continue;
+      if (accept && !accept(doc.id)) continue;
+      heap.push({doc.id, score});
+      if (heap.size() > k) heap.pop();
+      if (heap.size() == k) {
+        threshold = heap.top().score;
+        while (first_essential < n && prefix[first_essential] < threshold) {
+          ++first_essential;
+        }
       }
     }
   }

@@ -33,6 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "matching/analyzer.h"
 
 namespace techmatch::matching {
@@ -143,21 +144,14 @@ class TextIndex {
   void ComputeNorms(uint32_t slot);
   void CheckDrift();
 
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-
   const Analyzer* analyzer_;
   Bm25fParams params_;
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> term_ids_;
+  absl::flat_hash_map<std::string, uint32_t> term_ids_;
   std::vector<TermInfo> terms_;
   std::vector<Slot> slots_;
   // Per slot and field: w_f / (1 − b_f + b_f·len/avg_snapshot).
   std::vector<std::array<float, kFieldCount>> norms_;
-  std::unordered_map<uint64_t, uint32_t> slot_of_id_;
+  absl::flat_hash_map<uint64_t, uint32_t> slot_of_id_;
   std::array<uint64_t, kFieldCount> total_length_ = {0, 0, 0};
   std::array<double, kFieldCount> avg_snapshot_ = {1, 1, 1};
   // tf-code -> field tfs, for decoding.
