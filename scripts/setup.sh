@@ -10,6 +10,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc
   libabsl-dev librocksdb-dev libspdlog-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libxapian-dev   # only for bench/xapian_compare
 )
 
 missing=()
