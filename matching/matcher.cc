@@ -70,7 +70,7 @@ bool PassesFilters(const Doc& d, const SearchFilters& f, int trl) {
 // The structured components of a (need, offer) pair.
 std::vector<Component> PairComponents(const NeedDoc& need, const OfferDoc& offer,
                                       const MatchOptions& options,
-                                      std::vector<std::string>* flags) {
+                                      std::vector<std::string>* flags, bool explain) {
   const Weights& w = options.weights;
   std::vector<Component> out;
   auto add = [&](Component c, double weight) {
@@ -78,12 +78,13 @@ std::vector<Component> PairComponents(const NeedDoc& need, const OfferDoc& offer
     c.contribution = c.value * weight;
     out.push_back(std::move(c));
   };
-  add(SectorComponent(need.sectors, offer.sectors), w.sector);
-  add(TrlComponent(need.min_trl, offer.trl, flags), w.trl);
-  add(PriceComponent(need.budget_max, offer.price_min, offer.price_max, flags),
+  add(SectorComponent(need.sectors, offer.sectors, explain), w.sector);
+  add(TrlComponent(need.min_trl, offer.trl, flags, explain), w.trl);
+  add(PriceComponent(need.budget_max, offer.price_min, offer.price_max, flags,
+                     explain),
       w.price);
   add(RegionComponent(need.province, need.region, offer.province, offer.region,
-                      options.hub_province),
+                      options.hub_province, explain),
       w.region);
   add(TransferComponent(need.transfer_modes, offer.transfer_modes, flags),
       w.transfer);
@@ -125,46 +126,73 @@ void Matcher::RemoveNeed(uint64_t id) {
 
 template <class Doc, class Score>
 MatchResult Matcher::Rank(const TextIndex& index,
-                          const std::unordered_map<uint64_t, Doc>& docs,
+                          const absl::flat_hash_map<uint64_t, Doc>& docs,
                           const std::vector<QueryTerm>& query,
                           const std::function<bool(const Doc&)>& accept,
                           const MatchOptions& options, Score score) const {
   MatchResult result;
   for (const auto& q : query) result.query_terms.push_back(Readable(q.term));
-  size_t pool = std::max(options.candidate_pool, options.offset + options.limit);
-  std::vector<TextHit> candidates =
-      index.TopK(query, pool, [&](uint64_t id) {
-        auto it = docs.find(id);
-        return it != docs.end() && accept(it->second);
-      });
-  result.candidates = candidates.size();
-  if (candidates.empty()) return result;
-  double best_text = candidates.front().score;
-  std::vector<MatchHit> hits;
-  hits.reserve(candidates.size());
-  for (const TextHit& c : candidates) {
+  const size_t wanted = options.offset + options.limit;
+  const size_t max_pool = std::max(options.candidate_pool, wanted);
+  const Weights& w = options.weights;
+  const double other_weights =
+      w.sector + w.trl + w.price + w.region + w.transfer + w.freshness;
+  auto score_hit = [&](const TextHit& c, double best_text, bool explain) {
     MatchHit hit;
     hit.id = c.id;
     hit.text_score = c.score;
     Component text;
     text.name = "text";
     text.value = best_text > 0 ? c.score / best_text : 0;
-    text.weight = options.weights.text;
+    text.weight = w.text;
     text.contribution = text.value * text.weight;
-    text.detail = "BM25F " + std::to_string(c.score).substr(0, 6) +
-                  " relative to the best candidate";
+    if (explain) {
+      text.detail = "BM25F " + std::to_string(c.score).substr(0, 6) +
+                    " relative to the best candidate";
+    }
     hit.components.push_back(std::move(text));
-    score(docs.at(c.id), &hit);
+    score(docs.at(c.id), &hit, explain);
     for (const auto& comp : hit.components) hit.score += comp.contribution;
-    hits.push_back(std::move(hit));
-  }
-  std::sort(hits.begin(), hits.end(), [](const MatchHit& a, const MatchHit& b) {
+    return hit;
+  };
+  auto by_score = [](const MatchHit& a, const MatchHit& b) {
     return a.score != b.score ? a.score > b.score : a.id < b.id;
-  });
+  };
+  // Grow the text candidate pool until no document outside it could rank
+  // among the wanted ones: one outside scores at most the text value of the
+  // pool's last candidate plus every other component at 1.
+  size_t pool = std::min(max_pool, std::max<size_t>(wanted, 50));
+  std::vector<TextHit> candidates;
+  std::vector<MatchHit> hits;
+  double best_text = 0;
+  while (true) {
+    candidates = index.TopK(query, pool, [&](uint64_t id) {
+      auto it = docs.find(id);
+      return it != docs.end() && accept(it->second);
+    });
+    if (candidates.empty()) return result;
+    best_text = candidates.front().score;
+    hits.clear();
+    for (const TextHit& c : candidates) hits.push_back(score_hit(c, best_text, false));
+    std::sort(hits.begin(), hits.end(), by_score);
+    if (candidates.size() < pool || pool >= max_pool) break;
+    if (hits.size() >= wanted) {
+      double outside = w.text * candidates.back().score / best_text + other_weights;
+      if (hits[wanted - 1].score > outside) break;
+    }
+    pool = std::min(max_pool, pool * 4);
+  }
+  result.candidates = candidates.size();
   size_t begin = std::min(options.offset, hits.size());
   size_t end = std::min(begin + options.limit, hits.size());
-  result.hits.assign(std::make_move_iterator(hits.begin() + begin),
-                     std::make_move_iterator(hits.begin() + end));
+  for (size_t i = begin; i < end; ++i) {
+    if (options.explain) {
+      result.hits.push_back(score_hit({hits[i].id, static_cast<float>(hits[i].text_score)},
+                                      best_text, true));
+    } else {
+      result.hits.push_back(std::move(hits[i]));
+    }
+  }
   if (options.explain) {
     for (MatchHit& hit : result.hits) {
       std::vector<float> parts = index.Explain(query, hit.id);
@@ -214,11 +242,11 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
         return Live(offer.published, offer.expire_micros, options.now_micros) &&
                MeetsStrict(need, offer);
       },
-      options, [&](const OfferDoc& offer, MatchHit* hit) {
-        for (auto& c : PairComponents(need, offer, options, &hit->flags)) {
+      options, [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
+        for (auto& c : PairComponents(need, offer, options, &hit->flags, explain)) {
           hit->components.push_back(std::move(c));
         }
-        Component fresh = FreshnessComponent(offer.fresh_micros, options.now_micros);
+        Component fresh = FreshnessComponent(offer.fresh_micros, options.now_micros, explain);
         fresh.weight = options.weights.freshness;
         fresh.contribution = fresh.value * fresh.weight;
         hit->components.push_back(std::move(fresh));
@@ -236,11 +264,11 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
         return Live(need.published, need.expire_micros, options.now_micros) &&
                !need.confidential && MeetsStrict(need, offer);
       },
-      options, [&](const NeedDoc& need, MatchHit* hit) {
-        for (auto& c : PairComponents(need, offer, options, &hit->flags)) {
+      options, [&](const NeedDoc& need, MatchHit* hit, bool explain) {
+        for (auto& c : PairComponents(need, offer, options, &hit->flags, explain)) {
           hit->components.push_back(std::move(c));
         }
-        Component fresh = FreshnessComponent(need.fresh_micros, options.now_micros);
+        Component fresh = FreshnessComponent(need.fresh_micros, options.now_micros, explain);
         fresh.weight = options.weights.freshness;
         fresh.contribution = fresh.value * fresh.weight;
         hit->components.push_back(std::move(fresh));
@@ -260,8 +288,8 @@ MatchResult Matcher::SearchOffers(const std::string& query,
                PassesFilters(offer, filters, offer.trl) &&
                (filters.price_ceiling <= 0 || offer.price_min <= filters.price_ceiling);
       },
-      options, [&](const OfferDoc& offer, MatchHit* hit) {
-        Component fresh = FreshnessComponent(offer.fresh_micros, options.now_micros);
+      options, [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
+        Component fresh = FreshnessComponent(offer.fresh_micros, options.now_micros, explain);
         fresh.weight = options.weights.freshness;
         fresh.contribution = fresh.value * fresh.weight;
         hit->components.push_back(std::move(fresh));
@@ -282,8 +310,8 @@ MatchResult Matcher::SearchNeeds(const std::string& query,
                (filters.price_ceiling <= 0 || !need.budget_max.has_value() ||
                 *need.budget_max <= filters.price_ceiling);
       },
-      options, [&](const NeedDoc& need, MatchHit* hit) {
-        Component fresh = FreshnessComponent(need.fresh_micros, options.now_micros);
+      options, [&](const NeedDoc& need, MatchHit* hit, bool explain) {
+        Component fresh = FreshnessComponent(need.fresh_micros, options.now_micros, explain);
         fresh.weight = options.weights.freshness;
         fresh.contribution = fresh.value * fresh.weight;
         hit->components.push_back(std::move(fresh));

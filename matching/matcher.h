@@ -4,7 +4,8 @@
 // searches, and explains every score.
 //
 // Ranking: the query side becomes a "more like this" query of its most
-// informative terms; the best `candidate_pool` text hits that pass the hard
+// informative terms; the best text hits (at most `candidate_pool`; fewer
+// when a bound proves no later hit can rank) that pass the hard
 // filters (published, not expired, confidentiality, the need's strict
 // constraints, search filters) are re-scored with the structured components;
 // the final score is the weighted sum of component values in [0, 1], the
@@ -18,6 +19,8 @@
 
 #include <shared_mutex>
 #include <unordered_map>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "matching/analyzer.h"
 #include "matching/match_types.h"
@@ -61,7 +64,7 @@ class Matcher {
  private:
   template <class Doc, class Score>
   MatchResult Rank(const TextIndex& index,
-                   const std::unordered_map<uint64_t, Doc>& docs,
+                   const absl::flat_hash_map<uint64_t, Doc>& docs,
                    const std::vector<QueryTerm>& query,
                    const std::function<bool(const Doc&)>& accept,
                    const MatchOptions& options, Score score) const;
@@ -76,8 +79,8 @@ class Matcher {
   // Mutable for RefreshIfDrifted(), which runs under the exclusive lock.
   mutable TextIndex offer_text_;
   mutable TextIndex need_text_;
-  std::unordered_map<uint64_t, OfferDoc> offers_;  // text cleared
-  std::unordered_map<uint64_t, NeedDoc> needs_;    // text cleared
+  absl::flat_hash_map<uint64_t, OfferDoc> offers_;  // text cleared
+  absl::flat_hash_map<uint64_t, NeedDoc> needs_;    // text cleared
 };
 
 }  // namespace techmatch::matching

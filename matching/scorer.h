@@ -1,6 +1,8 @@
 // The structured score components, each a pure function with a value in
 // [0, 1]. A side that lacks the data yields a neutral component (0.5,
-// marked neutral): missing data is never a penalty.
+// marked neutral): missing data is never a penalty. With `explain` false the
+// readable `detail` is left empty (ranking many candidates need not format
+// strings); values and flags are the same.
 #ifndef TECHMATCH_MATCHING_SCORER_H_
 #define TECHMATCH_MATCHING_SCORER_H_
 
@@ -16,18 +18,19 @@ inline constexpr double kNeutral = 0.5;
 // Same code 1; one is the parent of the other 0.6; same top-level field
 // 0.3; else 0. Best over all pairs.
 Component SectorComponent(const std::vector<std::string>& need_sectors,
-                          const std::vector<std::string>& offer_sectors);
+                          const std::vector<std::string>& offer_sectors,
+                          bool explain = true);
 
 // Meets the need's minimum 1; one level short 0.5 (NEAR_MISS_TRL); two
 // short 0.15; more 0 (BELOW_MIN_TRL from one short on).
 Component TrlComponent(int min_trl, int offer_trl,
-                       std::vector<std::string>* flags);
+                       std::vector<std::string>* flags, bool explain = true);
 
 // Whole price range within budget 1; budget inside the range 0.75; minimum
 // price over budget decays with the overrun (OVER_BUDGET).
 Component PriceComponent(const std::optional<int64_t>& budget,
                          int64_t price_min, int64_t price_max,
-                         std::vector<std::string>* flags);
+                         std::vector<std::string>* flags, bool explain = true);
 
 // Same province 1; same region 0.7; the offer side at the hub 0.5;
 // elsewhere 0.2.
@@ -35,7 +38,8 @@ Component RegionComponent(const std::string& need_province,
                           const std::string& need_region,
                           const std::string& offer_province,
                           const std::string& offer_region,
-                          const std::string& hub_province);
+                          const std::string& hub_province,
+                          bool explain = true);
 
 // Any shared mode 1, none 0; neutral when either side lists none.
 Component TransferComponent(TransferModeSet need_modes,
@@ -43,7 +47,8 @@ Component TransferComponent(TransferModeSet need_modes,
                             std::vector<std::string>* flags);
 
 // Halves every year since publishing; neutral when unknown.
-Component FreshnessComponent(int64_t fresh_micros, int64_t now_micros);
+Component FreshnessComponent(int64_t fresh_micros, int64_t now_micros,
+                             bool explain = true);
 
 }  // namespace techmatch::matching
 
