@@ -135,8 +135,6 @@ MatchResult Matcher::Rank(const TextIndex& index,
   const size_t wanted = options.offset + options.limit;
   const size_t max_pool = std::max(options.candidate_pool, wanted);
   const Weights& w = options.weights;
-  const double other_weights =
-      w.sector + w.trl + w.price + w.region + w.transfer + w.freshness;
   auto score_hit = [&](const TextHit& c, double best_text, bool explain) {
     MatchHit hit;
     hit.id = c.id;
@@ -158,30 +156,20 @@ MatchResult Matcher::Rank(const TextIndex& index,
   auto by_score = [](const MatchHit& a, const MatchHit& b) {
     return a.score != b.score ? a.score > b.score : a.id < b.id;
   };
-  // Grow the text candidate pool until no document outside it could rank
-  // among the wanted ones: one outside scores at most the text value of the
-  // pool's last candidate plus every other component at 1.
-  size_t pool = std::min(max_pool, std::max<size_t>(wanted, 50));
-  std::vector<TextHit> candidates;
+  // One pass over the best `max_pool` text candidates. (Growing the pool
+  // from 50 with a safe stopping bound was measured: the bound rarely holds,
+  // as the other components can add up to their whole weight, and the
+  // second pass made 1M-offer matches slower, 8.5 -> 11.8 ms.)
+  std::vector<TextHit> candidates = index.TopK(query, max_pool, [&](uint64_t id) {
+    auto it = docs.find(id);
+    return it != docs.end() && accept(it->second);
+  });
+  if (candidates.empty()) return result;
+  const double best_text = candidates.front().score;
   std::vector<MatchHit> hits;
-  double best_text = 0;
-  while (true) {
-    candidates = index.TopK(query, pool, [&](uint64_t id) {
-      auto it = docs.find(id);
-      return it != docs.end() && accept(it->second);
-    });
-    if (candidates.empty()) return result;
-    best_text = candidates.front().score;
-    hits.clear();
-    for (const TextHit& c : candidates) hits.push_back(score_hit(c, best_text, false));
-    std::sort(hits.begin(), hits.end(), by_score);
-    if (candidates.size() < pool || pool >= max_pool) break;
-    if (hits.size() >= wanted) {
-      double outside = w.text * candidates.back().score / best_text + other_weights;
-      if (hits[wanted - 1].score > outside) break;
-    }
-    pool = std::min(max_pool, pool * 4);
-  }
+  hits.reserve(candidates.size());
+  for (const TextHit& c : candidates) hits.push_back(score_hit(c, best_text, false));
+  std::sort(hits.begin(), hits.end(), by_score);
   result.candidates = candidates.size();
   size_t begin = std::min(options.offset, hits.size());
   size_t end = std::min(begin + options.limit, hits.size());

@@ -4,8 +4,7 @@
 // searches, and explains every score.
 //
 // Ranking: the query side becomes a "more like this" query of its most
-// informative terms; the best text hits (at most `candidate_pool`; fewer
-// when a bound proves no later hit can rank) that pass the hard
+// informative terms; the best `candidate_pool` text hits that pass the hard
 // filters (published, not expired, confidentiality, the need's strict
 // constraints, search filters) are re-scored with the structured components;
 // the final score is the weighted sum of component values in [0, 1], the
