@@ -269,6 +269,21 @@ absl::StatusOr<matching::SearchFilters> Matchmaker::Filters(
   return out;
 }
 
+absl::StatusOr<Matchmaker::SearchSetup> Matchmaker::PrepareSearch(
+    const v1::SearchRequest& request) const {
+  if (request.query().size() > 2000 || !text::IsValidUtf8(request.query())) {
+    return absl::InvalidArgumentError(
+        "query: must be valid UTF-8 of at most 2000 bytes");
+  }
+  SearchSetup setup;
+  TM_ASSIGN_OR_RETURN(setup.page,
+                      PageOptions(request.page_size(), request.page_token(), nullptr));
+  TM_ASSIGN_OR_RETURN(setup.filters, Filters(request.filter()));
+  // A search ranks by text, with freshness to order near ties.
+  setup.page.options.weights = matching::Weights{1, 0, 0, 0, 0, 0, defaults_.freshness};
+  return setup;
+}
+
 absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
     const v1::MatchOffersForNeedRequest& request) const {
   TM_ASSIGN_OR_RETURN(uint64_t id, storage::ParseName(storage::RecordKind::kNeed,
@@ -311,14 +326,9 @@ absl::StatusOr<v1::MatchNeedsForOfferResponse> Matchmaker::NeedsForOffer(
 
 absl::StatusOr<v1::SearchOffersResponse> Matchmaker::SearchOffers(
     const v1::SearchRequest& request) const {
-  if (request.query().size() > 2000 || !text::IsValidUtf8(request.query())) {
-    return absl::InvalidArgumentError(
-        "query: must be valid UTF-8 of at most 2000 bytes");
-  }
-  TM_ASSIGN_OR_RETURN(Page page,
-                      PageOptions(request.page_size(), request.page_token(), nullptr));
-  TM_ASSIGN_OR_RETURN(matching::SearchFilters filters, Filters(request.filter()));
-  page.options.weights = matching::Weights{1, 0, 0, 0, 0, 0, defaults_.freshness};
+  TM_ASSIGN_OR_RETURN(SearchSetup setup, PrepareSearch(request));
+  Page& page = setup.page;
+  const matching::SearchFilters& filters = setup.filters;
   matching::MatchResult result =
       matcher_.SearchOffers(request.query(), filters, page.options);
   v1::SearchOffersResponse response;
@@ -332,14 +342,9 @@ absl::StatusOr<v1::SearchOffersResponse> Matchmaker::SearchOffers(
 
 absl::StatusOr<v1::SearchNeedsResponse> Matchmaker::SearchNeeds(
     const v1::SearchRequest& request) const {
-  if (request.query().size() > 2000 || !text::IsValidUtf8(request.query())) {
-    return absl::InvalidArgumentError(
-        "query: must be valid UTF-8 of at most 2000 bytes");
-  }
-  TM_ASSIGN_OR_RETURN(Page page,
-                      PageOptions(request.page_size(), request.page_token(), nullptr));
-  TM_ASSIGN_OR_RETURN(matching::SearchFilters filters, Filters(request.filter()));
-  page.options.weights = matching::Weights{1, 0, 0, 0, 0, 0, defaults_.freshness};
+  TM_ASSIGN_OR_RETURN(SearchSetup setup, PrepareSearch(request));
+  Page& page = setup.page;
+  const matching::SearchFilters& filters = setup.filters;
   matching::MatchResult result =
       matcher_.SearchNeeds(request.query(), filters, page.options);
   v1::SearchNeedsResponse response;

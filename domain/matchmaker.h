@@ -70,6 +70,13 @@ class Matchmaker final : public CommitObserver {
                                    const techmatch::v1::ScoreWeights* weights) const;
   absl::StatusOr<matching::SearchFilters> Filters(
       const techmatch::v1::SearchFilter& filter) const;
+  struct SearchSetup {
+    Page page;
+    matching::SearchFilters filters;
+  };
+  // Validates a search request: query, page and filters.
+  absl::StatusOr<SearchSetup> PrepareSearch(
+      const techmatch::v1::SearchRequest& request) const;
 
   const storage::Catalog* catalog_;
   const ReferenceData* reference_;

@@ -91,6 +91,14 @@ std::vector<Component> PairComponents(const NeedDoc& need, const OfferDoc& offer
   return out;
 }
 
+void AddFreshness(int64_t fresh_micros, const MatchOptions& options, bool explain,
+                  MatchHit* hit) {
+  Component fresh = FreshnessComponent(fresh_micros, options.now_micros, explain);
+  fresh.weight = options.weights.freshness;
+  fresh.contribution = fresh.value * fresh.weight;
+  hit->components.push_back(std::move(fresh));
+}
+
 }  // namespace
 
 Matcher::Matcher(Bm25fParams params)
@@ -234,10 +242,7 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
         for (auto& c : PairComponents(need, offer, options, &hit->flags, explain)) {
           hit->components.push_back(std::move(c));
         }
-        Component fresh = FreshnessComponent(offer.fresh_micros, options.now_micros, explain);
-        fresh.weight = options.weights.freshness;
-        fresh.contribution = fresh.value * fresh.weight;
-        hit->components.push_back(std::move(fresh));
+        AddFreshness(offer.fresh_micros, options, explain, hit);
       });
 }
 
@@ -256,10 +261,7 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
         for (auto& c : PairComponents(need, offer, options, &hit->flags, explain)) {
           hit->components.push_back(std::move(c));
         }
-        Component fresh = FreshnessComponent(need.fresh_micros, options.now_micros, explain);
-        fresh.weight = options.weights.freshness;
-        fresh.contribution = fresh.value * fresh.weight;
-        hit->components.push_back(std::move(fresh));
+        AddFreshness(need.fresh_micros, options, explain, hit);
       });
 }
 
@@ -277,10 +279,7 @@ MatchResult Matcher::SearchOffers(const std::string& query,
                (filters.price_ceiling <= 0 || offer.price_min <= filters.price_ceiling);
       },
       options, [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
-        Component fresh = FreshnessComponent(offer.fresh_micros, options.now_micros, explain);
-        fresh.weight = options.weights.freshness;
-        fresh.contribution = fresh.value * fresh.weight;
-        hit->components.push_back(std::move(fresh));
+        AddFreshness(offer.fresh_micros, options, explain, hit);
       });
 }
 
@@ -299,10 +298,7 @@ MatchResult Matcher::SearchNeeds(const std::string& query,
                 *need.budget_max <= filters.price_ceiling);
       },
       options, [&](const NeedDoc& need, MatchHit* hit, bool explain) {
-        Component fresh = FreshnessComponent(need.fresh_micros, options.now_micros, explain);
-        fresh.weight = options.weights.freshness;
-        fresh.contribution = fresh.value * fresh.weight;
-        hit->components.push_back(std::move(fresh));
+        AddFreshness(need.fresh_micros, options, explain, hit);
       });
 }
 
