@@ -87,6 +87,29 @@ TEST_F(ServiceTest, CreateGetAndErrorCodes) {
             grpc::StatusCode::ABORTED);
 }
 
+TEST_F(ServiceTest, OversizedMessagesAreRefusedAndNothingIsWritten) {
+  Start();
+  grpc::ClientContext context;
+  v1::CreateOfferRequest create;
+  *create.mutable_offer() = testing::MakeOffer("organizations/1", "x");
+  create.mutable_offer()->set_description(std::string(17 << 20, 'a'));
+  v1::Offer offer;
+  grpc::Status status = offers_->CreateOffer(&context, create, &offer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << status.error_message();
+  // Within the message limit but over the field limit: INVALID_ARGUMENT.
+  grpc::ClientContext c2;
+  create.mutable_offer()->set_description(std::string(20001, 'a'));
+  status = offers_->CreateOffer(&c2, create, &offer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("offer.description", 0), 0u);
+  grpc::ClientContext c3;
+  v1::ListOffersRequest list;
+  v1::ListOffersResponse page;
+  ASSERT_TRUE(offers_->ListOffers(&c3, list, &page).ok());
+  EXPECT_EQ(page.offers_size(), 0);
+}
+
 TEST_F(ServiceTest, StreamingImportAnswersEveryChunk) {
   Start();
   grpc::ClientContext c1;
