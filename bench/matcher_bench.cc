@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <malloc.h>
 #include <iostream>
 
 #include "bench/corpus_generator.h"
@@ -37,6 +38,8 @@ struct Shared {
     auto start = std::chrono::steady_clock::now();
     for (uint64_t id = 1; id <= n; ++id) matcher.UpsertOffer(generator.Offer(id));
     for (uint64_t id = 1; id <= 2000; ++id) matcher.UpsertNeed(generator.Need(id));
+    matcher.ShrinkToFit();  // as techmatchd does after its start-up load
+    malloc_trim(0);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << "indexed " << n << " offers in " << seconds << " s ("
               << static_cast<int>(static_cast<double>(n) / seconds) << " offers/s); index ~"

@@ -150,6 +150,7 @@ absl::Status Matchmaker::LoadAll(
     if (++needs % 50000 == 0 && progress) progress(offers, needs);
     return true;
   }));
+  matcher_.ShrinkToFit();
   if (progress) progress(offers, needs);
   return absl::OkStatus();
 }

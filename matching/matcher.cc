@@ -302,6 +302,12 @@ MatchResult Matcher::SearchNeeds(const std::string& query,
       });
 }
 
+void Matcher::ShrinkToFit() {
+  std::unique_lock lock(mu_);
+  offer_text_.ShrinkToFit();
+  need_text_.ShrinkToFit();
+}
+
 size_t Matcher::offer_count() const {
   std::shared_lock lock(mu_);
   return offer_text_.size();

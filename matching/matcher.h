@@ -54,6 +54,9 @@ class Matcher {
                           const SearchFilters& filters,
                           const MatchOptions& options) const;
 
+  // Releases spare index capacity; call after a bulk load.
+  void ShrinkToFit();
+
   size_t offer_count() const;
   size_t need_count() const;
   size_t MemoryBytes() const;

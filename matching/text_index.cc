@@ -169,6 +169,13 @@ void TextIndex::Compact() {
   RefreshForQueries();
 }
 
+void TextIndex::ShrinkToFit() {
+  for (TermInfo& info : terms_) info.postings.shrink_to_fit();
+  terms_.shrink_to_fit();
+  slots_.shrink_to_fit();
+  norms_.shrink_to_fit();
+}
+
 const TextIndex::TermInfo* TextIndex::Find(std::string_view term) const {
   auto it = term_ids_.find(absl::string_view(term.data(), term.size()));
   return it == term_ids_.end() ? nullptr : &terms_[it->second];

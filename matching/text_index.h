@@ -87,6 +87,10 @@ class TextIndex {
   // Reclaims tombstoned postings. O(total postings).
   void Compact();
 
+  // Releases the spare capacity of the posting lists (their growth leaves
+  // up to half unused); for after a bulk load. O(total postings).
+  void ShrinkToFit();
+
   // True when tombstones exceed a quarter of the documents.
   bool NeedsCompaction() const;
 

@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +42,8 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   TM_RETURN_IF_ERROR(server->matchmaker_->LoadAll([](size_t offers, size_t needs) {
     spdlog::info("match index: {} offers, {} needs loaded", offers, needs);
   }));
+  // Hand the load's transient and spare memory back to the system (glibc).
+  malloc_trim(0);
   spdlog::info("match index ready in {:.2f} s, about {} MiB",
                absl::ToDoubleSeconds(absl::Now() - load_start),
                server->matchmaker_->matcher().MemoryBytes() >> 20);
