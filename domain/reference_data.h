@@ -8,12 +8,11 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/string_view.h"
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace techmatch::domain {
 

@@ -790,7 +790,7 @@ Registry::Registry(storage::Catalog* catalog, const ReferenceData* reference,
     : catalog_(catalog), reference_(reference), clock_(clock) {}
 
 void Registry::AddObserver(CommitObserver* observer) {
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   observers_.push_back(observer);
 }
 
@@ -813,7 +813,7 @@ absl::Status Registry::CommitBatch(PendingBatch& batch) {
 
 template <class Result, class Op>
 absl::StatusOr<Result> Registry::Mutate(Op op) {
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   PendingBatch batch(catalog_, reference_, clock_->Now());
   absl::StatusOr<Result> result = op(batch);
   if (!result.ok()) return result;
@@ -824,7 +824,7 @@ absl::StatusOr<Result> Registry::Mutate(Op op) {
 template <class T, class Records>
 ImportResponse Registry::Import(const Records& records, int64_t first_index) {
   ImportResponse response;
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   PendingBatch batch(catalog_, reference_, clock_->Now());
   std::vector<int> written;  // result slots whose record is in the batch
   for (int i = 0; i < records.size(); ++i) {
@@ -1149,7 +1149,7 @@ absl::Status CollectExpired(const storage::Catalog& catalog, IndexId index,
 }  // namespace
 
 absl::StatusOr<int> Registry::ExpireDue() {
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   PendingBatch batch(catalog_, reference_, clock_->Now());
   TM_RETURN_IF_ERROR(CollectExpired<Offer>(*catalog_, IndexId::kOfferExpiry, batch));
   TM_RETURN_IF_ERROR(CollectExpired<Need>(*catalog_, IndexId::kNeedExpiry, batch));

@@ -20,13 +20,13 @@
 #define TECHMATCH_DOMAIN_REGISTRY_H_
 
 #include <cstdint>
+#include <mutex>
 #include <string_view>
 #include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "base/clock.h"
 #include "domain/reference_data.h"
 #include "storage/catalog.h"
@@ -151,14 +151,17 @@ class Registry {
   template <class T, class Records>
   techmatch::v1::ImportResponse Import(const Records& records,
                                        int64_t first_index);
-  absl::Status CommitBatch(internal::PendingBatch& batch)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Requires write_mu_ held.
+  absl::Status CommitBatch(internal::PendingBatch& batch);
 
   storage::Catalog* const catalog_;
   const ReferenceData* const reference_;
   Clock* const clock_;
   std::vector<CommitObserver*> observers_;
-  absl::Mutex write_mu_;
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
+  // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation;
+  // pthread mutexes it intercepts (TECHMATCH_TSAN builds).
+  std::mutex write_mu_;
 };
 
 }  // namespace techmatch::domain

@@ -241,7 +241,7 @@ uint64_t Catalog::AllocateId(RecordKind kind) {
 
 absl::StatusOr<std::vector<ChangeEvent>> Catalog::Commit(
     const std::vector<AnyRecordWrite>& writes, absl::Time commit_time) {
-  absl::MutexLock lock(&commit_mu_);
+  std::lock_guard<std::mutex> lock(commit_mu_);
   rocksdb::WriteBatch batch;
   std::vector<ChangeEvent> events;
   events.reserve(writes.size());

@@ -16,17 +16,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
-
-#include "absl/strings/string_view.h"
 #include <variant>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "storage/schema.h"
 #include "techmatch/v1/change.pb.h"
@@ -137,7 +135,10 @@ class Catalog {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   const CatalogOptions options_;
   std::atomic<uint64_t> next_id_[4] = {1, 1, 1, 1};
-  absl::Mutex commit_mu_;
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
+  // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation;
+  // pthread mutexes it intercepts (TECHMATCH_TSAN builds).
+  std::mutex commit_mu_;
   std::atomic<uint64_t> last_sequence_{0};
 };
 

@@ -8,7 +8,6 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include <string_view>
 
 namespace techmatch::storage {
 

@@ -6,10 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/strings/string_view.h"
-#include <string_view>
-
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace techmatch::storage {
 

@@ -6,11 +6,10 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/strings/string_view.h"
-#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "storage/resource_name.h"
 #include "techmatch/v1/need.pb.h"
 #include "techmatch/v1/offer.pb.h"
