@@ -35,6 +35,18 @@ class Analyzer {
  public:
   Analyzer();
 
+  // One token of analysed text.
+  struct Token {
+    std::string accented;  // case-folded, NFC
+    std::string folded;    // and without diacritics
+    bool breaks_before = false;  // a phrase boundary precedes this token
+  };
+
+  // The tokens of `text`, in order. IndexTerms() derives its terms from
+  // them: each token's folded and accented form, and the pairs of adjacent
+  // tokens not separated by a phrase boundary.
+  std::vector<Token> Tokenize(std::string_view text) const;
+
   // Appends the index terms of `text` to `terms` (with repetitions: term
   // frequency is their count).
   void IndexTerms(std::string_view text, std::vector<std::string>* terms) const;
@@ -82,12 +94,6 @@ class Analyzer {
   bool IsStopword(std::string_view syllable) const;
 
  private:
-  struct Token {
-    std::string accented;
-    std::string folded;
-    bool breaks_before = false;  // a phrase boundary precedes this token
-  };
-  std::vector<Token> Tokenize(std::string_view text) const;
   void Emit(const std::vector<Token>& tokens, bool accented,
             std::vector<std::string>* terms) const;
   // The accent-free form of one code point; 0 to drop it (a combining mark).

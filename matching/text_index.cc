@@ -92,17 +92,32 @@ void TextIndex::Upsert(uint64_t id, const FieldTexts& texts) {
   thread_local std::vector<uint64_t> occurrences;
   occurrences.clear();
   Slot slot{id, {0, 0, 0}, true};
+  auto add = [&](uint64_t key, int field) {
+    auto it = term_ids_.find(key);
+    if (it == term_ids_.end()) {
+      it = term_ids_.emplace(key, static_cast<uint32_t>(terms_.size())).first;
+      terms_.emplace_back();
+    }
+    occurrences.push_back(static_cast<uint64_t>(it->second) << 2 | field);
+  };
   for (int f = 0; f < kFieldCount; ++f) {
+    std::vector<Analyzer::Token> tokens = analyzer_->Tokenize(*fields[f]);
+    uint64_t prev_folded = 0, prev_accented = 0;
     uint32_t length = 0;
-    analyzer_->ForEachIndexTerm(*fields[f], [&](std::string_view term) {
-      auto it = term_ids_.find(absl::string_view(term.data(), term.size()));
-      if (it == term_ids_.end()) {
-        it = term_ids_.emplace(std::string(term), static_cast<uint32_t>(terms_.size())).first;
-        terms_.emplace_back();
+    for (const Analyzer::Token& t : tokens) {
+      uint64_t folded = Intern(t.folded);
+      uint64_t accented = t.accented == t.folded ? folded : Intern(t.accented);
+      add(folded << 32, f);
+      add((accented << 32) | kAccentedBit, f);
+      length += 2;
+      if (prev_folded != 0 && !t.breaks_before) {
+        add(prev_folded << 32 | folded, f);
+        add((prev_accented << 32 | accented) | kAccentedBit, f);
+        length += 2;
       }
-      occurrences.push_back(static_cast<uint64_t>(it->second) << 2 | f);
-      ++length;
-    });
+      prev_folded = folded;
+      prev_accented = accented;
+    }
     slot.length[f] = static_cast<uint16_t>(std::min<uint32_t>(length, 65535));
     total_length_[f] += slot.length[f];
   }
@@ -176,8 +191,34 @@ void TextIndex::ShrinkToFit() {
   norms_.shrink_to_fit();
 }
 
+uint32_t TextIndex::Intern(const std::string& syllable) {
+  auto [it, inserted] = syllable_ids_.emplace(
+      syllable, static_cast<uint32_t>(syllable_ids_.size() + 1));
+  return it->second;
+}
+
+bool TextIndex::KeyOf(std::string_view term, uint64_t* key) const {
+  bool accented = !term.empty() && term[0] == kAccentedMarker;
+  if (accented) term.remove_prefix(1);
+  size_t underscore = term.find('_');
+  std::string_view first = term.substr(0, underscore);
+  auto a = syllable_ids_.find(absl::string_view(first.data(), first.size()));
+  if (a == syllable_ids_.end()) return false;
+  uint64_t b_id = 0;
+  if (underscore != std::string_view::npos) {
+    std::string_view second = term.substr(underscore + 1);
+    auto b = syllable_ids_.find(absl::string_view(second.data(), second.size()));
+    if (b == syllable_ids_.end()) return false;
+    b_id = b->second;
+  }
+  *key = (static_cast<uint64_t>(a->second) << 32) | b_id | (accented ? kAccentedBit : 0);
+  return true;
+}
+
 const TextIndex::TermInfo* TextIndex::Find(std::string_view term) const {
-  auto it = term_ids_.find(absl::string_view(term.data(), term.size()));
+  uint64_t key = 0;
+  if (!KeyOf(term, &key)) return nullptr;
+  auto it = term_ids_.find(key);
   return it == term_ids_.end() ? nullptr : &terms_[it->second];
 }
 
@@ -368,7 +409,8 @@ size_t TextIndex::MemoryBytes() const {
                  norms_.capacity() * sizeof(norms_[0]) +
                  slot_of_id_.size() * 32 + terms_.capacity() * sizeof(TermInfo);
   for (const TermInfo& info : terms_) bytes += info.postings.capacity() * sizeof(Posting);
-  for (const auto& [term, id] : term_ids_) bytes += term.capacity() + 48;
+  bytes += term_ids_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
+  for (const auto& [syllable, id] : syllable_ids_) bytes += syllable.capacity() + 48;
   return bytes;
 }
 

@@ -148,9 +148,19 @@ class TextIndex {
   void ComputeNorms(uint32_t slot);
   void CheckDrift();
 
+  // Terms are keyed by syllable ids, not strings: (first << 32 | second),
+  // second 0 for a single syllable, kAccentedBit on `first` for the accented
+  // forms. Syllables (folded and accented spellings alike) are interned once.
+  static constexpr uint64_t kAccentedBit = uint64_t{1} << 63;
+  uint32_t Intern(const std::string& syllable);
+  // The key of a term string as the analyzer writes it; false when one of
+  // its syllables was never indexed.
+  bool KeyOf(std::string_view term, uint64_t* key) const;
+
   const Analyzer* analyzer_;
   Bm25fParams params_;
-  absl::flat_hash_map<std::string, uint32_t> term_ids_;
+  absl::flat_hash_map<std::string, uint32_t> syllable_ids_;  // ids from 1
+  absl::flat_hash_map<uint64_t, uint32_t> term_ids_;
   std::vector<TermInfo> terms_;
   std::vector<Slot> slots_;
   // Per slot and field: w_f / (1 − b_f + b_f·len/avg_snapshot).
