@@ -88,9 +88,11 @@ void TextIndex::Upsert(uint64_t id, const FieldTexts& texts) {
   if (slots_.size() >= kMaxSlots) Compact();
   const std::string* fields[kFieldCount] = {&texts.title, &texts.keywords,
                                             &texts.body};
-  // (term id, field) per occurrence; sorted to count.
-  thread_local std::vector<uint64_t> occurrences;
-  occurrences.clear();
+  // The document's posting in a term's list is always that list's last one
+  // while the document is being added, so frequencies are counted in place.
+  const uint32_t index = static_cast<uint32_t>(slots_.size());
+  thread_local std::vector<uint32_t> touched;  // terms of this document
+  touched.clear();
   Slot slot{id, {0, 0, 0}, true};
   auto add = [&](uint64_t key, int field) {
     auto it = term_ids_.find(key);
@@ -98,7 +100,15 @@ void TextIndex::Upsert(uint64_t id, const FieldTexts& texts) {
       it = term_ids_.emplace(key, static_cast<uint32_t>(terms_.size())).first;
       terms_.emplace_back();
     }
-    occurrences.push_back(static_cast<uint64_t>(it->second) << 2 | field);
+    std::vector<Posting>& list = terms_[it->second].postings;
+    if (list.empty() || SlotOf(list.back()) != index) {
+      list.push_back(index << 8);
+      touched.push_back(it->second);
+    }
+    const auto& tf = decode_[list.back() & 0xFF];
+    std::array<uint32_t, kFieldCount> counts = {tf[0], tf[1], tf[2]};
+    ++counts[field];
+    list.back() = index << 8 | Code(counts);
   };
   for (int f = 0; f < kFieldCount; ++f) {
     std::vector<Analyzer::Token> tokens = analyzer_->Tokenize(*fields[f]);
@@ -121,23 +131,14 @@ void TextIndex::Upsert(uint64_t id, const FieldTexts& texts) {
     slot.length[f] = static_cast<uint16_t>(std::min<uint32_t>(length, 65535));
     total_length_[f] += slot.length[f];
   }
-  uint32_t index = static_cast<uint32_t>(slots_.size());
   slots_.push_back(slot);
   norms_.emplace_back();
   ComputeNorms(index);
   slot_of_id_[id] = index;
   ++live_docs_;
-  std::sort(occurrences.begin(), occurrences.end());
-  for (size_t i = 0; i < occurrences.size();) {
-    uint32_t term = static_cast<uint32_t>(occurrences[i] >> 2);
-    std::array<uint32_t, kFieldCount> tf = {0, 0, 0};
-    for (; i < occurrences.size() && (occurrences[i] >> 2) == term; ++i) {
-      ++tf[occurrences[i] & 3];
-    }
-    Posting p = index << 8 | Code(tf);
+  for (uint32_t term : touched) {
     TermInfo& info = terms_[term];
-    info.postings.push_back(p);
-    info.max_s = std::max(info.max_s, S(p));
+    info.max_s = std::max(info.max_s, S(info.postings.back()));
   }
   CheckDrift();
 }
