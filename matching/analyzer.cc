@@ -1,6 +1,9 @@
 #include "matching/analyzer.h"
 
+#include <array>
+
 #include <unicode/normalizer2.h>
+#include <unicode/stringpiece.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
@@ -22,6 +25,15 @@ bool IsPhraseBreak(uint32_t c) {
   }
 }
 
+// ASCII letters and digits.
+constexpr auto kAsciiAlnum = [] {
+  std::array<bool, 128> table{};
+  for (int c = 0; c < 128; ++c) {
+    table[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+  return table;
+}();
+
 bool IsTokenChar(UChar32 c) {
   if (u_isalnum(c)) return true;
   int8_t type = u_charType(c);
@@ -41,6 +53,7 @@ void AppendUtf8(std::string* out, uint32_t c) {
 
 Analyzer::Analyzer() {
   UErrorCode status = U_ZERO_ERROR;
+  nfc_ = icu::Normalizer2::getNFCInstance(status);
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
   auto add_range = [&](uint32_t from, uint32_t to) {
     for (uint32_t c = from; c <= to; ++c) {
@@ -92,10 +105,19 @@ uint32_t Analyzer::FoldCodePoint(uint32_t c) const {
 }
 
 std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
-  std::string folded_case = text::FoldCase(text);  // NFC + case fold
+  // Stored records are NFC already; only other input pays for normalising.
+  // Case folding is simple (per code point), the same for every input.
+  UErrorCode status = U_ZERO_ERROR;
+  std::string normalized;
+  if (!nfc_->isNormalizedUTF8(
+          icu::StringPiece(text.data(), static_cast<int32_t>(text.size())), status) ||
+      U_FAILURE(status)) {
+    normalized = text::NormalizeNfc(text);
+    text = normalized;
+  }
   std::vector<Token> tokens;
-  const auto* p = reinterpret_cast<const uint8_t*>(folded_case.data());
-  int32_t length = static_cast<int32_t>(folded_case.size());
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  int32_t length = static_cast<int32_t>(text.size());
   Token current;
   bool pending_break = false;
   auto flush = [&] {
@@ -113,6 +135,18 @@ std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
       flush();
       continue;
     }
+    if (c < 0x80) {
+      if (kAsciiAlnum[c]) {
+        char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        current.accented.push_back(lower);
+        current.folded.push_back(lower);
+        continue;
+      }
+      flush();
+      if (IsPhraseBreak(static_cast<uint32_t>(c))) pending_break = true;
+      continue;
+    }
+    c = u_foldCase(c, U_FOLD_CASE_DEFAULT);
     if (IsTokenChar(c)) {
       AppendUtf8(&current.accented, static_cast<uint32_t>(c));
       uint32_t f = FoldCodePoint(static_cast<uint32_t>(c));

@@ -1,7 +1,7 @@
 // Analyzer: turns Vietnamese (and mixed English) text into index and query
 // terms.
 //
-// Text is NFC-normalised and case-folded; tokens are maximal runs of letters,
+// Text is NFC-normalised and case-folded (simple, per code point); tokens are maximal runs of letters,
 // digits and combining marks, so codes such as "500m3", "iot" or "haccp"
 // stay whole. Each token yields its accent-folded form ("sấy" -> "say", with
 // đ -> d) and its accented form marked with kAccentedMarker ("\x01sấy"),
@@ -19,6 +19,8 @@
 // only separates tokens.
 #ifndef TECHMATCH_MATCHING_ANALYZER_H_
 #define TECHMATCH_MATCHING_ANALYZER_H_
+
+#include <unicode/normalizer2.h>
 
 #include <cstdint>
 #include <string>
@@ -103,6 +105,7 @@ class Analyzer {
   // U+1E00-U+1EFF); built once from ICU's decompositions.
   std::unordered_map<uint32_t, uint32_t> fold_table_;
   std::unordered_set<std::string> stopwords_;  // folded
+  const icu::Normalizer2* nfc_ = nullptr;
 };
 
 }  // namespace techmatch::matching
