@@ -1,5 +1,11 @@
 #include "domain/matchmaker.h"
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <variant>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -139,17 +145,83 @@ Matchmaker::Matchmaker(const storage::Catalog* catalog,
 
 absl::Status Matchmaker::LoadAll(
     const std::function<void(size_t, size_t)>& progress) {
-  size_t offers = 0, needs = 0;
-  TM_RETURN_IF_ERROR(catalog_->Scan<v1::Offer>(0, [&](const v1::Offer& offer) {
-    matcher_.UpsertOffer(ToOfferDoc(offer, *reference_));
-    if (++offers % 50000 == 0 && progress) progress(offers, needs);
-    return true;
-  }));
-  TM_RETURN_IF_ERROR(catalog_->Scan<v1::Need>(0, [&](const v1::Need& need) {
-    matcher_.UpsertNeed(ToNeedDoc(need, *reference_));
-    if (++needs % 50000 == 0 && progress) progress(offers, needs);
-    return true;
-  }));
+  // Two stages on the two cores: a reader thread scans RocksDB, converts and
+  // analyses the text; this thread indexes. Batches pass through a bounded
+  // queue so memory stays flat whatever the catalog's size.
+  struct Item {
+    std::variant<matching::OfferDoc, matching::NeedDoc> doc;
+    matching::AnalyzedText text;
+  };
+  using Batch = std::vector<Item>;
+  constexpr size_t kBatch = 512, kQueued = 8;
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<Batch> queue;
+  bool finished = false, stop = false;
+  absl::Status scan_status;
+
+  std::thread reader([&] {
+    Batch batch;
+    auto push = [&] {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return queue.size() < kQueued || stop; });
+      if (stop) return false;
+      queue.push_back(std::move(batch));
+      batch = Batch();
+      changed.notify_all();
+      return true;
+    };
+    auto add = [&](auto doc) {
+      matching::AnalyzedText text = matcher_.Analyze(doc.text);
+      doc.text = matching::FieldTexts();
+      batch.push_back(Item{std::move(doc), std::move(text)});
+      return batch.size() < kBatch || push();
+    };
+    absl::Status status = catalog_->Scan<v1::Offer>(
+        0, [&](const v1::Offer& offer) { return add(ToOfferDoc(offer, *reference_)); });
+    if (status.ok()) {
+      status = catalog_->Scan<v1::Need>(
+          0, [&](const v1::Need& need) { return add(ToNeedDoc(need, *reference_)); });
+    }
+    if (status.ok() && !batch.empty()) push();
+    std::lock_guard<std::mutex> lock(mu);
+    scan_status = status;
+    finished = true;
+    changed.notify_all();
+  });
+
+  size_t offers = 0, needs = 0, next_report = 50000;
+  while (true) {
+    Batch batch;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return !queue.empty() || finished; });
+      if (queue.empty()) break;
+      batch = std::move(queue.front());
+      queue.pop_front();
+      changed.notify_all();
+    }
+    for (const Item& item : batch) {
+      if (const auto* offer = std::get_if<matching::OfferDoc>(&item.doc)) {
+        matcher_.UpsertOffer(*offer, item.text);
+        ++offers;
+      } else {
+        matcher_.UpsertNeed(std::get<matching::NeedDoc>(item.doc), item.text);
+        ++needs;
+      }
+    }
+    if (progress && offers + needs >= next_report) {
+      progress(offers, needs);
+      next_report += 50000;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+    changed.notify_all();
+  }
+  reader.join();
+  TM_RETURN_IF_ERROR(scan_status);
   matcher_.ShrinkToFit();
   if (progress) progress(offers, needs);
   return absl::OkStatus();

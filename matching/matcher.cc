@@ -105,16 +105,24 @@ Matcher::Matcher(Bm25fParams params)
     : offer_text_(&analyzer_, params), need_text_(&analyzer_, params) {}
 
 void Matcher::UpsertOffer(const OfferDoc& offer) {
+  UpsertOffer(offer, Analyze(offer.text));
+}
+
+void Matcher::UpsertNeed(const NeedDoc& need) {
+  UpsertNeed(need, Analyze(need.text));
+}
+
+void Matcher::UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
-  offer_text_.Upsert(offer.id, offer.text);
+  offer_text_.Upsert(offer.id, analyzed);
   OfferDoc& stored = offers_[offer.id] = offer;
   stored.text = FieldTexts();
   if (offer_text_.NeedsCompaction()) offer_text_.Compact();
 }
 
-void Matcher::UpsertNeed(const NeedDoc& need) {
+void Matcher::UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
-  need_text_.Upsert(need.id, need.text);
+  need_text_.Upsert(need.id, analyzed);
   NeedDoc& stored = needs_[need.id] = need;
   stored.text = FieldTexts();
   if (need_text_.NeedsCompaction()) need_text_.Compact();

@@ -35,6 +35,14 @@ class Matcher {
   // filter at query time).
   void UpsertOffer(const OfferDoc& offer);
   void UpsertNeed(const NeedDoc& need);
+  // The same with the text analysed beforehand by Analyze(), which needs no
+  // lock: a bulk loader analyses on one thread while another indexes.
+  void UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed);
+  void UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed);
+  AnalyzedText Analyze(const FieldTexts& texts) const {
+    return offer_text_.Analyze(texts);
+  }
+
   void RemoveOffer(uint64_t id);
   void RemoveNeed(uint64_t id);
 

@@ -83,11 +83,19 @@ void TextIndex::RefreshForQueries() {
   refresh_needed_ = false;
 }
 
+AnalyzedText TextIndex::Analyze(const FieldTexts& texts) const {
+  return AnalyzedText{{analyzer_->Tokenize(texts.title),
+                       analyzer_->Tokenize(texts.keywords),
+                       analyzer_->Tokenize(texts.body)}};
+}
+
 void TextIndex::Upsert(uint64_t id, const FieldTexts& texts) {
+  Upsert(id, Analyze(texts));
+}
+
+void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed) {
   Remove(id);
   if (slots_.size() >= kMaxSlots) Compact();
-  const std::string* fields[kFieldCount] = {&texts.title, &texts.keywords,
-                                            &texts.body};
   // The document's posting in a term's list is always that list's last one
   // while the document is being added, so frequencies are counted in place.
   const uint32_t index = static_cast<uint32_t>(slots_.size());
@@ -111,7 +119,7 @@ void TextIndex::Upsert(uint64_t id, const FieldTexts& texts) {
     list.back() = index << 8 | Code(counts);
   };
   for (int f = 0; f < kFieldCount; ++f) {
-    std::vector<Analyzer::Token> tokens = analyzer_->Tokenize(*fields[f]);
+    const std::vector<Analyzer::Token>& tokens = analyzed.fields[f];
     uint64_t prev_folded = 0, prev_accented = 0;
     uint32_t length = 0;
     for (const Analyzer::Token& t : tokens) {

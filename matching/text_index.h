@@ -59,6 +59,12 @@ struct Bm25fParams {
   float stopword_weight = 0.3f;
 };
 
+// The tokens of a document's fields, analysed ahead of indexing (so that
+// analysis can run on another thread than the index's writer).
+struct AnalyzedText {
+  std::array<std::vector<Analyzer::Token>, kFieldCount> fields;
+};
+
 // One term of a query with its weight (1 for plain BM25).
 struct QueryTerm {
   std::string term;
@@ -80,6 +86,11 @@ class TextIndex {
 
   // Adds or replaces document `id`. Compacts first when the slots run out.
   void Upsert(uint64_t id, const FieldTexts& texts);
+
+  // The same from text analysed by Analyze(), which is const and may run
+  // concurrently with anything (it only reads the immutable analyzer).
+  void Upsert(uint64_t id, const AnalyzedText& analyzed);
+  AnalyzedText Analyze(const FieldTexts& texts) const;
 
   // Removes document `id`; no-op when absent.
   void Remove(uint64_t id);

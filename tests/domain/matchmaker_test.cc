@@ -107,6 +107,33 @@ TEST_F(MatchmakerTest, LoadAllRebuildsFromTheCatalog) {
   EXPECT_EQ(fresh.SearchOffers(search)->results_size(), 1);
 }
 
+TEST_F(MatchmakerTest, LoadAllStreamsManyBatches) {
+  v1::ImportOffersRequest offers;
+  for (int i = 0; i < 1300; ++i) {
+    *offers.add_offers() = testing::MakeOffer(owner_, "Công nghệ số " + std::to_string(i));
+    offers.mutable_offers(i)->set_state(v1::PUBLISHED);
+  }
+  registry_->ImportOffers(offers, 0);
+  v1::CreateNeedRequest need;
+  *need.mutable_need() = testing::MakeNeed(enterprise_, "Cần công nghệ số 1299");
+  ASSERT_OK(registry_->CreateNeed(need));
+  Matchmaker fresh(catalog_.get(), reference_.get(), &clock_, matching::Weights());
+  size_t offers_seen = 0, needs_seen = 0;
+  ASSERT_OK(fresh.LoadAll([&](size_t o, size_t n) {
+    offers_seen = o;
+    needs_seen = n;
+  }));
+  EXPECT_EQ(offers_seen, 1300u);
+  EXPECT_EQ(needs_seen, 1u);
+  EXPECT_EQ(fresh.matcher().offer_count(), 1300u);
+  v1::SearchRequest search;
+  search.set_query("cong nghe so 1299");
+  auto found = fresh.SearchOffers(search);
+  ASSERT_OK(found);
+  ASSERT_GE(found->results_size(), 1);
+  EXPECT_EQ(found->results(0).offer().title(), "Công nghệ số 1299");
+}
+
 // A query never misses a committed record: every create that returned is
 // found by the searches that start after it, while other threads keep
 // writing and searching.
