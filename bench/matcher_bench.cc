@@ -3,7 +3,8 @@
 //
 //   build/bench/matcher_bench [--docs=100000] [benchmark flags]
 //
-// The corpus size comes from TECHMATCH_BENCH_DOCS (default 100000).
+// The corpus size comes from TECHMATCH_BENCH_DOCS (default 100000); the full
+// match's candidate pool from TECHMATCH_BENCH_POOL (default 200).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -76,6 +77,9 @@ void BM_FullMatchExplained(benchmark::State& state) {
   Shared& s = Get();
   matching::MatchOptions options;
   options.now_micros = 1'750'000'000'000'000;
+  if (const char* pool = std::getenv("TECHMATCH_BENCH_POOL")) {
+    options.candidate_pool = std::strtoul(pool, nullptr, 10);
+  }
   uint64_t q = 0;
   for (auto _ : state) {
     auto result = s.matcher.OffersForNeed(s.generator.Need(1 + q++ % 2000), options);
