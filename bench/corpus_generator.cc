@@ -1,5 +1,9 @@
 #include "bench/corpus_generator.h"
 
+#include <iterator>
+
+#include "matching/unicode_text.h"
+
 #include <cmath>
 
 namespace techmatch::bench {
@@ -21,26 +25,42 @@ const char* const kTopics[] = {
     "nấm dược liệu", "cá tra", "cua biển", "rong biển", "trái cây", "cà phê",
     "hồ tiêu", "điều", "ca cao", "mía đường", "tinh bột sắn", "gạo thơm"};
 
-const char* const kSyllables[] = {
-    "công", "nghệ", "hệ", "thống", "thiết", "bị", "quy", "trình", "sản", "xuất",
-    "chất", "lượng", "cao", "giảm", "chi", "phí", "tiết", "kiệm", "năng",
-    "suất", "hiệu", "quả", "môi", "trường", "an", "toàn", "tự", "động", "điều",
-    "khiển", "vận", "hành", "đơn", "giản", "phù", "hợp", "doanh", "nghiệp",
-    "nhỏ", "vừa", "hộ", "gia", "đình", "hợp", "tác", "xã", "tỉnh", "vùng",
-    "đồng", "bằng", "sông", "cửu", "long", "miền", "nam", "chuyển", "giao",
-    "đào", "tạo", "kỹ", "thuật", "lắp", "đặt", "bảo", "trì", "công", "suất",
-    "tấn", "ngày", "mẻ", "giờ", "nhiệt", "độ", "áp", "lực", "độ", "ẩm", "mới",
-    "cải", "tiến", "ứng", "dụng", "nghiên", "cứu", "thử", "nghiệm", "thương",
-    "mại", "hóa", "xuất", "khẩu", "tiêu", "chuẩn", "đạt", "giải", "pháp",
-    "nâng", "cao", "giá", "trị", "gia", "tăng", "nguyên", "liệu", "phụ", "phẩm",
-    "tận", "dụng", "nước", "điện", "khí", "đất", "cây", "con", "giống", "mùa",
-    "vụ", "thu", "hoạch", "chế", "biến", "đóng", "gói", "vận", "chuyển"};
+const char* const kOnsets[] = {"", "b", "c", "ch", "d", "đ", "g", "gi", "h", "k",
+                               "kh", "l", "m", "n", "ng", "nh", "ph", "qu", "r", "s",
+                               "t", "th", "tr", "v", "x"};
+const char* const kRhymes[] = {"a", "an", "ang", "anh", "at", "ac", "ai", "ao", "au", "ay",
+                               "e", "en", "et", "o", "on", "ong", "ot", "oc", "oi", "u",
+                               "un", "ung", "ut", "uc", "ui", "i", "in", "inh", "it", "ich",
+                               "ư", "ưng", "ơ", "ơn", "ô", "ôn", "ông", "ê", "ên", "ênh",
+                               "ươ", "ươn", "ương", "iê", "iên", "iêng", "uô", "uôn", "uông"};
+// Tone marks as combining characters: none, grave, acute, hook, tilde, dot.
+const char* const kTones[] = {"", "\xCC\x80", "\xCC\x81", "\xCC\x89", "\xCC\x83", "\xCC\xA3"};
+
+// A syllable from its parts, the tone on the rhyme's first vowel, in NFC.
+std::string Syllable(size_t onset, size_t rhyme, size_t tone) {
+  std::string rh = kRhymes[rhyme];
+  // The first vowel may be a two-byte letter (ư, ơ, ô, ê).
+  size_t first = (static_cast<unsigned char>(rh[0]) & 0x80) ? 2 : 1;
+  std::string s = std::string(kOnsets[onset]) + rh.substr(0, first) + kTones[tone] +
+                  rh.substr(first);
+  return techmatch::text::NormalizeNfc(s);
+}
 
 }  // namespace
 
 CorpusGenerator::CorpusGenerator(uint64_t seed) : seed_(seed) {
   for (const char* t : kTopics) topics_.push_back(t);
-  for (const char* s : kSyllables) syllables_.push_back(s);
+  // The vocabulary does not depend on the seed: the same words, ranked.
+  std::mt19937_64 rng(20261128);
+  const size_t onsets = std::size(kOnsets), rhymes = std::size(kRhymes),
+               tones = std::size(kTones);
+  auto syllable = [&] {
+    return Syllable(rng() % onsets, rng() % rhymes, rng() % tones);
+  };
+  words_.reserve(30000);
+  for (size_t i = 0; i < 30000; ++i) {
+    words_.push_back(rng() % 3 == 0 ? syllable() : syllable() + " " + syllable());
+  }
 }
 
 size_t CorpusGenerator::Zipf(std::mt19937_64& rng, size_t n) const {
@@ -60,8 +80,9 @@ std::string CorpusGenerator::Phrase(std::mt19937_64& rng, int syllables) const {
       out += topics_[Zipf(rng, topics_.size())];
       made += 3;
     } else {
-      out += syllables_[Zipf(rng, syllables_.size())];
-      made += 1;
+      const std::string& word = words_[Zipf(rng, words_.size())];
+      out += word;
+      made += word.find(' ') == std::string::npos ? 1 : 2;
     }
   }
   return out;

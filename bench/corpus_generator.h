@@ -1,9 +1,11 @@
 // A deterministic generator of Vietnamese-like technology offers and needs
 // for benchmarks: the same seed gives the same corpus on every machine.
 //
-// Documents draw technical phrases and filler syllables from fixed
-// vocabularies with a Zipf-like skew, so posting lists have the long-tail
-// shape of real listings (a few very common syllables, many rare pairs).
+// Documents draw technical phrases and words with a Zipf skew from a
+// vocabulary of 30,000 one- and two-syllable words built from Vietnamese
+// onsets, rhymes and tones (about 4,000 distinct syllables), so posting lists
+// have the long-tail shape of real listings: a few very common syllables and
+// many rare ones.
 #ifndef TECHMATCH_BENCH_CORPUS_GENERATOR_H_
 #define TECHMATCH_BENCH_CORPUS_GENERATOR_H_
 
@@ -34,8 +36,8 @@ class CorpusGenerator {
   size_t Zipf(std::mt19937_64& rng, size_t n) const;
 
   uint64_t seed_;
-  std::vector<std::string> topics_;     // technical phrases
-  std::vector<std::string> syllables_;  // common syllables
+  std::vector<std::string> topics_;  // technical phrases
+  std::vector<std::string> words_;   // generated vocabulary, Zipf-ranked
 };
 
 }  // namespace techmatch::bench
