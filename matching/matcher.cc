@@ -314,6 +314,8 @@ void Matcher::ShrinkToFit() {
   std::unique_lock lock(mu_);
   offer_text_.ShrinkToFit();
   need_text_.ShrinkToFit();
+  if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries();
+  if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries();
 }
 
 size_t Matcher::offer_count() const {

@@ -62,7 +62,9 @@ class Matcher {
                           const SearchFilters& filters,
                           const MatchOptions& options) const;
 
-  // Releases spare index capacity; call after a bulk load.
+  // After a bulk load: releases spare index capacity and refreshes the
+  // length-norm snapshots and term bounds now, so that the first query does
+  // not pay for it (~2.4 s at 1M offers, under the exclusive lock).
   void ShrinkToFit();
 
   size_t offer_count() const;
