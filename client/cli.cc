@@ -295,6 +295,30 @@ bool ParseTimestamp(const std::string& text, google::protobuf::Timestamp* out) {
   return TimeUtil::FromString(text, out);
 }
 
+// --updated-since, shared by every List request.
+template <class ListRequest>
+std::optional<std::string> UpdatedSinceFilter(const Args& a, ListRequest* q) {
+  if (!a.Get("updated-since").empty() &&
+      !ParseTimestamp(a.Get("updated-since"), q->mutable_updated_since())) {
+    return "--updated-since wants an RFC 3339 time";
+  }
+  return std::nullopt;
+}
+
+// The filters offers and needs share: --state, --sector, --province,
+// --updated-since.
+template <class ListRequest>
+std::optional<std::string> PublishableFilters(const Args& a, ListRequest* q) {
+  if (!a.Get("state").empty()) {
+    v1::State state;
+    if (!v1::State_Parse(a.Get("state"), &state)) return "unknown --state";
+    q->set_state(state);
+  }
+  q->set_sector_code(a.Get("sector"));
+  q->set_province(a.Get("province"));
+  return UpdatedSinceFilter(a, q);
+}
+
 struct OrgTraits {
   using Record = v1::Organization;
   using Service = v1::OrganizationService;
@@ -341,13 +365,9 @@ struct OrgTraits {
       if (!Record::Kind_Parse(a.Get("kind"), &kind)) return "unknown --kind";
       q->set_kind(kind);
     }
-    q->set_province(a.Get("province"));
     q->set_parent(Normalized(kCollection, a.Get("parent")));
-    if (!a.Get("updated-since").empty() &&
-        !ParseTimestamp(a.Get("updated-since"), q->mutable_updated_since())) {
-      return "--updated-since wants an RFC 3339 time";
-    }
-    return std::nullopt;
+    q->set_province(a.Get("province"));
+    return UpdatedSinceFilter(a, q);
   }
   static grpc::Status List(Service::Stub& s, grpc::ClientContext* c,
                            const ListRequest& q,
@@ -424,18 +444,7 @@ struct OfferTraits {
   }
   static std::optional<std::string> Filters(const Args& a, ListRequest* q) {
     q->set_owner(Normalized("organizations", a.Get("owner")));
-    if (!a.Get("state").empty()) {
-      v1::State state;
-      if (!v1::State_Parse(a.Get("state"), &state)) return "unknown --state";
-      q->set_state(state);
-    }
-    q->set_sector_code(a.Get("sector"));
-    q->set_province(a.Get("province"));
-    if (!a.Get("updated-since").empty() &&
-        !ParseTimestamp(a.Get("updated-since"), q->mutable_updated_since())) {
-      return "--updated-since wants an RFC 3339 time";
-    }
-    return std::nullopt;
+    return PublishableFilters(a, q);
   }
   static grpc::Status List(Service::Stub& s, grpc::ClientContext* c,
                            const ListRequest& q, std::vector<Record>* out,
@@ -512,18 +521,7 @@ struct NeedTraits {
   static std::optional<std::string> Filters(const Args& a, ListRequest* q) {
     q->set_enterprise(Normalized("organizations", a.Get("enterprise")));
     q->set_centre(Normalized("organizations", a.Get("centre")));
-    if (!a.Get("state").empty()) {
-      v1::State state;
-      if (!v1::State_Parse(a.Get("state"), &state)) return "unknown --state";
-      q->set_state(state);
-    }
-    q->set_sector_code(a.Get("sector"));
-    q->set_province(a.Get("province"));
-    if (!a.Get("updated-since").empty() &&
-        !ParseTimestamp(a.Get("updated-since"), q->mutable_updated_since())) {
-      return "--updated-since wants an RFC 3339 time";
-    }
-    return std::nullopt;
+    return PublishableFilters(a, q);
   }
   static grpc::Status List(Service::Stub& s, grpc::ClientContext* c,
                            const ListRequest& q, std::vector<Record>* out,
