@@ -137,17 +137,21 @@ TEST_F(CatalogTest, RefusesOtherFormatVersion) {
   { ASSERT_NE(OpenCatalog(), nullptr); }
   {
     // Rewrite the meta family's format version behind the catalog's back.
+    // The families are read from the database itself, as a repair tool would.
     rocksdb::Options options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, Path("db"), &names).ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (int i = 0; i < kColumnFamilyCount; ++i) {
-      families.emplace_back(
-          std::string(ColumnFamilyName(static_cast<ColumnFamily>(i))),
-          rocksdb::ColumnFamilyOptions());
+    size_t meta = names.size();
+    for (size_t i = 0; i < names.size(); ++i) {
+      families.emplace_back(names[i], rocksdb::ColumnFamilyOptions());
+      if (names[i] == ColumnFamilyName(ColumnFamily::kMeta)) meta = i;
     }
+    ASSERT_LT(meta, names.size());
     rocksdb::DB* db = nullptr;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     ASSERT_TRUE(rocksdb::DB::Open(options, Path("db"), families, &handles, &db).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], "format_version",
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[meta], "format_version",
                         std::string("\0\0\0\x63", 4))
                     .ok());
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
