@@ -82,17 +82,9 @@ Analyzer::Analyzer() {
 }
 
 bool Analyzer::IsStopword(std::string_view syllable) const {
-  std::string folded;
-  const auto* p = reinterpret_cast<const uint8_t*>(syllable.data());
-  int32_t length = static_cast<int32_t>(syllable.size());
-  for (int32_t i = 0; i < length;) {
-    UChar32 c;
-    U8_NEXT(p, i, length, c);
-    if (c < 0) return false;
-    uint32_t f = FoldCodePoint(static_cast<uint32_t>(c));
-    if (f != 0) AppendUtf8(&folded, f);
-  }
-  return stopwords_.count(folded) > 0;
+  // Fold it exactly as the tokenizer folds text.
+  std::vector<Token> tokens = Tokenize(syllable);
+  return tokens.size() == 1 && stopwords_.count(tokens[0].folded) > 0;
 }
 
 uint32_t Analyzer::FoldCodePoint(uint32_t c) const {
