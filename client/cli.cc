@@ -24,6 +24,7 @@
 #include "client/table.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "techmatch/v1/access.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
@@ -60,10 +61,22 @@ Matching and search (--explain prints every score's breakdown):
          [--trl-min=N] [--trl-max=N] [--modes=LICENSE,TRAINING] [--price-ceiling=VND]
 Reference data:
   ref sectors | ref provinces | ref province QUERY
+Keys and audit:
+  whoami                             the key's organisation and role
+  key create --role=ROLE [--org=NAME] [--label=TEXT] [--expire=RFC3339]
+                                     prints the new key ONCE
+  key list [--org=NAME] [--all]      --all: revoked and expired too
+  key revoke NAME
+  audit [--key=K] [--org=O] [--method=M] [--object=N] [--outcome=OK|DENIED|CODE]
+        [--since=RFC3339] [--until=RFC3339] [--page-size=N] [--page-token=T]
 Server:
-  health
+  health                             needs no key
 JSON uses protobuf's canonical JSON mapping. The server address comes from
 --server, else $TECHMATCH_SERVER, else 127.0.0.1:50051.
+The API key comes from $TECHMATCH_API_KEY, else the file --key-file=FILE or
+$TECHMATCH_API_KEY_FILE. TLS: --tls-ca=FILE [--tls-cert=FILE --tls-key=FILE]
+[--tls-server-name=NAME]; without --tls-ca the connection is plaintext.
+ROLE: ADMIN EXCHANGE_OPERATOR CENTRE_OPERATOR ENTERPRISE INTEGRATION READ_ONLY
 )";
 
 // ---- command line ----------------------------------------------------------
@@ -123,6 +136,12 @@ class Cli {
   int RunRecords(const std::string& verb);
   int RunReference();
   int RunHealth();
+  int RunWhoAmI();
+  int RunKey();
+  int RunAudit();
+  // The API key to send, or empty (a key file that cannot be read is
+  // reported on err).
+  std::string ApiKey() const;
   int RunMatch();
   int RunSearch();
   template <class Item>
@@ -149,6 +168,24 @@ class Cli {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
+std::string ReadFileTrimmed(const std::string& path, bool* ok) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  *ok = static_cast<bool>(file) && static_cast<bool>(text << file.rdbuf());
+  return std::string(absl::StripAsciiWhitespace(text.str()));
+}
+
+std::string Cli::ApiKey() const {
+  if (!io_.api_key_from_env.empty()) return io_.api_key_from_env;
+  std::string path = args_.Get("key-file");
+  if (path.empty()) path = io_.api_key_file_from_env;
+  if (path.empty()) return "";
+  bool ok = false;
+  std::string key = ReadFileTrimmed(path, &ok);
+  if (!ok) err() << "techmatch: cannot read the key file " << path << "\n";
+  return key;
+}
+
 std::shared_ptr<grpc::Channel> Cli::channel() {
   if (channel_ == nullptr) {
     std::string server = args_.Get("server");
@@ -157,8 +194,25 @@ std::shared_ptr<grpc::Channel> Cli::channel() {
     grpc::ChannelArguments channel_args;
     channel_args.SetMaxReceiveMessageSize(64 << 20);
     channel_args.SetMaxSendMessageSize(16 << 20);
-    channel_ = grpc::CreateCustomChannel(
-        server, grpc::InsecureChannelCredentials(), channel_args);
+    std::shared_ptr<grpc::ChannelCredentials> credentials =
+        grpc::InsecureChannelCredentials();
+    if (!args_.Get("tls-ca").empty()) {
+      grpc::SslCredentialsOptions ssl;
+      bool ok = true, cert_ok = true, key_ok = true;
+      ssl.pem_root_certs = ReadFileTrimmed(args_.Get("tls-ca"), &ok);
+      if (!args_.Get("tls-cert").empty()) {
+        ssl.pem_cert_chain = ReadFileTrimmed(args_.Get("tls-cert"), &cert_ok);
+        ssl.pem_private_key = ReadFileTrimmed(args_.Get("tls-key"), &key_ok);
+      }
+      if (!ok || !cert_ok || !key_ok) {
+        err() << "techmatch: cannot read a TLS file\n";
+      }
+      credentials = grpc::SslCredentials(ssl);
+      if (!args_.Get("tls-server-name").empty()) {
+        channel_args.SetSslTargetNameOverride(args_.Get("tls-server-name"));
+      }
+    }
+    channel_ = grpc::CreateCustomChannel(server, credentials, channel_args);
   }
   return channel_;
 }
@@ -169,6 +223,8 @@ std::unique_ptr<grpc::ClientContext> Cli::NewContext(bool streaming) const {
   std::string timeout = args_.Get("timeout");
   if (!timeout.empty()) absl::SimpleAtod(timeout, &seconds);
   if (streaming) seconds = std::max(seconds, 3600.0);
+  std::string key = ApiKey();
+  if (!key.empty()) context->AddMetadata("authorization", "Bearer " + key);
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::milliseconds(
                             static_cast<int64_t>(seconds * 1000)));
@@ -1032,6 +1088,140 @@ int Cli::RunSearch() {
   return 0;
 }
 
+int Cli::RunWhoAmI() {
+  auto stub = v1::AccessService::NewStub(channel());
+  auto context = NewContext();
+  v1::Caller caller;
+  grpc::Status status = stub->GetCaller(context.get(), {}, &caller);
+  if (!status.ok()) return Fail(status, "whoami");
+  if (json()) return PrintJson(caller, true), 0;
+  out() << caller.api_key().name() << "  " << v1::Role_Name(caller.api_key().role());
+  if (caller.has_organization()) {
+    out() << "  " << caller.organization().name() << " ("
+          << caller.organization().display_name() << ", "
+          << v1::Organization::Kind_Name(caller.organization().kind()) << ")";
+  }
+  out() << "\n";
+  return 0;
+}
+
+namespace {
+
+std::string Stamp(const google::protobuf::Timestamp& t, bool set) {
+  return set ? TimeUtil::ToString(t) : "";
+}
+
+}  // namespace
+
+int Cli::RunKey() {
+  const auto& pos = args_.positional;
+  if (pos.size() < 2) return Usage("key wants create, list or revoke");
+  auto stub = v1::AccessService::NewStub(channel());
+  auto context = NewContext();
+  auto print_keys = [&](const google::protobuf::RepeatedPtrField<v1::ApiKey>& keys) {
+    Table table({"name", "role", "organization", "label", "created", "expires", "revoked"});
+    for (const v1::ApiKey& k : keys) {
+      table.AddRow({k.name(), v1::Role_Name(k.role()), k.organization(), k.display_name(),
+                    Stamp(k.create_time(), k.has_create_time()),
+                    Stamp(k.expire_time(), k.has_expire_time()),
+                    Stamp(k.revoke_time(), k.has_revoke_time())});
+    }
+    table.Print(out());
+  };
+  if (pos[1] == "create") {
+    v1::CreateApiKeyRequest request;
+    v1::ApiKey* key = request.mutable_api_key();
+    v1::Role role = v1::ROLE_UNSPECIFIED;
+    if (!v1::Role_Parse(args_.Get("role"), &role)) {
+      return Usage("key create wants --role=ADMIN|EXCHANGE_OPERATOR|CENTRE_OPERATOR|"
+                   "ENTERPRISE|INTEGRATION|READ_ONLY");
+    }
+    key->set_role(role);
+    std::string org = args_.Get("org");
+    if (!org.empty() && org.find('/') == std::string::npos) org = "organizations/" + org;
+    key->set_organization(org);
+    key->set_display_name(args_.Get("label"));
+    if (!args_.Get("expire").empty() &&
+        !TimeUtil::FromString(args_.Get("expire"), key->mutable_expire_time())) {
+      return Usage("--expire wants an RFC 3339 time, e.g. 2027-01-01T00:00:00Z");
+    }
+    v1::CreateApiKeyResponse response;
+    grpc::Status status = stub->CreateApiKey(context.get(), request, &response);
+    if (!status.ok()) return Fail(status, "key create");
+    if (json()) return PrintJson(response, true), 0;
+    out() << "created " << response.api_key().name() << " ("
+          << v1::Role_Name(response.api_key().role()) << ")\n"
+          << "key (shown once; store it now): " << response.secret() << "\n";
+    return 0;
+  }
+  if (pos[1] == "list") {
+    v1::ListApiKeysRequest request;
+    std::string org = args_.Get("org");
+    if (!org.empty() && org.find('/') == std::string::npos) org = "organizations/" + org;
+    request.set_organization(org);
+    request.set_include_inactive(args_.flags.count("all") > 0);
+    v1::ListApiKeysResponse response;
+    grpc::Status status = stub->ListApiKeys(context.get(), request, &response);
+    if (!status.ok()) return Fail(status, "key list");
+    if (json()) return PrintJson(response, true), 0;
+    print_keys(response.api_keys());
+    return 0;
+  }
+  if (pos[1] == "revoke" && pos.size() == 3) {
+    v1::RevokeApiKeyRequest request;
+    request.set_name(pos[2].find('/') == std::string::npos ? "apiKeys/" + pos[2] : pos[2]);
+    v1::ApiKey key;
+    grpc::Status status = stub->RevokeApiKey(context.get(), request, &key);
+    if (!status.ok()) return Fail(status, "key revoke");
+    if (json()) return PrintJson(key, true), 0;
+    out() << "revoked " << key.name() << " at " << TimeUtil::ToString(key.revoke_time())
+          << "\n";
+    return 0;
+  }
+  return Usage("key wants create, list or revoke NAME");
+}
+
+int Cli::RunAudit() {
+  v1::ListAuditRecordsRequest request;
+  request.set_api_key(args_.Get("key"));
+  request.set_organization(args_.Get("org"));
+  request.set_method(args_.Get("method"));
+  request.set_object(args_.Get("object"));
+  request.set_outcome(args_.Get("outcome"));
+  request.set_page_token(args_.Get("page-token"));
+  int page_size = 0;
+  if (!args_.Get("page-size").empty() && !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) {
+    return Usage("--page-size wants a number");
+  }
+  request.set_page_size(page_size);
+  for (auto [flag, field] : {std::pair{"since", request.mutable_since()},
+                             std::pair{"until", request.mutable_until()}}) {
+    if (!args_.Get(flag).empty() && !TimeUtil::FromString(args_.Get(flag), field)) {
+      return Usage(std::string("--") + flag + " wants an RFC 3339 time");
+    }
+  }
+  if (args_.Get("since").empty()) request.clear_since();
+  if (args_.Get("until").empty()) request.clear_until();
+  auto stub = v1::AccessService::NewStub(channel());
+  auto context = NewContext();
+  v1::ListAuditRecordsResponse response;
+  grpc::Status status = stub->ListAuditRecords(context.get(), request, &response);
+  if (!status.ok()) return Fail(status, "audit");
+  if (json()) return PrintJson(response, true), 0;
+  Table table({"seq", "time", "key", "role", "organization", "method", "object", "outcome",
+               "detail"});
+  for (const v1::AuditRecord& r : response.records()) {
+    table.AddRow({absl::StrCat(r.sequence()), TimeUtil::ToString(r.time()), r.api_key(),
+                  v1::Role_Name(r.role()), r.organization(), r.method(), r.object(),
+                  r.outcome(), r.detail()});
+  }
+  table.Print(out(), 60);
+  if (!response.next_page_token().empty()) {
+    out() << "next page: --page-token=" << response.next_page_token() << "\n";
+  }
+  return 0;
+}
+
 int Cli::Run() {
   const auto& pos = args_.positional;
   if (args_.flags.count("help") || pos.empty() || pos[0] == "help") {
@@ -1041,6 +1231,9 @@ int Cli::Run() {
   const std::string& noun = pos[0];
   if (noun == "ref") return RunReference();
   if (noun == "health") return RunHealth();
+  if (noun == "whoami") return RunWhoAmI();
+  if (noun == "key") return RunKey();
+  if (noun == "audit") return RunAudit();
   if (noun == "match") return RunMatch();
   if (noun == "search") return RunSearch();
   if (pos.size() < 2) return Usage(noun + " wants a verb");

@@ -4,7 +4,11 @@
 //   techmatch [--server=HOST:PORT] [--json] [--timeout=SECONDS] NOUN VERB ...
 //
 // Run `techmatch help` for every command. The server address comes from
-// --server, else $TECHMATCH_SERVER, else 127.0.0.1:50051.
+// --server, else $TECHMATCH_SERVER, else 127.0.0.1:50051. The API key comes
+// from $TECHMATCH_API_KEY, else --key-file, else $TECHMATCH_API_KEY_FILE
+// (never from a command-line value, which other users could read in the
+// process list). --tls-ca turns TLS on; --tls-cert/--tls-key add a client
+// certificate (mutual TLS).
 #ifndef TECHMATCH_CLIENT_CLI_H_
 #define TECHMATCH_CLIENT_CLI_H_
 
@@ -21,6 +25,11 @@ struct CliIo {
   std::ostream* err;
   // Value of $TECHMATCH_SERVER (empty when unset).
   std::string server_from_env;
+  // Value of $TECHMATCH_API_KEY: the API key sent with every call.
+  std::string api_key_from_env;
+  // Value of $TECHMATCH_API_KEY_FILE: a file holding the key (used when
+  // $TECHMATCH_API_KEY and --key-file are absent).
+  std::string api_key_file_from_env;
 };
 
 // Exit codes: 0 success; 1 a call failed or records were rejected (the gRPC

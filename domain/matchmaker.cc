@@ -137,10 +137,10 @@ matching::NeedDoc ToNeedDoc(const v1::Need& need,
   return d;
 }
 
-Matchmaker::Matchmaker(const storage::Catalog* catalog,
+Matchmaker::Matchmaker(const storage::Catalog* catalog, const Registry* registry,
                        const ReferenceData* reference, Clock* clock,
                        matching::Weights defaults)
-    : catalog_(catalog), reference_(reference), clock_(clock),
+    : catalog_(catalog), registry_(registry), reference_(reference), clock_(clock),
       defaults_(defaults) {}
 
 absl::Status Matchmaker::LoadAll(
@@ -358,13 +358,15 @@ absl::StatusOr<Matchmaker::SearchSetup> Matchmaker::PrepareSearch(
 }
 
 absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
-    const v1::MatchOffersForNeedRequest& request) const {
+    const Caller& caller, const v1::MatchOffersForNeedRequest& request) const {
   TM_ASSIGN_OR_RETURN(uint64_t id, storage::ParseName(storage::RecordKind::kNeed,
                                                       request.need(), "need"));
   TM_ASSIGN_OR_RETURN(Page page, PageOptions(request.page_size(), request.page_token(),
                                              request.has_weights() ? &request.weights()
                                                                    : nullptr));
-  TM_ASSIGN_OR_RETURN(v1::Need need, catalog_->Get<v1::Need>(id));
+  TM_ASSIGN_OR_RETURN(v1::Need need,
+                      registry_->GetNeed(caller, storage::MakeName(
+                                                     storage::RecordKind::kNeed, id)));
   matching::MatchResult result =
       matcher_.OffersForNeed(ToNeedDoc(need, *reference_), page.options);
   v1::MatchOffersForNeedResponse response;
@@ -378,13 +380,15 @@ absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
 }
 
 absl::StatusOr<v1::MatchNeedsForOfferResponse> Matchmaker::NeedsForOffer(
-    const v1::MatchNeedsForOfferRequest& request) const {
+    const Caller& caller, const v1::MatchNeedsForOfferRequest& request) const {
   TM_ASSIGN_OR_RETURN(uint64_t id, storage::ParseName(storage::RecordKind::kOffer,
                                                       request.offer(), "offer"));
   TM_ASSIGN_OR_RETURN(Page page, PageOptions(request.page_size(), request.page_token(),
                                              request.has_weights() ? &request.weights()
                                                                    : nullptr));
-  TM_ASSIGN_OR_RETURN(v1::Offer offer, catalog_->Get<v1::Offer>(id));
+  TM_ASSIGN_OR_RETURN(v1::Offer offer,
+                      registry_->GetOffer(caller, storage::MakeName(
+                                                      storage::RecordKind::kOffer, id)));
   matching::MatchResult result =
       matcher_.NeedsForOffer(ToOfferDoc(offer, *reference_), page.options);
   v1::MatchNeedsForOfferResponse response;

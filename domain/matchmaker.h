@@ -37,10 +37,12 @@ class Matchmaker final : public CommitObserver {
   // Deepest result a page may reach (offset + page size).
   static constexpr int kMaxDepth = 1000;
 
-  // Borrowed pointers; all must outlive the matchmaker. `defaults` are the
+  // Borrowed pointers; all must outlive the matchmaker. `registry` reads
+  // the record a match names with the caller's rights. `defaults` are the
   // server's component weights.
-  Matchmaker(const storage::Catalog* catalog, const ReferenceData* reference,
-             Clock* clock, matching::Weights defaults);
+  Matchmaker(const storage::Catalog* catalog, const Registry* registry,
+             const ReferenceData* reference, Clock* clock,
+             matching::Weights defaults);
 
   // Indexes every offer and need in the catalog; `progress` (may be null) is
   // called every 50,000 records and at the end with (offers, needs) counts.
@@ -48,12 +50,19 @@ class Matchmaker final : public CommitObserver {
 
   void OnCommitted(const std::vector<CommittedChange>& changes) override;
 
-  // NOT_FOUND for an unknown need; INVALID_ARGUMENT for a bad page size,
-  // token or weight.
+  // NOT_FOUND for an unknown need or one the caller may not read;
+  // INVALID_ARGUMENT for a bad page size, token or weight. Results hold
+  // published offers only.
   absl::StatusOr<techmatch::v1::MatchOffersForNeedResponse> OffersForNeed(
+      const Caller& caller,
       const techmatch::v1::MatchOffersForNeedRequest& request) const;
+  // As OffersForNeed. Results never hold a CONFIDENTIAL need, whoever asks:
+  // a confidential need is matched from its side only (OffersForNeed).
   absl::StatusOr<techmatch::v1::MatchNeedsForOfferResponse> NeedsForOffer(
+      const Caller& caller,
       const techmatch::v1::MatchNeedsForOfferRequest& request) const;
+  // Free-text search of what every caller may read: published offers and
+  // published PUBLIC needs.
   absl::StatusOr<techmatch::v1::SearchOffersResponse> SearchOffers(
       const techmatch::v1::SearchRequest& request) const;
   absl::StatusOr<techmatch::v1::SearchNeedsResponse> SearchNeeds(
@@ -79,6 +88,7 @@ class Matchmaker final : public CommitObserver {
       const techmatch::v1::SearchRequest& request) const;
 
   const storage::Catalog* catalog_;
+  const Registry* registry_;
   const ReferenceData* reference_;
   Clock* clock_;
   matching::Weights defaults_;

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -57,11 +58,6 @@ uint64_t OrgIdOr0(const std::string& name) {
   return id.ok() ? *id : 0;
 }
 
-bool IsBroker(Organization::Kind kind) {
-  return kind == Organization::NATIONAL_EXCHANGE ||
-         kind == Organization::REGIONAL_CENTRE;
-}
-
 }  // namespace
 
 namespace internal {
@@ -71,9 +67,16 @@ namespace internal {
 // earlier ones.
 class PendingBatch {
  public:
+  // `caller` is borrowed and must outlive the batch.
   PendingBatch(storage::Catalog* catalog, const ReferenceData* reference,
-               absl::Time now)
-      : catalog_(catalog), reference_(reference), now_(now) {}
+               absl::Time now, const Caller* caller)
+      : catalog_(catalog),
+        reference_(reference),
+        now_(now),
+        caller_(caller),
+        access_(&caller->principal, [this](const std::string& name) {
+          return Load<Organization>(OrgIdOr0(name));
+        }) {}
 
   template <class T>
   absl::StatusOr<T> Load(uint64_t id) const {
@@ -95,6 +98,14 @@ class PendingBatch {
   const ReferenceData& reference() const { return *reference_; }
   absl::Time now() const { return now_; }
   const std::vector<storage::AnyRecordWrite>& writes() const { return writes_; }
+  const Caller& caller() const { return *caller_; }
+  AccessCheck& access() { return access_; }
+
+  // Remembers that the call was refused a record it may not see: the
+  // audit records this PERMISSION_DENIED while the caller hears NOT_FOUND.
+  void NoteHidden(absl::Status denial) { hidden_ = std::move(denial); }
+  // The denial noted for the current record, cleared by the read.
+  absl::Status TakeHidden() { return std::exchange(hidden_, absl::OkStatus()); }
 
  private:
   storage::Catalog* catalog_;
@@ -103,6 +114,9 @@ class PendingBatch {
   std::vector<storage::AnyRecordWrite> writes_;
   std::map<std::string, std::variant<Organization, Offer, Need>> overlay_;
   std::map<std::string, uint64_t> overlay_refs_;
+  const Caller* caller_;
+  AccessCheck access_;
+  absl::Status hidden_;
 };
 
 }  // namespace internal
@@ -139,7 +153,7 @@ struct RegistryOps<Organization> {
           "organization.parent: ", r.parent(), " does not exist"));
     }
     TM_RETURN_IF_ERROR(parent.status());
-    if (!IsBroker(parent->kind())) {
+    if (!IsHub(parent->kind())) {
       return absl::InvalidArgumentError(absl::StrCat(
           "organization.parent: ", r.parent(),
           " is not a NATIONAL_EXCHANGE or REGIONAL_CENTRE"));
@@ -257,7 +271,7 @@ struct RegistryOps<Need> : PublishableOps<Need> {
           absl::StrCat("need.centre: ", r.centre(), " does not exist"));
     }
     TM_RETURN_IF_ERROR(centre.status());
-    if (!IsBroker(centre->kind())) {
+    if (!IsHub(centre->kind())) {
       return absl::InvalidArgumentError(
           absl::StrCat("need.centre: ", r.centre(),
                        " is not a REGIONAL_CENTRE or NATIONAL_EXCHANGE"));
@@ -381,6 +395,35 @@ absl::Status ApplyPublish(T* record, const Timestamp* requested_expiry,
   return absl::OkStatus();
 }
 
+// PERMISSION_DENIED unless the caller may turn `before` (null on create)
+// into `after`: both in reach, and for organisations no new hub kind.
+template <class T>
+absl::Status CheckAccess(PendingBatch& batch, const T* before, const T& after) {
+  if constexpr (std::is_same_v<T, Organization>) {
+    TM_RETURN_IF_ERROR(batch.access().CheckKind(before, after));
+  }
+  if (before != nullptr) {
+    TM_RETURN_IF_ERROR(batch.access().CheckReach(*before, RegistryOps<T>::kLabel));
+  }
+  return batch.access().CheckReach(after, RegistryOps<T>::kLabel);
+}
+
+// Whether the caller may read `record` at all.
+template <class T>
+bool Visible(AccessCheck& access, const T& record) {
+  if constexpr (std::is_same_v<T, Organization>) {
+    return true;
+  } else {
+    return access.CanRead(record);
+  }
+}
+
+// The NOT_FOUND a caller hears for a record it may not see: the same words
+// as for a missing one.
+absl::Status Hidden(absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat(name, " does not exist"));
+}
+
 template <class T>
 absl::StatusOr<T> CreateIn(PendingBatch& batch, T record) {
   using Ops = RegistryOps<T>;
@@ -390,6 +433,7 @@ absl::StatusOr<T> CreateIn(PendingBatch& batch, T record) {
   }
   TM_RETURN_IF_ERROR(Ops::Normalize(batch.reference(), &record));
   TM_RETURN_IF_ERROR(Ops::CheckReferences(batch, record));
+  TM_RETURN_IF_ERROR(CheckAccess(batch, static_cast<const T*>(nullptr), record));
   TM_RETURN_IF_ERROR(CheckRefFree(batch, record));
   bool publish = false;
   const Timestamp* requested_expiry = nullptr;
@@ -417,12 +461,20 @@ absl::StatusOr<T> CreateIn(PendingBatch& batch, T record) {
   return record;
 }
 
+// The stored record a change names, if the caller may see it (NOT_FOUND
+// otherwise, with the denial noted for the audit) and may change it.
 template <class T>
-absl::StatusOr<T> LoadByName(const PendingBatch& batch, absl::string_view name,
-                             absl::string_view field) {
+absl::StatusOr<T> LoadForChange(PendingBatch& batch, absl::string_view name,
+                                absl::string_view field) {
   TM_ASSIGN_OR_RETURN(uint64_t id,
                       storage::ParseName(RegistryOps<T>::kKind, name, field));
-  return batch.Load<T>(id);
+  TM_ASSIGN_OR_RETURN(T current, batch.Load<T>(id));
+  if (!Visible(batch.access(), current)) {
+    batch.NoteHidden(OutOfReach(batch.caller().principal, current.name()));
+    return Hidden(current.name());
+  }
+  TM_RETURN_IF_ERROR(batch.access().CheckReach(current, RegistryOps<T>::kLabel));
+  return current;
 }
 
 // The update mask to apply: the request's, checked against the updatable
@@ -470,6 +522,7 @@ absl::StatusOr<T> ReplaceIn(PendingBatch& batch, const T& current, T next,
   TM_RETURN_IF_ERROR(Ops::Normalize(batch.reference(), &next));
   TM_RETURN_IF_ERROR(Ops::CheckImmutable(current, next));
   TM_RETURN_IF_ERROR(Ops::CheckReferences(batch, next));
+  TM_RETURN_IF_ERROR(CheckAccess(batch, &current, next));
   TM_RETURN_IF_ERROR(CheckRefFree(batch, next));
   if (MessageDifferencer::Equals(current, next)) {
     *changed = false;
@@ -487,7 +540,7 @@ absl::StatusOr<T> UpdateIn(PendingBatch& batch, const T& patch,
                            const FieldMask& mask) {
   using Ops = RegistryOps<T>;
   TM_ASSIGN_OR_RETURN(T current,
-                      LoadByName<T>(batch, patch.name(),
+                      LoadForChange<T>(batch, patch.name(),
                                     absl::StrCat(Ops::kLabel, ".name")));
   if (patch.version() != 0 && patch.version() != current.version()) {
     return StaleVersion(current.name(), current.version(), patch.version());
@@ -533,6 +586,12 @@ absl::StatusOr<std::pair<T, ImportResult::Outcome>> UpsertIn(PendingBatch& batch
     return std::pair{created, ImportResult::CREATED};
   }
   TM_ASSIGN_OR_RETURN(T current, batch.Load<T>(*existing));
+  if (!batch.access().InReach(current)) {
+    return OutOfReach(batch.caller().principal,
+                      absl::StrCat(current.name(), ", which holds ",
+                                   Ops::kLabel, ".external_ref \"",
+                                   input.external_ref(), "\""));
+  }
   if (input.version() != 0 && input.version() != current.version()) {
     return StaleVersion(current.name(), current.version(), input.version());
   }
@@ -573,7 +632,7 @@ absl::StatusOr<std::pair<T, ImportResult::Outcome>> UpsertIn(PendingBatch& batch
 template <class T>
 absl::StatusOr<T> PublishIn(PendingBatch& batch,
                             const techmatch::v1::PublishRequest& request) {
-  TM_ASSIGN_OR_RETURN(T current, LoadByName<T>(batch, request.name(), "name"));
+  TM_ASSIGN_OR_RETURN(T current, LoadForChange<T>(batch, request.name(), "name"));
   if (request.version() != 0 && request.version() != current.version()) {
     return StaleVersion(current.name(), current.version(), request.version());
   }
@@ -591,7 +650,7 @@ absl::StatusOr<T> PublishIn(PendingBatch& batch,
 template <class T>
 absl::StatusOr<T> WithdrawIn(PendingBatch& batch,
                              const techmatch::v1::WithdrawRequest& request) {
-  TM_ASSIGN_OR_RETURN(T current, LoadByName<T>(batch, request.name(), "name"));
+  TM_ASSIGN_OR_RETURN(T current, LoadForChange<T>(batch, request.name(), "name"));
   if (request.version() != 0 && request.version() != current.version()) {
     return StaleVersion(current.name(), current.version(), request.version());
   }
@@ -786,18 +845,60 @@ ImportResult Rejected(int64_t index, const std::string& external_ref,
 // ---- Registry ------------------------------------------------------------------
 
 Registry::Registry(storage::Catalog* catalog, const ReferenceData* reference,
-                   Clock* clock)
-    : catalog_(catalog), reference_(reference), clock_(clock) {}
+                   AuditLog* audit, Clock* clock)
+    : catalog_(catalog), reference_(reference), audit_(audit), clock_(clock) {}
+
+AccessCheck Registry::Check(const Principal* principal) const {
+  return AccessCheck(principal, [this](const std::string& name) {
+    return catalog_->Get<Organization>(OrgIdOr0(name));
+  });
+}
+
+namespace {
+
+// The record a mutation's result names, for its audit record.
+const std::string& ResultName(const Organization& r) { return r.name(); }
+const std::string& ResultName(const Offer& r) { return r.name(); }
+const std::string& ResultName(const Need& r) { return r.name(); }
+const std::string& ResultName(const techmatch::v1::UpsertOrganizationResponse& r) {
+  return r.organization().name();
+}
+const std::string& ResultName(const techmatch::v1::UpsertOfferResponse& r) {
+  return r.offer().name();
+}
+const std::string& ResultName(const techmatch::v1::UpsertNeedResponse& r) {
+  return r.need().name();
+}
+
+}  // namespace
+
+template <class T>
+absl::StatusOr<T> Registry::ReadFor(const Caller& caller,
+                                    absl::string_view name) const {
+  TM_ASSIGN_OR_RETURN(uint64_t id,
+                      storage::ParseName(RegistryOps<T>::kKind, name, "name"));
+  TM_ASSIGN_OR_RETURN(T record, catalog_->Get<T>(id));
+  AccessCheck check = Check(&caller.principal);
+  if (!Visible(check, record)) {
+    audit_->AppendRefusal(caller, record.name(),
+                          OutOfReach(caller.principal, record.name()));
+    return Hidden(record.name());
+  }
+  return record;
+}
 
 void Registry::AddObserver(CommitObserver* observer) {
   std::lock_guard<std::mutex> lock(write_mu_);
   observers_.push_back(observer);
 }
 
-absl::Status Registry::CommitBatch(PendingBatch& batch) {
-  if (batch.writes().empty()) return absl::OkStatus();
+absl::Status Registry::CommitBatch(PendingBatch& batch,
+                                   std::vector<techmatch::v1::AuditRecord> audit) {
+  if (batch.writes().empty()) return catalog_->AppendAudit(std::move(audit));
+  storage::CommitExtras extras;
+  extras.audit = std::move(audit);
   TM_ASSIGN_OR_RETURN(std::vector<ChangeEvent> events,
-                      catalog_->Commit(batch.writes(), batch.now()));
+                      catalog_->Commit(batch.writes(), batch.now(), std::move(extras)));
   if (observers_.empty()) return absl::OkStatus();
   std::vector<CommittedChange> changes;
   changes.reserve(events.size());
@@ -812,27 +913,44 @@ absl::Status Registry::CommitBatch(PendingBatch& batch) {
 }
 
 template <class Result, class Op>
-absl::StatusOr<Result> Registry::Mutate(Op op) {
+absl::StatusOr<Result> Registry::Mutate(const Caller& caller,
+                                        absl::string_view object, Op op) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  PendingBatch batch(catalog_, reference_, clock_->Now());
-  absl::StatusOr<Result> result = op(batch);
-  if (!result.ok()) return result;
-  TM_RETURN_IF_ERROR(CommitBatch(batch));
+  PendingBatch batch(catalog_, reference_, clock_->Now(), &caller);
+  absl::Status role = batch.access().CheckRoleWrites();
+  absl::StatusOr<Result> result =
+      role.ok() ? op(batch) : absl::StatusOr<Result>(role);
+  if (!result.ok()) {
+    absl::Status hidden = batch.TakeHidden();
+    audit_->AppendRefusal(caller, object, hidden.ok() ? result.status() : hidden);
+    return result;
+  }
+  absl::Status commit = CommitBatch(
+      batch, {audit_->Make(caller, ResultName(*result), absl::OkStatus())});
+  if (!commit.ok()) {
+    audit_->AppendRefusal(caller, object, commit);
+    return commit;
+  }
   return result;
 }
 
 template <class T, class Records>
-ImportResponse Registry::Import(const Records& records, int64_t first_index) {
+ImportResponse Registry::Import(const Caller& caller, const Records& records,
+                                int64_t first_index) {
   ImportResponse response;
   std::lock_guard<std::mutex> lock(write_mu_);
-  PendingBatch batch(catalog_, reference_, clock_->Now());
+  PendingBatch batch(catalog_, reference_, clock_->Now(), &caller);
+  const absl::Status role = batch.access().CheckRoleWrites();
   std::vector<int> written;  // result slots whose record is in the batch
+  std::vector<techmatch::v1::AuditRecord> audit;
   for (int i = 0; i < records.size(); ++i) {
     const T& record = records.Get(i);
     int64_t index = first_index + i;
     size_t writes_before = batch.writes().size();
     absl::StatusOr<std::pair<T, ImportResult::Outcome>> outcome;
-    if (record.external_ref().empty()) {
+    if (!role.ok()) {
+      outcome = role;
+    } else if (record.external_ref().empty()) {
       T input = record;
       input.clear_name();
       auto created = CreateIn(batch, std::move(input));
@@ -847,8 +965,12 @@ ImportResponse Registry::Import(const Records& records, int64_t first_index) {
     if (!outcome.ok()) {
       *response.add_results() =
           Rejected(index, record.external_ref(), outcome.status());
+      absl::Status hidden = batch.TakeHidden();
+      audit.push_back(audit_->Make(caller, record.external_ref(),
+                                   hidden.ok() ? outcome.status() : hidden));
       continue;
     }
+    audit.push_back(audit_->Make(caller, outcome->first.name(), absl::OkStatus()));
     ImportResult* result = response.add_results();
     result->set_index(index);
     result->set_external_ref(outcome->first.external_ref());
@@ -856,11 +978,12 @@ ImportResponse Registry::Import(const Records& records, int64_t first_index) {
     result->set_name(outcome->first.name());
     if (batch.writes().size() > writes_before) written.push_back(i);
   }
-  absl::Status commit = CommitBatch(batch);
+  absl::Status commit = CommitBatch(batch, audit);
   if (!commit.ok()) {
     for (int slot : written) {
       ImportResult* result = response.mutable_results(slot);
       *result = Rejected(result->index(), result->external_ref(), commit);
+      audit_->AppendRefusal(caller, result->external_ref(), commit);
     }
   }
   return response;
@@ -868,34 +991,32 @@ ImportResponse Registry::Import(const Records& records, int64_t first_index) {
 
 // organisations
 
-absl::StatusOr<Organization> Registry::CreateOrganization(
+absl::StatusOr<Organization> Registry::CreateOrganization(const Caller& caller, 
     const techmatch::v1::CreateOrganizationRequest& request) {
-  return Mutate<Organization>([&](PendingBatch& batch) {
+  return Mutate<Organization>(caller, "", [&](PendingBatch& batch) {
     Organization input = request.organization();
     input.clear_name();
     return CreateIn(batch, std::move(input));
   });
 }
 
-absl::StatusOr<Organization> Registry::GetOrganization(
+absl::StatusOr<Organization> Registry::GetOrganization(const Caller& caller, 
     absl::string_view name) const {
-  TM_ASSIGN_OR_RETURN(uint64_t id,
-                      storage::ParseName(RecordKind::kOrganization, name, "name"));
-  return catalog_->Get<Organization>(id);
+  return ReadFor<Organization>(caller, name);
 }
 
-absl::StatusOr<Organization> Registry::UpdateOrganization(
+absl::StatusOr<Organization> Registry::UpdateOrganization(const Caller& caller, 
     const techmatch::v1::UpdateOrganizationRequest& request) {
-  return Mutate<Organization>([&](PendingBatch& batch) {
+  return Mutate<Organization>(caller, request.organization().name(), [&](PendingBatch& batch) {
     return UpdateIn(batch, request.organization(), request.update_mask());
   });
 }
 
 absl::StatusOr<techmatch::v1::UpsertOrganizationResponse>
-Registry::UpsertOrganization(
+Registry::UpsertOrganization(const Caller& caller, 
     const techmatch::v1::UpsertOrganizationRequest& request) {
   using Response = techmatch::v1::UpsertOrganizationResponse;
-  return Mutate<Response>([&](PendingBatch& batch) -> absl::StatusOr<Response> {
+  return Mutate<Response>(caller, request.organization().external_ref(), [&](PendingBatch& batch) -> absl::StatusOr<Response> {
     TM_ASSIGN_OR_RETURN(auto outcome, UpsertIn(batch, request.organization()));
     Response response;
     *response.mutable_organization() = std::move(outcome.first);
@@ -905,7 +1026,7 @@ Registry::UpsertOrganization(
 }
 
 absl::StatusOr<techmatch::v1::ListOrganizationsResponse>
-Registry::ListOrganizations(
+Registry::ListOrganizations(const Caller& /*caller: every organisation is public*/,
     const techmatch::v1::ListOrganizationsRequest& request) const {
   TM_ASSIGN_OR_RETURN(std::string province,
                       ProvinceFilter(*reference_, request.province()));
@@ -933,40 +1054,38 @@ Registry::ListOrganizations(
   return response;
 }
 
-ImportResponse Registry::ImportOrganizations(
+ImportResponse Registry::ImportOrganizations(const Caller& caller, 
     const techmatch::v1::ImportOrganizationsRequest& request,
     int64_t first_index) {
-  return Import<Organization>(request.organizations(), first_index);
+  return Import<Organization>(caller, request.organizations(), first_index);
 }
 
 // offers
 
-absl::StatusOr<Offer> Registry::CreateOffer(
+absl::StatusOr<Offer> Registry::CreateOffer(const Caller& caller, 
     const techmatch::v1::CreateOfferRequest& request) {
-  return Mutate<Offer>([&](PendingBatch& batch) {
+  return Mutate<Offer>(caller, "", [&](PendingBatch& batch) {
     Offer input = request.offer();
     input.clear_name();
     return CreateIn(batch, std::move(input));
   });
 }
 
-absl::StatusOr<Offer> Registry::GetOffer(absl::string_view name) const {
-  TM_ASSIGN_OR_RETURN(uint64_t id,
-                      storage::ParseName(RecordKind::kOffer, name, "name"));
-  return catalog_->Get<Offer>(id);
+absl::StatusOr<Offer> Registry::GetOffer(const Caller& caller, absl::string_view name) const {
+  return ReadFor<Offer>(caller, name);
 }
 
-absl::StatusOr<Offer> Registry::UpdateOffer(
+absl::StatusOr<Offer> Registry::UpdateOffer(const Caller& caller, 
     const techmatch::v1::UpdateOfferRequest& request) {
-  return Mutate<Offer>([&](PendingBatch& batch) {
+  return Mutate<Offer>(caller, request.offer().name(), [&](PendingBatch& batch) {
     return UpdateIn(batch, request.offer(), request.update_mask());
   });
 }
 
-absl::StatusOr<techmatch::v1::UpsertOfferResponse> Registry::UpsertOffer(
+absl::StatusOr<techmatch::v1::UpsertOfferResponse> Registry::UpsertOffer(const Caller& caller, 
     const techmatch::v1::UpsertOfferRequest& request) {
   using Response = techmatch::v1::UpsertOfferResponse;
-  return Mutate<Response>([&](PendingBatch& batch) -> absl::StatusOr<Response> {
+  return Mutate<Response>(caller, request.offer().external_ref(), [&](PendingBatch& batch) -> absl::StatusOr<Response> {
     TM_ASSIGN_OR_RETURN(auto outcome, UpsertIn(batch, request.offer()));
     Response response;
     *response.mutable_offer() = std::move(outcome.first);
@@ -975,19 +1094,21 @@ absl::StatusOr<techmatch::v1::UpsertOfferResponse> Registry::UpsertOffer(
   });
 }
 
-absl::StatusOr<Offer> Registry::PublishOffer(
+absl::StatusOr<Offer> Registry::PublishOffer(const Caller& caller, 
     const techmatch::v1::PublishRequest& request) {
-  return Mutate<Offer>(
-      [&](PendingBatch& batch) { return PublishIn<Offer>(batch, request); });
+  return Mutate<Offer>(caller, request.name(), [&](PendingBatch& batch) {
+    return PublishIn<Offer>(batch, request);
+  });
 }
 
-absl::StatusOr<Offer> Registry::WithdrawOffer(
+absl::StatusOr<Offer> Registry::WithdrawOffer(const Caller& caller, 
     const techmatch::v1::WithdrawRequest& request) {
-  return Mutate<Offer>(
-      [&](PendingBatch& batch) { return WithdrawIn<Offer>(batch, request); });
+  return Mutate<Offer>(caller, request.name(), [&](PendingBatch& batch) {
+    return WithdrawIn<Offer>(batch, request);
+  });
 }
 
-absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(
+absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(const Caller& caller, 
     const techmatch::v1::ListOffersRequest& request) const {
   TM_ASSIGN_OR_RETURN(std::string province,
                       ProvinceFilter(*reference_, request.province()));
@@ -1004,6 +1125,7 @@ absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(
                         static_cast<uint64_t>(request.state())};
   }
   techmatch::v1::ListOffersResponse response;
+  AccessCheck check = Check(&caller.principal);
   TM_ASSIGN_OR_RETURN(
       *response.mutable_next_page_token(),
       ListInto<Offer>(
@@ -1014,45 +1136,43 @@ absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(
                    (owner == 0 || r.owner() == request.owner()) &&
                    (province.empty() || r.province() == province) &&
                    SectorMatches(r.sector_codes(), request.sector_code()) &&
-                   UpdatedSince(r.update_time(), since);
+                   UpdatedSince(r.update_time(), since) && check.CanRead(r);
           },
           response.mutable_offers()));
   return response;
 }
 
-ImportResponse Registry::ImportOffers(
+ImportResponse Registry::ImportOffers(const Caller& caller, 
     const techmatch::v1::ImportOffersRequest& request, int64_t first_index) {
-  return Import<Offer>(request.offers(), first_index);
+  return Import<Offer>(caller, request.offers(), first_index);
 }
 
 // needs
 
-absl::StatusOr<Need> Registry::CreateNeed(
+absl::StatusOr<Need> Registry::CreateNeed(const Caller& caller, 
     const techmatch::v1::CreateNeedRequest& request) {
-  return Mutate<Need>([&](PendingBatch& batch) {
+  return Mutate<Need>(caller, "", [&](PendingBatch& batch) {
     Need input = request.need();
     input.clear_name();
     return CreateIn(batch, std::move(input));
   });
 }
 
-absl::StatusOr<Need> Registry::GetNeed(absl::string_view name) const {
-  TM_ASSIGN_OR_RETURN(uint64_t id,
-                      storage::ParseName(RecordKind::kNeed, name, "name"));
-  return catalog_->Get<Need>(id);
+absl::StatusOr<Need> Registry::GetNeed(const Caller& caller, absl::string_view name) const {
+  return ReadFor<Need>(caller, name);
 }
 
-absl::StatusOr<Need> Registry::UpdateNeed(
+absl::StatusOr<Need> Registry::UpdateNeed(const Caller& caller, 
     const techmatch::v1::UpdateNeedRequest& request) {
-  return Mutate<Need>([&](PendingBatch& batch) {
+  return Mutate<Need>(caller, request.need().name(), [&](PendingBatch& batch) {
     return UpdateIn(batch, request.need(), request.update_mask());
   });
 }
 
-absl::StatusOr<techmatch::v1::UpsertNeedResponse> Registry::UpsertNeed(
+absl::StatusOr<techmatch::v1::UpsertNeedResponse> Registry::UpsertNeed(const Caller& caller, 
     const techmatch::v1::UpsertNeedRequest& request) {
   using Response = techmatch::v1::UpsertNeedResponse;
-  return Mutate<Response>([&](PendingBatch& batch) -> absl::StatusOr<Response> {
+  return Mutate<Response>(caller, request.need().external_ref(), [&](PendingBatch& batch) -> absl::StatusOr<Response> {
     TM_ASSIGN_OR_RETURN(auto outcome, UpsertIn(batch, request.need()));
     Response response;
     *response.mutable_need() = std::move(outcome.first);
@@ -1061,19 +1181,21 @@ absl::StatusOr<techmatch::v1::UpsertNeedResponse> Registry::UpsertNeed(
   });
 }
 
-absl::StatusOr<Need> Registry::PublishNeed(
+absl::StatusOr<Need> Registry::PublishNeed(const Caller& caller, 
     const techmatch::v1::PublishRequest& request) {
-  return Mutate<Need>(
-      [&](PendingBatch& batch) { return PublishIn<Need>(batch, request); });
+  return Mutate<Need>(caller, request.name(), [&](PendingBatch& batch) {
+    return PublishIn<Need>(batch, request);
+  });
 }
 
-absl::StatusOr<Need> Registry::WithdrawNeed(
+absl::StatusOr<Need> Registry::WithdrawNeed(const Caller& caller, 
     const techmatch::v1::WithdrawRequest& request) {
-  return Mutate<Need>(
-      [&](PendingBatch& batch) { return WithdrawIn<Need>(batch, request); });
+  return Mutate<Need>(caller, request.name(), [&](PendingBatch& batch) {
+    return WithdrawIn<Need>(batch, request);
+  });
 }
 
-absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(
+absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(const Caller& caller, 
     const techmatch::v1::ListNeedsRequest& request) const {
   TM_ASSIGN_OR_RETURN(std::string province,
                       ProvinceFilter(*reference_, request.province()));
@@ -1095,6 +1217,7 @@ absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(
                         static_cast<uint64_t>(request.state())};
   }
   techmatch::v1::ListNeedsResponse response;
+  AccessCheck check = Check(&caller.principal);
   TM_ASSIGN_OR_RETURN(
       *response.mutable_next_page_token(),
       ListInto<Need>(
@@ -1106,15 +1229,15 @@ absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(
                    (centre == 0 || r.centre() == request.centre()) &&
                    (province.empty() || r.province() == province) &&
                    SectorMatches(r.sector_codes(), request.sector_code()) &&
-                   UpdatedSince(r.update_time(), since);
+                   UpdatedSince(r.update_time(), since) && check.CanRead(r);
           },
           response.mutable_needs()));
   return response;
 }
 
-ImportResponse Registry::ImportNeeds(
+ImportResponse Registry::ImportNeeds(const Caller& caller, 
     const techmatch::v1::ImportNeedsRequest& request, int64_t first_index) {
-  return Import<Need>(request.needs(), first_index);
+  return Import<Need>(caller, request.needs(), first_index);
 }
 
 // expiry
@@ -1149,11 +1272,19 @@ absl::Status CollectExpired(const storage::Catalog& catalog, IndexId index,
 }  // namespace
 
 absl::StatusOr<int> Registry::ExpireDue() {
+  const Caller sweeper = Caller::System("Registry.ExpireDue");
   std::lock_guard<std::mutex> lock(write_mu_);
-  PendingBatch batch(catalog_, reference_, clock_->Now());
+  PendingBatch batch(catalog_, reference_, clock_->Now(), &sweeper);
   TM_RETURN_IF_ERROR(CollectExpired<Offer>(*catalog_, IndexId::kOfferExpiry, batch));
   TM_RETURN_IF_ERROR(CollectExpired<Need>(*catalog_, IndexId::kNeedExpiry, batch));
-  TM_RETURN_IF_ERROR(CommitBatch(batch));
+  std::vector<techmatch::v1::AuditRecord> audit;
+  for (const storage::AnyRecordWrite& write : batch.writes()) {
+    std::visit([&](const auto& w) {
+      audit.push_back(audit_->Make(sweeper, w.after.name(), absl::OkStatus()));
+    }, write);
+  }
+  if (batch.writes().empty()) return 0;
+  TM_RETURN_IF_ERROR(CommitBatch(batch, std::move(audit)));
   return static_cast<int>(batch.writes().size());
 }
 

@@ -11,7 +11,15 @@
 //   ABORTED             the request's version is stale. Nothing was written.
 //   FAILED_PRECONDITION the record's state forbids the change.
 //   UNAVAILABLE etc.    storage failure; nothing was written.
+//   PERMISSION_DENIED   the caller may not make this change (access.h).
 // An OK from a mutating method means the change is durable (see Catalog).
+//
+// Every method takes the Caller: access is checked inside the write lock,
+// on the stored record and on the record as it would be (access.h). A
+// record the caller may not read answers NOT_FOUND, as a missing one. Every
+// mutating call leaves one audit record (one per record for imports): in
+// the commit's batch when it writes, else appended as a refusal; denied
+// reads are audited too.
 //
 // Thread-safety: all methods are safe to call concurrently. Mutations are
 // serialised, so commit order, change-log order and the order in which
@@ -28,6 +36,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "base/clock.h"
+#include "domain/access.h"
+#include "domain/audit_log.h"
 #include "domain/reference_data.h"
 #include "storage/catalog.h"
 #include "techmatch/v1/registry_service.pb.h"
@@ -67,95 +77,109 @@ class Registry {
 
   // All pointers are borrowed and must outlive the registry.
   Registry(storage::Catalog* catalog, const ReferenceData* reference,
-           Clock* clock);
+           AuditLog* audit, Clock* clock);
 
   // Registers `observer` (borrowed). Call before serving requests.
   void AddObserver(CommitObserver* observer);
 
   // ---- organisations ----
-  absl::StatusOr<techmatch::v1::Organization> CreateOrganization(
+  absl::StatusOr<techmatch::v1::Organization> CreateOrganization(const Caller& caller, 
       const techmatch::v1::CreateOrganizationRequest& request);
-  absl::StatusOr<techmatch::v1::Organization> GetOrganization(
+  absl::StatusOr<techmatch::v1::Organization> GetOrganization(const Caller& caller, 
       absl::string_view name) const;
   // Applies the fields of request.update_mask (every populated updatable
   // field when empty). Returns the record unchanged, without writing, when
   // the update changes nothing.
-  absl::StatusOr<techmatch::v1::Organization> UpdateOrganization(
+  absl::StatusOr<techmatch::v1::Organization> UpdateOrganization(const Caller& caller, 
       const techmatch::v1::UpdateOrganizationRequest& request);
   // Creates or fully replaces the organisation with the same external_ref.
   // Replacing with identical content writes nothing (UNCHANGED).
-  absl::StatusOr<techmatch::v1::UpsertOrganizationResponse> UpsertOrganization(
+  absl::StatusOr<techmatch::v1::UpsertOrganizationResponse> UpsertOrganization(const Caller& caller, 
       const techmatch::v1::UpsertOrganizationRequest& request);
-  absl::StatusOr<techmatch::v1::ListOrganizationsResponse> ListOrganizations(
+  absl::StatusOr<techmatch::v1::ListOrganizationsResponse> ListOrganizations(const Caller& caller, 
       const techmatch::v1::ListOrganizationsRequest& request) const;
   // Imports one chunk: records with external_ref are upserted, the others
   // created. Accepted records are committed together in one durable batch;
   // a rejected record leaves the others untouched. Result indexes start at
   // `first_index`. When the commit itself fails, every record that would
   // have been written is reported REJECTED with the storage error.
-  techmatch::v1::ImportResponse ImportOrganizations(
+  techmatch::v1::ImportResponse ImportOrganizations(const Caller& caller, 
       const techmatch::v1::ImportOrganizationsRequest& request,
       int64_t first_index);
 
   // ---- offers ----
-  absl::StatusOr<techmatch::v1::Offer> CreateOffer(
+  absl::StatusOr<techmatch::v1::Offer> CreateOffer(const Caller& caller, 
       const techmatch::v1::CreateOfferRequest& request);
-  absl::StatusOr<techmatch::v1::Offer> GetOffer(absl::string_view name) const;
-  absl::StatusOr<techmatch::v1::Offer> UpdateOffer(
+  absl::StatusOr<techmatch::v1::Offer> GetOffer(const Caller& caller, absl::string_view name) const;
+  absl::StatusOr<techmatch::v1::Offer> UpdateOffer(const Caller& caller, 
       const techmatch::v1::UpdateOfferRequest& request);
-  absl::StatusOr<techmatch::v1::UpsertOfferResponse> UpsertOffer(
+  absl::StatusOr<techmatch::v1::UpsertOfferResponse> UpsertOffer(const Caller& caller, 
       const techmatch::v1::UpsertOfferRequest& request);
   // DRAFT/WITHDRAWN/EXPIRED -> PUBLISHED; sets publish_time and expire_time
   // (request's, else one year on). Already PUBLISHED: returned unchanged.
-  absl::StatusOr<techmatch::v1::Offer> PublishOffer(
+  absl::StatusOr<techmatch::v1::Offer> PublishOffer(const Caller& caller, 
       const techmatch::v1::PublishRequest& request);
   // DRAFT/PUBLISHED/EXPIRED -> WITHDRAWN. Already WITHDRAWN: unchanged.
-  absl::StatusOr<techmatch::v1::Offer> WithdrawOffer(
+  absl::StatusOr<techmatch::v1::Offer> WithdrawOffer(const Caller& caller, 
       const techmatch::v1::WithdrawRequest& request);
-  absl::StatusOr<techmatch::v1::ListOffersResponse> ListOffers(
+  absl::StatusOr<techmatch::v1::ListOffersResponse> ListOffers(const Caller& caller, 
       const techmatch::v1::ListOffersRequest& request) const;
-  techmatch::v1::ImportResponse ImportOffers(
+  techmatch::v1::ImportResponse ImportOffers(const Caller& caller, 
       const techmatch::v1::ImportOffersRequest& request, int64_t first_index);
 
   // ---- needs ----
-  absl::StatusOr<techmatch::v1::Need> CreateNeed(
+  absl::StatusOr<techmatch::v1::Need> CreateNeed(const Caller& caller, 
       const techmatch::v1::CreateNeedRequest& request);
-  absl::StatusOr<techmatch::v1::Need> GetNeed(absl::string_view name) const;
-  absl::StatusOr<techmatch::v1::Need> UpdateNeed(
+  absl::StatusOr<techmatch::v1::Need> GetNeed(const Caller& caller, absl::string_view name) const;
+  absl::StatusOr<techmatch::v1::Need> UpdateNeed(const Caller& caller, 
       const techmatch::v1::UpdateNeedRequest& request);
-  absl::StatusOr<techmatch::v1::UpsertNeedResponse> UpsertNeed(
+  absl::StatusOr<techmatch::v1::UpsertNeedResponse> UpsertNeed(const Caller& caller, 
       const techmatch::v1::UpsertNeedRequest& request);
   // As PublishOffer; a need expires at its deadline when it has one, and
   // FAILED_PRECONDITION when the deadline has passed.
-  absl::StatusOr<techmatch::v1::Need> PublishNeed(
+  absl::StatusOr<techmatch::v1::Need> PublishNeed(const Caller& caller, 
       const techmatch::v1::PublishRequest& request);
-  absl::StatusOr<techmatch::v1::Need> WithdrawNeed(
+  absl::StatusOr<techmatch::v1::Need> WithdrawNeed(const Caller& caller, 
       const techmatch::v1::WithdrawRequest& request);
-  absl::StatusOr<techmatch::v1::ListNeedsResponse> ListNeeds(
+  absl::StatusOr<techmatch::v1::ListNeedsResponse> ListNeeds(const Caller& caller, 
       const techmatch::v1::ListNeedsRequest& request) const;
-  techmatch::v1::ImportResponse ImportNeeds(
+  techmatch::v1::ImportResponse ImportNeeds(const Caller& caller, 
       const techmatch::v1::ImportNeedsRequest& request, int64_t first_index);
 
   // Moves every PUBLISHED offer and need whose expire_time has passed to
   // EXPIRED. Returns how many records changed.
   absl::StatusOr<int> ExpireDue();
 
+  // An access check for `principal` (borrowed) that reads committed
+  // organisations.
+  AccessCheck Check(const Principal* principal) const;
+
   const ReferenceData& reference() const { return *reference_; }
 
  private:
   // Runs `op` on a fresh batch under the write lock and commits what it
   // added. Returns op's error, or the commit's.
+  // `object` names the record in the audit record of a failed call.
   template <class Result, class Op>
-  absl::StatusOr<Result> Mutate(Op op);
+  absl::StatusOr<Result> Mutate(const Caller& caller, absl::string_view object,
+                                Op op);
   // Runs `op` for every record of an import chunk and commits once.
   template <class T, class Records>
-  techmatch::v1::ImportResponse Import(const Records& records,
+  techmatch::v1::ImportResponse Import(const Caller& caller,
+                                       const Records& records,
                                        int64_t first_index);
-  // Requires write_mu_ held.
-  absl::Status CommitBatch(internal::PendingBatch& batch);
+  // Requires write_mu_ held. Commits the batch's writes with `audit`; when
+  // there are none, appends `audit` alone.
+  absl::Status CommitBatch(internal::PendingBatch& batch,
+                           std::vector<techmatch::v1::AuditRecord> audit);
+  // Reads a record for `caller`: NOT_FOUND (and an audited refusal) when
+  // the caller may not see it.
+  template <class T>
+  absl::StatusOr<T> ReadFor(const Caller& caller, absl::string_view name) const;
 
   storage::Catalog* const catalog_;
   const ReferenceData* const reference_;
+  AuditLog* const audit_;
   Clock* const clock_;
   std::vector<CommitObserver*> observers_;
   // std::mutex rather than absl::Mutex: Debian's Abseil is not built with

@@ -155,6 +155,11 @@ absl::Status CheckMoney(int64_t value, absl::string_view path) {
 
 }  // namespace
 
+absl::Status NormalizeLabel(std::string* value, absl::string_view path,
+                            size_t max) {
+  return NormalizeText(value, path, 0, max, Lines::kSingle);
+}
+
 absl::Status CheckInputState(int state, absl::string_view path) {
   if (state != techmatch::v1::STATE_UNSPECIFIED &&
       state != techmatch::v1::DRAFT && state != techmatch::v1::PUBLISHED) {

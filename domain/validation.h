@@ -12,6 +12,7 @@
 #define TECHMATCH_DOMAIN_VALIDATION_H_
 
 #include <cstddef>
+#include <string>
 
 #include "absl/status/status.h"
 #include "domain/reference_data.h"
@@ -43,6 +44,12 @@ absl::Status NormalizeOffer(const ReferenceData& reference,
                             techmatch::v1::Offer* record);
 absl::Status NormalizeNeed(const ReferenceData& reference,
                            techmatch::v1::Need* record);
+
+// Validates and normalises an optional one-line label (UTF-8, no control
+// characters, NFC, trimmed, at most `max` code points); INVALID_ARGUMENT
+// naming `path` otherwise.
+absl::Status NormalizeLabel(std::string* value, absl::string_view path,
+                            size_t max);
 
 // OK when `state` may be given on create or import (unset, DRAFT or
 // PUBLISHED); INVALID_ARGUMENT naming `path` otherwise.

@@ -3,15 +3,16 @@
 #define TECHMATCH_SERVER_MATCH_SERVICE_H_
 
 #include "domain/matchmaker.h"
+#include "server/authenticator.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 
 namespace techmatch::server {
 
 class MatchService final : public techmatch::v1::MatchService::Service {
  public:
-  // `matchmaker` is borrowed and must outlive the service.
-  explicit MatchService(const domain::Matchmaker* matchmaker)
-      : matchmaker_(matchmaker) {}
+  // Borrowed pointers; both must outlive the service.
+  MatchService(const domain::Matchmaker* matchmaker, Authenticator* auth)
+      : matchmaker_(matchmaker), auth_(auth) {}
 
   grpc::Status MatchOffersForNeed(
       grpc::ServerContext*, const techmatch::v1::MatchOffersForNeedRequest*,
@@ -28,6 +29,7 @@ class MatchService final : public techmatch::v1::MatchService::Service {
 
  private:
   const domain::Matchmaker* const matchmaker_;
+  Authenticator* const auth_;
 };
 
 }  // namespace techmatch::server

@@ -14,14 +14,23 @@ namespace {
 // Reads import chunks until the client half-closes, answering each chunk
 // after its records are committed. `import` is the registry call for one
 // chunk; `count` tells how many records a chunk holds.
+// A stream may not run longer than `max_duration` (the deadline cap).
 template <class Request, class ImportFn, class CountFn>
 Status ServeImport(ServerContext* context,
                    grpc::ServerReaderWriter<v1::ImportResponse, Request>* stream,
-                   ImportFn import, CountFn count) {
+                   absl::Duration max_duration, ImportFn import, CountFn count) {
   Request chunk;
   int64_t next_index = 0;
+  const absl::Time end = absl::Now() + max_duration;
   while (stream->Read(&chunk)) {
     if (context->IsCancelled()) return Status::CANCELLED;
+    if (absl::Now() > end) {
+      return Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                    absl::StrCat("an import stream may last at most ",
+                                 absl::FormatDuration(max_duration),
+                                 "; the chunks answered so far are committed; "
+                                 "continue on a new stream"));
+    }
     int n = count(chunk);
     if (n > kMaxImportChunk) {
       return Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -39,44 +48,52 @@ Status ServeImport(ServerContext* context,
 
 // ---- organisations ----
 
-Status OrganizationService::CreateOrganization(
-    ServerContext*, const v1::CreateOrganizationRequest* request,
+Status OrganizationService::CreateOrganization(ServerContext* context, const v1::CreateOrganizationRequest* request,
     v1::Organization* response) {
-  return Reply(registry_->CreateOrganization(*request), response);
+  return auth_->Serve(context, "OrganizationService.CreateOrganization", [&](const domain::Caller& caller) {
+    return Reply(registry_->CreateOrganization(caller, *request), response);
+  });
 }
 
-Status OrganizationService::GetOrganization(ServerContext*,
-                                            const v1::GetRequest* request,
-                                            v1::Organization* response) {
-  return Reply(registry_->GetOrganization(request->name()), response);
-}
-
-Status OrganizationService::UpdateOrganization(
-    ServerContext*, const v1::UpdateOrganizationRequest* request,
+Status OrganizationService::GetOrganization(ServerContext* context, const v1::GetRequest* request,
     v1::Organization* response) {
-  return Reply(registry_->UpdateOrganization(*request), response);
+  return auth_->Serve(context, "OrganizationService.GetOrganization", [&](const domain::Caller& caller) {
+    return Reply(registry_->GetOrganization(caller, request->name()), response);
+  });
 }
 
-Status OrganizationService::UpsertOrganization(
-    ServerContext*, const v1::UpsertOrganizationRequest* request,
+Status OrganizationService::UpdateOrganization(ServerContext* context, const v1::UpdateOrganizationRequest* request,
+    v1::Organization* response) {
+  return auth_->Serve(context, "OrganizationService.UpdateOrganization", [&](const domain::Caller& caller) {
+    return Reply(registry_->UpdateOrganization(caller, *request), response);
+  });
+}
+
+Status OrganizationService::UpsertOrganization(ServerContext* context, const v1::UpsertOrganizationRequest* request,
     v1::UpsertOrganizationResponse* response) {
-  return Reply(registry_->UpsertOrganization(*request), response);
+  return auth_->Serve(context, "OrganizationService.UpsertOrganization", [&](const domain::Caller& caller) {
+    return Reply(registry_->UpsertOrganization(caller, *request), response);
+  });
 }
 
-Status OrganizationService::ListOrganizations(
-    ServerContext*, const v1::ListOrganizationsRequest* request,
+Status OrganizationService::ListOrganizations(ServerContext* context, const v1::ListOrganizationsRequest* request,
     v1::ListOrganizationsResponse* response) {
-  return Reply(registry_->ListOrganizations(*request), response);
+  return auth_->Serve(context, "OrganizationService.ListOrganizations", [&](const domain::Caller& caller) {
+    return Reply(registry_->ListOrganizations(caller, *request), response);
+  });
 }
 
 Status OrganizationService::ImportOrganizations(
     ServerContext* context,
     grpc::ServerReaderWriter<v1::ImportResponse,
                              v1::ImportOrganizationsRequest>* stream) {
+  domain::Caller caller;
+  Status admitted = auth_->Admit(context, "OrganizationService.ImportOrganizations", &caller);
+  if (!admitted.ok()) return admitted;
   return ServeImport(
-      context, stream,
+      context, stream, max_stream_duration_,
       [&](const v1::ImportOrganizationsRequest& chunk, int64_t first) {
-        return registry_->ImportOrganizations(chunk, first);
+        return registry_->ImportOrganizations(caller, chunk, first);
       },
       [](const v1::ImportOrganizationsRequest& chunk) {
         return chunk.organizations_size();
@@ -85,110 +102,132 @@ Status OrganizationService::ImportOrganizations(
 
 // ---- offers ----
 
-Status OfferService::CreateOffer(ServerContext*,
-                                 const v1::CreateOfferRequest* request,
-                                 v1::Offer* response) {
-  return Reply(registry_->CreateOffer(*request), response);
+Status OfferService::CreateOffer(ServerContext* context, const v1::CreateOfferRequest* request,
+    v1::Offer* response) {
+  return auth_->Serve(context, "OfferService.CreateOffer", [&](const domain::Caller& caller) {
+    return Reply(registry_->CreateOffer(caller, *request), response);
+  });
 }
 
-Status OfferService::GetOffer(ServerContext*, const v1::GetRequest* request,
-                              v1::Offer* response) {
-  return Reply(registry_->GetOffer(request->name()), response);
+Status OfferService::GetOffer(ServerContext* context, const v1::GetRequest* request,
+    v1::Offer* response) {
+  return auth_->Serve(context, "OfferService.GetOffer", [&](const domain::Caller& caller) {
+    return Reply(registry_->GetOffer(caller, request->name()), response);
+  });
 }
 
-Status OfferService::UpdateOffer(ServerContext*,
-                                 const v1::UpdateOfferRequest* request,
-                                 v1::Offer* response) {
-  return Reply(registry_->UpdateOffer(*request), response);
+Status OfferService::UpdateOffer(ServerContext* context, const v1::UpdateOfferRequest* request,
+    v1::Offer* response) {
+  return auth_->Serve(context, "OfferService.UpdateOffer", [&](const domain::Caller& caller) {
+    return Reply(registry_->UpdateOffer(caller, *request), response);
+  });
 }
 
-Status OfferService::UpsertOffer(ServerContext*,
-                                 const v1::UpsertOfferRequest* request,
-                                 v1::UpsertOfferResponse* response) {
-  return Reply(registry_->UpsertOffer(*request), response);
+Status OfferService::UpsertOffer(ServerContext* context, const v1::UpsertOfferRequest* request,
+    v1::UpsertOfferResponse* response) {
+  return auth_->Serve(context, "OfferService.UpsertOffer", [&](const domain::Caller& caller) {
+    return Reply(registry_->UpsertOffer(caller, *request), response);
+  });
 }
 
-Status OfferService::PublishOffer(ServerContext*,
-                                  const v1::PublishRequest* request,
-                                  v1::Offer* response) {
-  return Reply(registry_->PublishOffer(*request), response);
+Status OfferService::PublishOffer(ServerContext* context, const v1::PublishRequest* request,
+    v1::Offer* response) {
+  return auth_->Serve(context, "OfferService.PublishOffer", [&](const domain::Caller& caller) {
+    return Reply(registry_->PublishOffer(caller, *request), response);
+  });
 }
 
-Status OfferService::WithdrawOffer(ServerContext*,
-                                   const v1::WithdrawRequest* request,
-                                   v1::Offer* response) {
-  return Reply(registry_->WithdrawOffer(*request), response);
+Status OfferService::WithdrawOffer(ServerContext* context, const v1::WithdrawRequest* request,
+    v1::Offer* response) {
+  return auth_->Serve(context, "OfferService.WithdrawOffer", [&](const domain::Caller& caller) {
+    return Reply(registry_->WithdrawOffer(caller, *request), response);
+  });
 }
 
-Status OfferService::ListOffers(ServerContext*,
-                                const v1::ListOffersRequest* request,
-                                v1::ListOffersResponse* response) {
-  return Reply(registry_->ListOffers(*request), response);
+Status OfferService::ListOffers(ServerContext* context, const v1::ListOffersRequest* request,
+    v1::ListOffersResponse* response) {
+  return auth_->Serve(context, "OfferService.ListOffers", [&](const domain::Caller& caller) {
+    return Reply(registry_->ListOffers(caller, *request), response);
+  });
 }
 
 Status OfferService::ImportOffers(
     ServerContext* context,
     grpc::ServerReaderWriter<v1::ImportResponse, v1::ImportOffersRequest>*
         stream) {
+  domain::Caller caller;
+  Status admitted = auth_->Admit(context, "OfferService.ImportOffers", &caller);
+  if (!admitted.ok()) return admitted;
   return ServeImport(
-      context, stream,
+      context, stream, max_stream_duration_,
       [&](const v1::ImportOffersRequest& chunk, int64_t first) {
-        return registry_->ImportOffers(chunk, first);
+        return registry_->ImportOffers(caller, chunk, first);
       },
       [](const v1::ImportOffersRequest& chunk) { return chunk.offers_size(); });
 }
 
 // ---- needs ----
 
-Status NeedService::CreateNeed(ServerContext*,
-                               const v1::CreateNeedRequest* request,
-                               v1::Need* response) {
-  return Reply(registry_->CreateNeed(*request), response);
+Status NeedService::CreateNeed(ServerContext* context, const v1::CreateNeedRequest* request,
+    v1::Need* response) {
+  return auth_->Serve(context, "NeedService.CreateNeed", [&](const domain::Caller& caller) {
+    return Reply(registry_->CreateNeed(caller, *request), response);
+  });
 }
 
-Status NeedService::GetNeed(ServerContext*, const v1::GetRequest* request,
-                            v1::Need* response) {
-  return Reply(registry_->GetNeed(request->name()), response);
+Status NeedService::GetNeed(ServerContext* context, const v1::GetRequest* request,
+    v1::Need* response) {
+  return auth_->Serve(context, "NeedService.GetNeed", [&](const domain::Caller& caller) {
+    return Reply(registry_->GetNeed(caller, request->name()), response);
+  });
 }
 
-Status NeedService::UpdateNeed(ServerContext*,
-                               const v1::UpdateNeedRequest* request,
-                               v1::Need* response) {
-  return Reply(registry_->UpdateNeed(*request), response);
+Status NeedService::UpdateNeed(ServerContext* context, const v1::UpdateNeedRequest* request,
+    v1::Need* response) {
+  return auth_->Serve(context, "NeedService.UpdateNeed", [&](const domain::Caller& caller) {
+    return Reply(registry_->UpdateNeed(caller, *request), response);
+  });
 }
 
-Status NeedService::UpsertNeed(ServerContext*,
-                               const v1::UpsertNeedRequest* request,
-                               v1::UpsertNeedResponse* response) {
-  return Reply(registry_->UpsertNeed(*request), response);
+Status NeedService::UpsertNeed(ServerContext* context, const v1::UpsertNeedRequest* request,
+    v1::UpsertNeedResponse* response) {
+  return auth_->Serve(context, "NeedService.UpsertNeed", [&](const domain::Caller& caller) {
+    return Reply(registry_->UpsertNeed(caller, *request), response);
+  });
 }
 
-Status NeedService::PublishNeed(ServerContext*,
-                                const v1::PublishRequest* request,
-                                v1::Need* response) {
-  return Reply(registry_->PublishNeed(*request), response);
+Status NeedService::PublishNeed(ServerContext* context, const v1::PublishRequest* request,
+    v1::Need* response) {
+  return auth_->Serve(context, "NeedService.PublishNeed", [&](const domain::Caller& caller) {
+    return Reply(registry_->PublishNeed(caller, *request), response);
+  });
 }
 
-Status NeedService::WithdrawNeed(ServerContext*,
-                                 const v1::WithdrawRequest* request,
-                                 v1::Need* response) {
-  return Reply(registry_->WithdrawNeed(*request), response);
+Status NeedService::WithdrawNeed(ServerContext* context, const v1::WithdrawRequest* request,
+    v1::Need* response) {
+  return auth_->Serve(context, "NeedService.WithdrawNeed", [&](const domain::Caller& caller) {
+    return Reply(registry_->WithdrawNeed(caller, *request), response);
+  });
 }
 
-Status NeedService::ListNeeds(ServerContext*,
-                              const v1::ListNeedsRequest* request,
-                              v1::ListNeedsResponse* response) {
-  return Reply(registry_->ListNeeds(*request), response);
+Status NeedService::ListNeeds(ServerContext* context, const v1::ListNeedsRequest* request,
+    v1::ListNeedsResponse* response) {
+  return auth_->Serve(context, "NeedService.ListNeeds", [&](const domain::Caller& caller) {
+    return Reply(registry_->ListNeeds(caller, *request), response);
+  });
 }
 
 Status NeedService::ImportNeeds(
     ServerContext* context,
     grpc::ServerReaderWriter<v1::ImportResponse, v1::ImportNeedsRequest>*
         stream) {
+  domain::Caller caller;
+  Status admitted = auth_->Admit(context, "NeedService.ImportNeeds", &caller);
+  if (!admitted.ok()) return admitted;
   return ServeImport(
-      context, stream,
+      context, stream, max_stream_duration_,
       [&](const v1::ImportNeedsRequest& chunk, int64_t first) {
-        return registry_->ImportNeeds(chunk, first);
+        return registry_->ImportNeeds(caller, chunk, first);
       },
       [](const v1::ImportNeedsRequest& chunk) { return chunk.needs_size(); });
 }
@@ -207,9 +246,12 @@ void ToProto(const domain::ProvinceInfo& info, v1::Province* out) {
 
 }  // namespace
 
-Status ReferenceService::ListSectors(ServerContext*,
+Status ReferenceService::ListSectors(ServerContext* context,
                                      const v1::ListSectorsRequest*,
                                      v1::ListSectorsResponse* response) {
+  domain::Caller caller;
+  Status admitted = auth_->Admit(context, "ReferenceService.ListSectors", &caller);
+  if (!admitted.ok()) return admitted;
   for (const auto& info : reference_->sectors()) {
     v1::Sector* sector = response->add_sectors();
     sector->set_code(info.code);
@@ -220,9 +262,12 @@ Status ReferenceService::ListSectors(ServerContext*,
   return Status::OK;
 }
 
-Status ReferenceService::ListProvinces(ServerContext*,
+Status ReferenceService::ListProvinces(ServerContext* context,
                                        const v1::ListProvincesRequest*,
                                        v1::ListProvincesResponse* response) {
+  domain::Caller caller;
+  Status admitted = auth_->Admit(context, "ReferenceService.ListProvinces", &caller);
+  if (!admitted.ok()) return admitted;
   for (const auto& info : reference_->provinces()) {
     ToProto(info, response->add_provinces());
   }
@@ -230,8 +275,11 @@ Status ReferenceService::ListProvinces(ServerContext*,
 }
 
 Status ReferenceService::ResolveProvince(
-    ServerContext*, const v1::ResolveProvinceRequest* request,
+    ServerContext* context, const v1::ResolveProvinceRequest* request,
     v1::Province* response) {
+  domain::Caller caller;
+  Status admitted = auth_->Admit(context, "ReferenceService.ResolveProvince", &caller);
+  if (!admitted.ok()) return admitted;
   const domain::ProvinceInfo* info =
       reference_->ResolveProvince(request->query());
   if (info == nullptr) {

@@ -1,10 +1,14 @@
-// gRPC services of the registry API. Each handler is thin: it makes one call
-// into domain::Registry and maps the status; validation lives in the domain.
+// gRPC services of the registry API. Each handler is thin: it admits the
+// call (Authenticator), makes one call into domain::Registry with the
+// caller and maps the status; validation and access rules live in the
+// domain.
 // Thread-safe: the registry they wrap is.
 #ifndef TECHMATCH_SERVER_REGISTRY_SERVICES_H_
 #define TECHMATCH_SERVER_REGISTRY_SERVICES_H_
 
+#include "absl/time/time.h"
 #include "domain/registry.h"
+#include "server/authenticator.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
 
@@ -16,9 +20,12 @@ inline constexpr int kMaxImportChunk = 5000;
 class OrganizationService final
     : public techmatch::v1::OrganizationService::Service {
  public:
-  // `registry` is borrowed and must outlive the service.
-  explicit OrganizationService(domain::Registry* registry)
-      : registry_(registry) {}
+  // Borrowed pointers; both must outlive the service. Import streams end
+  // with DEADLINE_EXCEEDED after `max_stream_duration`.
+  OrganizationService(domain::Registry* registry, Authenticator* auth,
+                      absl::Duration max_stream_duration)
+      : registry_(registry), auth_(auth),
+        max_stream_duration_(max_stream_duration) {}
 
   grpc::Status CreateOrganization(
       grpc::ServerContext*, const techmatch::v1::CreateOrganizationRequest*,
@@ -43,11 +50,17 @@ class OrganizationService final
 
  private:
   domain::Registry* const registry_;
+  Authenticator* const auth_;
+  const absl::Duration max_stream_duration_;
 };
 
 class OfferService final : public techmatch::v1::OfferService::Service {
  public:
-  explicit OfferService(domain::Registry* registry) : registry_(registry) {}
+  // As OrganizationService.
+  OfferService(domain::Registry* registry, Authenticator* auth,
+               absl::Duration max_stream_duration)
+      : registry_(registry), auth_(auth),
+        max_stream_duration_(max_stream_duration) {}
 
   grpc::Status CreateOffer(grpc::ServerContext*,
                            const techmatch::v1::CreateOfferRequest*,
@@ -76,11 +89,17 @@ class OfferService final : public techmatch::v1::OfferService::Service {
 
  private:
   domain::Registry* const registry_;
+  Authenticator* const auth_;
+  const absl::Duration max_stream_duration_;
 };
 
 class NeedService final : public techmatch::v1::NeedService::Service {
  public:
-  explicit NeedService(domain::Registry* registry) : registry_(registry) {}
+  // As OrganizationService.
+  NeedService(domain::Registry* registry, Authenticator* auth,
+              absl::Duration max_stream_duration)
+      : registry_(registry), auth_(auth),
+        max_stream_duration_(max_stream_duration) {}
 
   grpc::Status CreateNeed(grpc::ServerContext*,
                           const techmatch::v1::CreateNeedRequest*,
@@ -109,14 +128,16 @@ class NeedService final : public techmatch::v1::NeedService::Service {
 
  private:
   domain::Registry* const registry_;
+  Authenticator* const auth_;
+  const absl::Duration max_stream_duration_;
 };
 
 class ReferenceService final
     : public techmatch::v1::ReferenceService::Service {
  public:
-  // `reference` is borrowed and must outlive the service.
-  explicit ReferenceService(const domain::ReferenceData* reference)
-      : reference_(reference) {}
+  // Borrowed pointers; both must outlive the service.
+  ReferenceService(const domain::ReferenceData* reference, Authenticator* auth)
+      : reference_(reference), auth_(auth) {}
 
   grpc::Status ListSectors(grpc::ServerContext*,
                            const techmatch::v1::ListSectorsRequest*,
@@ -130,6 +151,7 @@ class ReferenceService final
 
  private:
   const domain::ReferenceData* const reference_;
+  Authenticator* const auth_;
 };
 
 }  // namespace techmatch::server

@@ -5,10 +5,99 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
 namespace techmatch::server {
+
+namespace {
+
+// Whether `address` ("host:port", "[v6]:port", "unix:...") stays on this
+// machine.
+bool IsLoopback(const std::string& address) {
+  if (absl::StartsWith(address, "unix:")) return true;
+  std::string host = address.substr(0, address.rfind(':'));
+  return absl::StartsWith(host, "127.") || host == "localhost" ||
+         host == "[::1]" || host == "ipv4:127.0.0.1";
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  if (!file || !(text << file.rdbuf()) || text.str().empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read the ", what, " file ", path));
+  }
+  return text.str();
+}
+
+// The listening credentials the options ask for.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const ServerOptions& options) {
+  bool tls = !options.tls_cert_file.empty() || !options.tls_key_file.empty();
+  if (!tls) {
+    if (!options.tls_client_ca_file.empty()) {
+      return absl::FailedPreconditionError(
+          "a client CA (mutual TLS) needs a TLS certificate and key as well");
+    }
+    if (!IsLoopback(options.listen_address) && !options.allow_insecure_remote) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing to listen on ", options.listen_address,
+          " without TLS: give a certificate and key, listen on loopback, or "
+          "allow it explicitly (--allow_insecure_remote)"));
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return absl::FailedPreconditionError("TLS needs both a certificate and a key");
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  TM_ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(options.tls_cert_file, "TLS certificate"));
+  TM_ASSIGN_OR_RETURN(pair.private_key, ReadPem(options.tls_key_file, "TLS key"));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!options.tls_client_ca_file.empty()) {
+    TM_ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                        ReadPem(options.tls_client_ca_file, "client CA"));
+    ssl.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+int Millis(absl::Duration d) {
+  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
+}
+
+}  // namespace
+
+absl::Status TechmatchServer::WriteKeyFile(const std::string& path,
+                                           const std::string& key) {
+  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot create ", tmp));
+  }
+  std::string line = key + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+            ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return absl::FailedPreconditionError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
     const ServerOptions& options, Clock* clock) {
@@ -31,13 +120,40 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   TM_ASSIGN_OR_RETURN(server->catalog_, storage::Catalog::Open(catalog_options));
   spdlog::info("opened {} at change sequence {}", options.data_dir,
                server->catalog_->last_sequence());
+  server->audit_ = std::make_unique<domain::AuditLog>(server->catalog_.get(), clock);
+  TM_ASSIGN_OR_RETURN(server->keys_,
+                      domain::KeyStore::Open(server->catalog_.get(),
+                                             server->audit_.get(), clock));
+  TM_ASSIGN_OR_RETURN(std::optional<std::string> first_key,
+                      server->keys_->CreateBootstrapAdmin());
+  if (first_key.has_value()) {
+    std::string path = options.bootstrap_key_file.empty()
+                           ? options.data_dir + "/bootstrap_admin.key"
+                           : options.bootstrap_key_file;
+    absl::Status written = WriteKeyFile(path, *first_key);
+    if (written.ok()) {
+      spdlog::warn("new data directory: the first ADMIN key is in {} (mode "
+                   "0600); keep it safe and delete the file",
+                   path);
+    } else {
+      // The key exists now; it must reach the operator once.
+      spdlog::error("{}; the first ADMIN key follows, shown this once", written.ToString());
+      std::fprintf(stderr, "%s\n", first_key->c_str());
+    }
+    server->bootstrap_key_ = *std::move(first_key);
+  }
+  spdlog::info("{} API keys", server->keys_->size());
+  AuthOptions auth_options;
+  auth_options.per_key = options.limits.per_key;
+  server->auth_ = std::make_unique<Authenticator>(
+      server->keys_.get(), server->audit_.get(), clock, auth_options);
   server->registry_ = std::make_unique<domain::Registry>(
-      server->catalog_.get(), server->reference_.get(), clock);
+      server->catalog_.get(), server->reference_.get(), server->audit_.get(), clock);
   // The index is complete before the first write can be accepted, and hears
   // of every write from then on (see domain/matchmaker.h).
   server->matchmaker_ = std::make_unique<domain::Matchmaker>(
-      server->catalog_.get(), server->reference_.get(), clock,
-      options.score_weights);
+      server->catalog_.get(), server->registry_.get(), server->reference_.get(),
+      clock, options.score_weights);
   absl::Time load_start = absl::Now();
   TM_RETURN_IF_ERROR(server->matchmaker_->LoadAll([](size_t offers, size_t needs) {
     spdlog::info("match index: {} offers, {} needs loaded", offers, needs);
@@ -48,29 +164,55 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
                absl::ToDoubleSeconds(absl::Now() - load_start),
                server->matchmaker_->matcher().MemoryBytes() >> 20);
   server->registry_->AddObserver(server->matchmaker_.get());
+  Authenticator* auth = server->auth_.get();
+  const absl::Duration stream_cap = options.limits.max_stream_duration;
   server->match_service_ =
-      std::make_unique<MatchService>(server->matchmaker_.get());
-  server->organization_service_ =
-      std::make_unique<OrganizationService>(server->registry_.get());
-  server->offer_service_ = std::make_unique<OfferService>(server->registry_.get());
-  server->need_service_ = std::make_unique<NeedService>(server->registry_.get());
+      std::make_unique<MatchService>(server->matchmaker_.get(), auth);
+  server->organization_service_ = std::make_unique<OrganizationService>(
+      server->registry_.get(), auth, stream_cap);
+  server->offer_service_ =
+      std::make_unique<OfferService>(server->registry_.get(), auth, stream_cap);
+  server->need_service_ =
+      std::make_unique<NeedService>(server->registry_.get(), auth, stream_cap);
   server->reference_service_ =
-      std::make_unique<ReferenceService>(server->reference_.get());
+      std::make_unique<ReferenceService>(server->reference_.get(), auth);
+  server->access_service_ = std::make_unique<AccessService>(
+      server->keys_.get(), server->audit_.get(), auth);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   if (!options.listen_address.empty()) {
-    builder.AddListeningPort(options.listen_address,
-                             grpc::InsecureServerCredentials(), &server->port_);
+    TM_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                        Credentials(options));
+    builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   }
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  const ServerLimits& limits = options.limits;
+  builder.SetMaxReceiveMessageSize(limits.max_message_bytes);
+  builder.SetMaxSendMessageSize(limits.max_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             limits.max_concurrent_streams);
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, limits.max_metadata_bytes);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             Millis(limits.min_client_ping_interval));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             Millis(limits.max_connection_idle));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             Millis(limits.max_connection_age));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             Millis(limits.max_connection_age_grace));
+  grpc::ResourceQuota quota("techmatchd");
+  quota.SetMaxThreads(limits.max_threads);
+  quota.Resize(static_cast<size_t>(limits.memory_quota_bytes));
+  builder.SetResourceQuota(quota);
   builder.RegisterService(server->organization_service_.get());
   builder.RegisterService(server->offer_service_.get());
   builder.RegisterService(server->need_service_.get());
   builder.RegisterService(server->reference_service_.get());
   builder.RegisterService(server->match_service_.get());
+  builder.RegisterService(server->access_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr ||
       (!options.listen_address.empty() && server->port_ == 0)) {
@@ -90,8 +232,8 @@ TechmatchServer::~TechmatchServer() {
 
 std::shared_ptr<grpc::Channel> TechmatchServer::InProcessChannel() {
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(options_.max_message_bytes);
-  args.SetMaxSendMessageSize(options_.max_message_bytes);
+  args.SetMaxReceiveMessageSize(options_.limits.max_message_bytes);
+  args.SetMaxSendMessageSize(options_.limits.max_message_bytes);
   return grpc_server_->InProcessChannel(args);
 }
 

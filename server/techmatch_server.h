@@ -1,6 +1,8 @@
 // TechmatchServer: the composition root of techmatchd. It opens the catalog,
-// loads reference data, builds the registry and serves the gRPC API (with
-// grpc.health.v1 and server reflection), and runs the expiry sweeper.
+// loads reference data, builds the registry, the key store and the audit
+// log, serves the gRPC API (with grpc.health.v1 and server reflection)
+// behind the Authenticator and the transport limits, and runs the expiry
+// sweeper. docs/security.md explains every limit.
 #ifndef TECHMATCH_SERVER_TECHMATCH_SERVER_H_
 #define TECHMATCH_SERVER_TECHMATCH_SERVER_H_
 
@@ -17,11 +19,40 @@
 #include "domain/matchmaker.h"
 #include "domain/reference_data.h"
 #include "domain/registry.h"
+#include "domain/audit_log.h"
+#include "domain/key_store.h"
+#include "server/access_service.h"
+#include "server/authenticator.h"
 #include "server/match_service.h"
 #include "server/registry_services.h"
 #include "storage/catalog.h"
 
 namespace techmatch::server {
+
+// Transport and abuse limits; docs/security.md says what each defends.
+struct ServerLimits {
+  // Largest request or response message.
+  int max_message_bytes = 16 << 20;
+  // Largest request metadata (headers) per call.
+  int max_metadata_bytes = 16 << 10;
+  // HTTP/2 streams one connection may have open at once.
+  int max_concurrent_streams = 64;
+  // gRPC's ResourceQuota: threads serving calls, and memory for buffers.
+  int max_threads = 64;
+  int64_t memory_quota_bytes = int64_t{1} << 30;
+  // Clients may ping no more often than this when no call is running
+  // (more earns a GOAWAY after two strikes).
+  absl::Duration min_client_ping_interval = absl::Seconds(10);
+  // Connections idle this long are closed; any connection is asked to go
+  // away after max_connection_age, running calls getting `age_grace`.
+  absl::Duration max_connection_idle = absl::Minutes(15);
+  absl::Duration max_connection_age = absl::Hours(1);
+  absl::Duration max_connection_age_grace = absl::Minutes(35);
+  // The deadline cap of streaming calls (imports).
+  absl::Duration max_stream_duration = absl::Minutes(30);
+  // Calls per API key.
+  RateLimit per_key{200, 400, 100000};
+};
 
 struct ServerOptions {
   // RocksDB directory; created when missing.
@@ -33,8 +64,18 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:50051";
   // See storage::CatalogOptions::sync_writes. false is UNSAFE.
   bool sync_writes = true;
-  // Largest request or response message.
-  int max_message_bytes = 16 << 20;
+  ServerLimits limits;
+  // TLS from PEM files: with cert and key the port speaks TLS only; with a
+  // client CA as well, every client must present a certificate it signed
+  // (mutual TLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // Without TLS the server refuses to listen beyond loopback unless set.
+  bool allow_insecure_remote = false;
+  // Where the first ADMIN key is written (mode 0600) when the data
+  // directory has no key yet. Empty: <data_dir>/bootstrap_admin.key.
+  std::string bootstrap_key_file;
   // How often published records past their expiry are marked EXPIRED.
   absl::Duration expiry_interval = absl::Minutes(1);
   // Default weights of the score components.
@@ -46,7 +87,8 @@ class TechmatchServer {
   // Opens everything and starts serving. `clock` is borrowed and must
   // outlive the server. Errors: those of Catalog::Open and
   // ReferenceData::LoadFromDirectory; UNAVAILABLE when the address cannot be
-  // bound.
+  // bound; FAILED_PRECONDITION for a non-loopback address without TLS (and
+  // without allow_insecure_remote) or unreadable TLS files.
   static absl::StatusOr<std::unique_ptr<TechmatchServer>> Start(
       const ServerOptions& options, Clock* clock);
 
@@ -67,7 +109,14 @@ class TechmatchServer {
   void Wait();
 
   domain::Registry* registry() { return registry_.get(); }
+  domain::KeyStore* keys() { return keys_.get(); }
+  // The first ADMIN key when this start created it (tests); else empty.
+  const std::string& bootstrap_key() const { return bootstrap_key_; }
   const domain::Matchmaker* matchmaker() const { return matchmaker_.get(); }
+
+  // Writes `key` to `path` with mode 0600 (through a temporary file and a
+  // rename, fsync'ed).
+  static absl::Status WriteKeyFile(const std::string& path, const std::string& key);
 
  private:
   TechmatchServer() = default;
@@ -77,6 +126,10 @@ class TechmatchServer {
   Clock* clock_ = nullptr;
   std::unique_ptr<domain::ReferenceData> reference_;
   std::unique_ptr<storage::Catalog> catalog_;
+  std::unique_ptr<domain::AuditLog> audit_;
+  std::unique_ptr<domain::KeyStore> keys_;
+  std::unique_ptr<Authenticator> auth_;
+  std::string bootstrap_key_;
   std::unique_ptr<domain::Registry> registry_;
   std::unique_ptr<domain::Matchmaker> matchmaker_;
   std::unique_ptr<MatchService> match_service_;
@@ -84,6 +137,7 @@ class TechmatchServer {
   std::unique_ptr<OfferService> offer_service_;
   std::unique_ptr<NeedService> need_service_;
   std::unique_ptr<ReferenceService> reference_service_;
+  std::unique_ptr<AccessService> access_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   absl::Notification stop_;

@@ -13,7 +13,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "base/clock.h"
+#include "domain/audit_log.h"
+#include "domain/key_store.h"
 #include "server/techmatch_server.h"
+#include "storage/catalog.h"
 
 ABSL_FLAG(std::string, data_dir, "", "RocksDB data directory (required)");
 ABSL_FLAG(std::string, reference_dir, "data/reference",
@@ -34,6 +37,25 @@ ABSL_FLAG(std::string, score_weights, "",
           "transfer=0.05,freshness=0.03\"; unnamed components keep theirs");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "how long running calls may finish after SIGINT/SIGTERM");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve TLS");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA: require client certificates it signed (mutual TLS)");
+ABSL_FLAG(bool, allow_insecure_remote, false,
+          "allow listening beyond loopback without TLS (behind a trusted "
+          "proxy only)");
+ABSL_FLAG(std::string, bootstrap_key_file, "",
+          "where the first ADMIN key of a new data directory is written "
+          "(default DATA_DIR/bootstrap_admin.key)");
+ABSL_FLAG(std::string, create_admin_key, "",
+          "offline: create a new ADMIN key, write it to this file (0600) and "
+          "exit; for a lost admin key (the server must be stopped)");
+ABSL_FLAG(double, rate_limit, 200, "calls per second per API key (0: off)");
+ABSL_FLAG(double, rate_burst, 400, "calls an API key may make at once");
+ABSL_FLAG(int, max_concurrent_streams, 64, "HTTP/2 streams per connection");
+ABSL_FLAG(int, max_threads, 64, "threads serving calls (gRPC ResourceQuota)");
+ABSL_FLAG(int, memory_quota_mb, 1024, "gRPC buffer memory (ResourceQuota)");
+ABSL_FLAG(int, max_stream_minutes, 30, "longest import stream");
 
 namespace {
 
@@ -60,6 +82,37 @@ bool ParseWeights(const std::string& text, techmatch::matching::Weights* w) {
   return true;
 }
 
+// --create_admin_key: adds an ADMIN key to a stopped server's database.
+int CreateAdminKey(const std::string& data_dir, const std::string& path) {
+  techmatch::SystemClock clock;
+  techmatch::storage::CatalogOptions catalog_options;
+  catalog_options.path = data_dir;
+  auto catalog = techmatch::storage::Catalog::Open(catalog_options);
+  if (!catalog.ok()) {
+    std::fprintf(stderr, "techmatchd: %s\n", catalog.status().ToString().c_str());
+    return 1;
+  }
+  techmatch::domain::AuditLog audit(catalog->get(), &clock);
+  auto keys = techmatch::domain::KeyStore::Open(catalog->get(), &audit, &clock);
+  techmatch::v1::CreateApiKeyRequest request;
+  request.mutable_api_key()->set_role(techmatch::v1::ADMIN);
+  request.mutable_api_key()->set_display_name("created offline by techmatchd --create_admin_key");
+  absl::StatusOr<techmatch::v1::CreateApiKeyResponse> created =
+      keys.ok() ? (*keys)->Create(techmatch::domain::Caller::System("techmatchd.CreateAdminKey"),
+                                  request)
+                : keys.status();
+  absl::Status written = created.ok() ? techmatch::server::TechmatchServer::WriteKeyFile(
+                                            path, created->secret())
+                                      : created.status();
+  if (!written.ok()) {
+    std::fprintf(stderr, "techmatchd: %s\n", written.ToString().c_str());
+    return 1;
+  }
+  std::printf("created %s; the key is in %s\n", created->api_key().name().c_str(),
+              path.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +122,10 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_data_dir).empty()) {
     std::fprintf(stderr, "techmatchd: --data_dir is required\n");
     return 2;
+  }
+  if (!absl::GetFlag(FLAGS_create_admin_key).empty()) {
+    return CreateAdminKey(absl::GetFlag(FLAGS_data_dir),
+                          absl::GetFlag(FLAGS_create_admin_key));
   }
   // Block the stop signals in every thread; one thread waits for them.
   sigset_t stop_signals;
@@ -82,7 +139,20 @@ int main(int argc, char** argv) {
   options.reference_dir = absl::GetFlag(FLAGS_reference_dir);
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.sync_writes = !absl::GetFlag(FLAGS_unsafe_no_sync);
-  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.limits.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.limits.per_key.rate = absl::GetFlag(FLAGS_rate_limit);
+  options.limits.per_key.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
+  options.limits.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.limits.max_threads = absl::GetFlag(FLAGS_max_threads);
+  options.limits.memory_quota_bytes =
+      int64_t{absl::GetFlag(FLAGS_memory_quota_mb)} << 20;
+  options.limits.max_stream_duration =
+      absl::Minutes(std::max(1, absl::GetFlag(FLAGS_max_stream_minutes)));
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  options.allow_insecure_remote = absl::GetFlag(FLAGS_allow_insecure_remote);
+  options.bootstrap_key_file = absl::GetFlag(FLAGS_bootstrap_key_file);
   if (!ParseWeights(absl::GetFlag(FLAGS_score_weights), &options.score_weights)) {
     std::fprintf(stderr, "techmatchd: bad --score_weights\n");
     return 2;

@@ -127,12 +127,15 @@ absl::Status Catalog::LoadCounters() {
   for (auto [kind, cf] :
        {std::pair{RecordKind::kOrganization, ColumnFamily::kOrganizations},
         std::pair{RecordKind::kOffer, ColumnFamily::kOffers},
-        std::pair{RecordKind::kNeed, ColumnFamily::kNeeds}}) {
+        std::pair{RecordKind::kNeed, ColumnFamily::kNeeds},
+        std::pair{RecordKind::kApiKey, ColumnFamily::kApiKeys}}) {
     TM_ASSIGN_OR_RETURN(uint64_t last, last_key(cf));
     next_id_[KindSlot(kind)].store(last + 1);
   }
   TM_ASSIGN_OR_RETURN(uint64_t last_seq, last_key(ColumnFamily::kChangeLog));
   last_sequence_.store(last_seq);
+  TM_ASSIGN_OR_RETURN(uint64_t last_audit, last_key(ColumnFamily::kAudit));
+  next_audit_.store(last_audit + 1);
   return absl::OkStatus();
 }
 
@@ -239,8 +242,68 @@ uint64_t Catalog::AllocateId(RecordKind kind) {
   return next_id_[KindSlot(kind)].fetch_add(1);
 }
 
+absl::Status Catalog::BatchAudit(std::vector<techmatch::v1::AuditRecord>& records,
+                                 rocksdb::WriteBatch* batch) {
+  std::string buffer;
+  for (techmatch::v1::AuditRecord& record : records) {
+    uint64_t sequence = next_audit_.fetch_add(1);
+    record.set_sequence(sequence);
+    record.SerializeToString(&buffer);
+    TM_RETURN_IF_ERROR(FromRocks(
+        batch->Put(Family(ColumnFamily::kAudit), EncodeU64(sequence), buffer),
+        "batching audit record"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Catalog::AppendAudit(
+    std::vector<techmatch::v1::AuditRecord> records) {
+  if (records.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  TM_RETURN_IF_ERROR(BatchAudit(records, &batch));
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "audit");
+}
+
+absl::Status Catalog::ScanAuditBackward(
+    uint64_t before,
+    const std::function<bool(const techmatch::v1::AuditRecord&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Family(ColumnFamily::kAudit)));
+  if (before == 0) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(EncodeU64(before - 1));
+  }
+  techmatch::v1::AuditRecord record;
+  for (; it->Valid(); it->Prev()) {
+    if (!record.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("audit record cannot be decoded");
+    }
+    if (!visit(record)) break;
+  }
+  return FromRocks(it->status(), "scanning audit log");
+}
+
+absl::Status Catalog::ScanApiKeys(
+    const std::function<bool(const techmatch::v1::StoredApiKey&)>& visit) const {
+  absl::Status decode_status;
+  TM_RETURN_IF_ERROR(ScanRaw(
+      ColumnFamily::kApiKeys, "", "",
+      [&](absl::string_view, absl::string_view value) {
+        techmatch::v1::StoredApiKey key;
+        if (!key.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          decode_status = absl::DataLossError("API key cannot be decoded");
+          return false;
+        }
+        return visit(key);
+      }));
+  return decode_status;
+}
+
 absl::StatusOr<std::vector<ChangeEvent>> Catalog::Commit(
-    const std::vector<AnyRecordWrite>& writes, absl::Time commit_time) {
+    const std::vector<AnyRecordWrite>& writes, absl::Time commit_time,
+    CommitExtras extras) {
   std::lock_guard<std::mutex> lock(commit_mu_);
   rocksdb::WriteBatch batch;
   std::vector<ChangeEvent> events;
@@ -293,6 +356,15 @@ absl::StatusOr<std::vector<ChangeEvent>> Catalog::Commit(
         any);
     TM_RETURN_IF_ERROR(status);
   }
+  for (const techmatch::v1::StoredApiKey& key : extras.api_keys) {
+    TM_ASSIGN_OR_RETURN(uint64_t id,
+                        ParseName(RecordKind::kApiKey, key.key().name(), "name"));
+    key.SerializeToString(&buffer);
+    TM_RETURN_IF_ERROR(FromRocks(
+        batch.Put(Family(ColumnFamily::kApiKeys), EncodeU64(id), buffer),
+        "batching API key"));
+  }
+  TM_RETURN_IF_ERROR(BatchAudit(extras.audit, &batch));
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync_writes;
   TM_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "commit"));

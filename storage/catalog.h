@@ -27,11 +27,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "storage/schema.h"
+#include "techmatch/v1/access.pb.h"
 #include "techmatch/v1/change.pb.h"
 
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace techmatch::storage {
@@ -58,6 +60,13 @@ using AnyRecordWrite =
     std::variant<RecordWrite<techmatch::v1::Organization>,
                  RecordWrite<techmatch::v1::Offer>,
                  RecordWrite<techmatch::v1::Need>>;
+
+// What a commit writes besides records: API keys (put whole) and audit
+// records (appended; the catalog assigns their sequences).
+struct CommitExtras {
+  std::vector<techmatch::v1::StoredApiKey> api_keys;
+  std::vector<techmatch::v1::AuditRecord> audit;
+};
 
 class Catalog {
  public:
@@ -104,10 +113,26 @@ class Catalog {
   uint64_t AllocateId(RecordKind kind);
 
   // Atomically writes `writes` with one change-log entry each, sequenced in
-  // order and stamped `commit_time`. Returns the change events on success;
-  // on error nothing was written.
+  // order and stamped `commit_time`, together with `extras`. Returns the
+  // change events on success; on error nothing was written.
   absl::StatusOr<std::vector<techmatch::v1::ChangeEvent>> Commit(
-      const std::vector<AnyRecordWrite>& writes, absl::Time commit_time);
+      const std::vector<AnyRecordWrite>& writes, absl::Time commit_time,
+      CommitExtras extras = {});
+
+  // Appends audit records that describe no change (refusals, failed
+  // calls). The WAL is not synced for them: a flood of refused calls must
+  // not become a flood of fsyncs. They become durable with the next synced
+  // commit or flush; a crash may lose the last few.
+  absl::Status AppendAudit(std::vector<techmatch::v1::AuditRecord> records);
+  // Visits audit records with sequence < before (all when 0), newest
+  // first, until `visit` returns false.
+  absl::Status ScanAuditBackward(
+      uint64_t before,
+      const std::function<bool(const techmatch::v1::AuditRecord&)>& visit) const;
+
+  // Every stored API key, in id order.
+  absl::Status ScanApiKeys(
+      const std::function<bool(const techmatch::v1::StoredApiKey&)>& visit) const;
 
   // Change-log entries with sequence > after, at most `limit`, in order.
   absl::StatusOr<std::vector<techmatch::v1::ChangeEvent>> ReadChanges(
@@ -130,11 +155,15 @@ class Catalog {
       ColumnFamily cf, const std::string& start, const std::string& prefix,
       const std::function<bool(absl::string_view key, absl::string_view value)>&
           visit) const;
+  // Adds `records` to `batch`, numbering them from next_audit_.
+  absl::Status BatchAudit(std::vector<techmatch::v1::AuditRecord>& records,
+                          rocksdb::WriteBatch* batch);
 
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   const CatalogOptions options_;
-  std::atomic<uint64_t> next_id_[4] = {1, 1, 1, 1};
+  std::atomic<uint64_t> next_id_[5] = {1, 1, 1, 1, 1};
+  std::atomic<uint64_t> next_audit_{1};
   // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
   // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation;
   // pthread mutexes it intercepts (TECHMATCH_TSAN builds).

@@ -13,6 +13,8 @@ absl::string_view CollectionOf(RecordKind kind) {
       return "offers";
     case RecordKind::kNeed:
       return "needs";
+    case RecordKind::kApiKey:
+      return "apiKeys";
   }
   return "unknown";
 }

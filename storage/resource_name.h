@@ -16,9 +16,10 @@ enum class RecordKind : uint8_t {
   kOrganization = 1,
   kOffer = 2,
   kNeed = 3,
+  kApiKey = 4,
 };
 
-// "organizations", "offers" or "needs".
+// "organizations", "offers", "needs" or "apiKeys".
 absl::string_view CollectionOf(RecordKind kind);
 
 // "offers/42" for (kOffer, 42).

@@ -38,6 +38,10 @@ absl::string_view ColumnFamilyName(ColumnFamily cf) {
       return "index";
     case ColumnFamily::kChangeLog:
       return "changelog";
+    case ColumnFamily::kApiKeys:
+      return "api_keys";
+    case ColumnFamily::kAudit:
+      return "audit";
   }
   return "unknown";
 }

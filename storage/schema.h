@@ -30,8 +30,10 @@ enum class ColumnFamily : uint8_t {
   kNeeds = 4,          // id u64 -> Need
   kIndex = 5,          // IndexId u8 + components -> value (see IndexId)
   kChangeLog = 6,      // sequence u64 -> ChangeEvent
+  kApiKeys = 7,        // id u64 -> StoredApiKey
+  kAudit = 8,          // sequence u64 -> AuditRecord
 };
-inline constexpr int kColumnFamilyCount = 7;
+inline constexpr int kColumnFamilyCount = 9;
 
 // RocksDB name of a column family.
 absl::string_view ColumnFamilyName(ColumnFamily cf);

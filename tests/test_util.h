@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "domain/access.h"
 #include "domain/reference_data.h"
 #include "techmatch/v1/need.pb.h"
 #include "techmatch/v1/offer.pb.h"
@@ -27,6 +28,12 @@ inline const absl::Status& StatusOf(const absl::Status& s) { return s; }
 template <class T>
 const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
   return s.status();
+}
+
+// A caller with every right, for tests that are not about access.
+inline const domain::Caller& Admin() {
+  static const auto* caller = new domain::Caller(domain::Caller::System("test"));
+  return *caller;
 }
 
 // The repository's reference-data directory.

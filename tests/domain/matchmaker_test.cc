@@ -21,16 +21,19 @@ class MatchmakerTest : public testing::TempDirTest {
     options.path = Path("db");
     options.sync_writes = false;
     catalog_ = *storage::Catalog::Open(options);
-    registry_ = std::make_unique<Registry>(catalog_.get(), reference_.get(), &clock_);
-    matchmaker_ = std::make_unique<Matchmaker>(catalog_.get(), reference_.get(),
-                                               &clock_, matching::Weights());
+    audit_ = std::make_unique<AuditLog>(catalog_.get(), &clock_);
+    registry_ = std::make_unique<Registry>(catalog_.get(), reference_.get(),
+                                           audit_.get(), &clock_);
+    matchmaker_ = std::make_unique<Matchmaker>(catalog_.get(), registry_.get(),
+                                               reference_.get(), &clock_,
+                                               matching::Weights());
     ASSERT_OK(matchmaker_->LoadAll(nullptr));
     registry_->AddObserver(matchmaker_.get());
     v1::CreateOrganizationRequest org;
     *org.mutable_organization() = testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
-    owner_ = registry_->CreateOrganization(org)->name();
+    owner_ = registry_->CreateOrganization(testing::Admin(), org)->name();
     *org.mutable_organization() = testing::MakeOrg("DN", v1::Organization::ENTERPRISE);
-    enterprise_ = registry_->CreateOrganization(org)->name();
+    enterprise_ = registry_->CreateOrganization(testing::Admin(), org)->name();
   }
 
   v1::Offer Publish(const std::string& title, int trl = 8) {
@@ -38,7 +41,7 @@ class MatchmakerTest : public testing::TempDirTest {
     *request.mutable_offer() = testing::MakeOffer(owner_, title);
     request.mutable_offer()->set_trl(trl);
     request.mutable_offer()->set_state(v1::PUBLISHED);
-    auto offer = registry_->CreateOffer(request);
+    auto offer = registry_->CreateOffer(testing::Admin(), request);
     EXPECT_TRUE(offer.ok()) << offer.status();
     return offer.ok() ? *offer : v1::Offer();
   }
@@ -46,6 +49,7 @@ class MatchmakerTest : public testing::TempDirTest {
   SystemClock clock_;
   std::unique_ptr<ReferenceData> reference_;
   std::unique_ptr<storage::Catalog> catalog_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<Matchmaker> matchmaker_;
   std::string owner_, enterprise_;
@@ -63,7 +67,7 @@ TEST_F(MatchmakerTest, CommitsReachTheIndexAndWithdrawalsLeaveIt) {
 
   v1::WithdrawRequest withdraw;
   withdraw.set_name(offer.name());
-  ASSERT_OK(registry_->WithdrawOffer(withdraw));
+  ASSERT_OK(registry_->WithdrawOffer(testing::Admin(), withdraw));
   EXPECT_EQ(matchmaker_->SearchOffers(search)->results_size(), 0);
 }
 
@@ -73,11 +77,11 @@ TEST_F(MatchmakerTest, OffersForNeedEndToEnd) {
   v1::CreateNeedRequest create;
   *create.mutable_need() = testing::MakeNeed(enterprise_, "Cần xử lý nước thải thủy sản");
   create.mutable_need()->set_min_trl(9);
-  auto need = registry_->CreateNeed(create);
+  auto need = registry_->CreateNeed(testing::Admin(), create);
   ASSERT_OK(need);
   v1::MatchOffersForNeedRequest request;
   request.set_need(need->name());
-  auto response = matchmaker_->OffersForNeed(request);
+  auto response = matchmaker_->OffersForNeed(testing::Admin(), request);
   ASSERT_OK(response);
   ASSERT_GE(response->matches_size(), 1);
   const auto& top = response->matches(0);
@@ -88,17 +92,18 @@ TEST_F(MatchmakerTest, OffersForNeedEndToEnd) {
   EXPECT_FALSE(response->query_terms().empty());
 
   request.set_need("needs/999");
-  EXPECT_EQ(matchmaker_->OffersForNeed(request).status().code(),
+  EXPECT_EQ(matchmaker_->OffersForNeed(testing::Admin(), request).status().code(),
             absl::StatusCode::kNotFound);
   request.set_need(need->name());
   request.mutable_weights()->set_trl(-1);
-  EXPECT_EQ(matchmaker_->OffersForNeed(request).status().code(),
+  EXPECT_EQ(matchmaker_->OffersForNeed(testing::Admin(), request).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MatchmakerTest, LoadAllRebuildsFromTheCatalog) {
   Publish("Lò hơi sinh khối");
-  Matchmaker fresh(catalog_.get(), reference_.get(), &clock_, matching::Weights());
+  Matchmaker fresh(catalog_.get(), registry_.get(), reference_.get(), &clock_,
+                   matching::Weights());
   size_t offers = 0;
   ASSERT_OK(fresh.LoadAll([&](size_t o, size_t) { offers = o; }));
   EXPECT_EQ(offers, 1u);
@@ -113,11 +118,12 @@ TEST_F(MatchmakerTest, LoadAllStreamsManyBatches) {
     *offers.add_offers() = testing::MakeOffer(owner_, "Công nghệ số " + std::to_string(i));
     offers.mutable_offers(i)->set_state(v1::PUBLISHED);
   }
-  registry_->ImportOffers(offers, 0);
+  registry_->ImportOffers(testing::Admin(), offers, 0);
   v1::CreateNeedRequest need;
   *need.mutable_need() = testing::MakeNeed(enterprise_, "Cần công nghệ số 1299");
-  ASSERT_OK(registry_->CreateNeed(need));
-  Matchmaker fresh(catalog_.get(), reference_.get(), &clock_, matching::Weights());
+  ASSERT_OK(registry_->CreateNeed(testing::Admin(), need));
+  Matchmaker fresh(catalog_.get(), registry_.get(), reference_.get(), &clock_,
+                   matching::Weights());
   size_t offers_seen = 0, needs_seen = 0;
   ASSERT_OK(fresh.LoadAll([&](size_t o, size_t n) {
     offers_seen = o;

@@ -32,6 +32,7 @@ class RegistryTest : public testing::TempDirTest {
 
   void Open() {
     registry_.reset();
+    audit_.reset();
     catalog_.reset();
     storage::CatalogOptions options;
     options.path = Path("db");
@@ -39,8 +40,9 @@ class RegistryTest : public testing::TempDirTest {
     auto catalog = storage::Catalog::Open(options);
     ASSERT_TRUE(catalog.ok()) << catalog.status();
     catalog_ = *std::move(catalog);
+    audit_ = std::make_unique<AuditLog>(catalog_.get(), &clock_);
     registry_ = std::make_unique<Registry>(catalog_.get(), reference_.get(),
-                                           &clock_);
+                                           audit_.get(), &clock_);
     registry_->AddObserver(&observer_);
   }
 
@@ -49,7 +51,7 @@ class RegistryTest : public testing::TempDirTest {
     v1::CreateOrganizationRequest request;
     *request.mutable_organization() = testing::MakeOrg(name, kind);
     request.mutable_organization()->set_parent(parent);
-    auto org = registry_->CreateOrganization(request);
+    auto org = registry_->CreateOrganization(testing::Admin(), request);
     EXPECT_TRUE(org.ok()) << org.status();
     return org.ok() ? org->name() : "";
   }
@@ -59,7 +61,7 @@ class RegistryTest : public testing::TempDirTest {
     v1::CreateOfferRequest request;
     *request.mutable_offer() = testing::MakeOffer(owner, title);
     request.mutable_offer()->set_external_ref(ref);
-    auto offer = registry_->CreateOffer(request);
+    auto offer = registry_->CreateOffer(testing::Admin(), request);
     EXPECT_TRUE(offer.ok()) << offer.status();
     return offer.ok() ? *offer : v1::Offer();
   }
@@ -67,6 +69,7 @@ class RegistryTest : public testing::TempDirTest {
   FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
   std::unique_ptr<ReferenceData> reference_;
   std::unique_ptr<storage::Catalog> catalog_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Registry> registry_;
   RecordingObserver observer_;
 };
@@ -79,7 +82,7 @@ TEST_F(RegistryTest, CreateAssignsNameVersionAndTimes) {
   EXPECT_EQ(offer.version(), 1);
   EXPECT_EQ(offer.state(), v1::DRAFT);
   EXPECT_TRUE(offer.has_create_time());
-  auto got = registry_->GetOffer("offers/1");
+  auto got = registry_->GetOffer(testing::Admin(), "offers/1");
   ASSERT_OK(got);
   EXPECT_EQ(got->title(), "Máy sấy");
   EXPECT_EQ(observer_.sequences, (std::vector<uint64_t>{1, 2}));
@@ -89,18 +92,18 @@ TEST_F(RegistryTest, ReferencesMustExistAndHaveTheRightKind) {
   std::string enterprise = CreateOrg("DN", v1::Organization::ENTERPRISE);
   v1::CreateOfferRequest offer;
   *offer.mutable_offer() = testing::MakeOffer("organizations/99", "x");
-  EXPECT_EQ(registry_->CreateOffer(offer).status().code(),
+  EXPECT_EQ(registry_->CreateOffer(testing::Admin(), offer).status().code(),
             absl::StatusCode::kInvalidArgument);
   v1::CreateNeedRequest need;
   *need.mutable_need() = testing::MakeNeed(enterprise, "x");
   need.mutable_need()->set_centre(enterprise);  // not a centre
-  auto status = registry_->CreateNeed(need).status();
+  auto status = registry_->CreateNeed(testing::Admin(), need).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("need.centre"), std::string::npos);
   v1::CreateOrganizationRequest org;
   *org.mutable_organization() = testing::MakeOrg("x", v1::Organization::ENTERPRISE);
   org.mutable_organization()->set_parent(enterprise);
-  EXPECT_EQ(registry_->CreateOrganization(org).status().code(),
+  EXPECT_EQ(registry_->CreateOrganization(testing::Admin(), org).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(catalog_->last_sequence(), 1u);  // nothing else written
 }
@@ -113,7 +116,7 @@ TEST_F(RegistryTest, ExternalRefIsUniquePerOwner) {
   v1::CreateOfferRequest dup;
   *dup.mutable_offer() = testing::MakeOffer(a, "z");
   dup.mutable_offer()->set_external_ref("SAME");
-  EXPECT_EQ(registry_->CreateOffer(dup).status().code(),
+  EXPECT_EQ(registry_->CreateOffer(testing::Admin(), dup).status().code(),
             absl::StatusCode::kAlreadyExists);
 }
 
@@ -126,7 +129,7 @@ TEST_F(RegistryTest, UpdateWithMaskAndOptimisticConcurrency) {
   update.mutable_offer()->set_trl(2);  // not in the mask: ignored
   update.mutable_offer()->set_version(1);
   update.mutable_update_mask()->add_paths("title");
-  auto updated = registry_->UpdateOffer(update);
+  auto updated = registry_->UpdateOffer(testing::Admin(), update);
   ASSERT_OK(updated);
   EXPECT_EQ(updated->title(), "Mới");
   EXPECT_EQ(updated->trl(), 7);
@@ -134,20 +137,20 @@ TEST_F(RegistryTest, UpdateWithMaskAndOptimisticConcurrency) {
 
   uint64_t sequence = catalog_->last_sequence();
   update.mutable_offer()->set_title("Stale");  // still names version 1
-  EXPECT_EQ(registry_->UpdateOffer(update).status().code(),
+  EXPECT_EQ(registry_->UpdateOffer(testing::Admin(), update).status().code(),
             absl::StatusCode::kAborted);
-  EXPECT_EQ(registry_->GetOffer(offer.name())->title(), "Mới");
+  EXPECT_EQ(registry_->GetOffer(testing::Admin(), offer.name())->title(), "Mới");
   EXPECT_EQ(catalog_->last_sequence(), sequence);
 
   update.mutable_update_mask()->set_paths(0, "owner");
   update.mutable_offer()->set_version(0);
-  EXPECT_EQ(registry_->UpdateOffer(update).status().code(),
+  EXPECT_EQ(registry_->UpdateOffer(testing::Admin(), update).status().code(),
             absl::StatusCode::kInvalidArgument);
   update.mutable_update_mask()->set_paths(0, "trl");
   update.mutable_offer()->set_trl(12);
-  EXPECT_EQ(registry_->UpdateOffer(update).status().code(),
+  EXPECT_EQ(registry_->UpdateOffer(testing::Admin(), update).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(registry_->GetOffer(offer.name())->trl(), 7);
+  EXPECT_EQ(registry_->GetOffer(testing::Admin(), offer.name())->trl(), 7);
 }
 
 TEST_F(RegistryTest, UpdateWithoutMaskUsesPopulatedFields) {
@@ -156,7 +159,7 @@ TEST_F(RegistryTest, UpdateWithoutMaskUsesPopulatedFields) {
   v1::UpdateOfferRequest update;
   update.mutable_offer()->set_name(offer.name());
   update.mutable_offer()->set_summary("Tóm tắt");
-  auto updated = registry_->UpdateOffer(update);
+  auto updated = registry_->UpdateOffer(testing::Admin(), update);
   ASSERT_OK(updated);
   EXPECT_EQ(updated->summary(), "Tóm tắt");
   EXPECT_EQ(updated->title(), "Cũ");
@@ -167,11 +170,11 @@ TEST_F(RegistryTest, UpsertIsIdempotent) {
   v1::UpsertOfferRequest upsert;
   *upsert.mutable_offer() = testing::MakeOffer(owner, "Máy sấy");
   upsert.mutable_offer()->set_external_ref("EXT-7");
-  auto first = registry_->UpsertOffer(upsert);
+  auto first = registry_->UpsertOffer(testing::Admin(), upsert);
   ASSERT_OK(first);
   EXPECT_EQ(first->outcome(), ImportResult::CREATED);
   uint64_t sequence = catalog_->last_sequence();
-  auto again = registry_->UpsertOffer(upsert);
+  auto again = registry_->UpsertOffer(testing::Admin(), upsert);
   ASSERT_OK(again);
   EXPECT_EQ(again->outcome(), ImportResult::UNCHANGED);
   EXPECT_EQ(again->offer().name(), first->offer().name());
@@ -179,7 +182,7 @@ TEST_F(RegistryTest, UpsertIsIdempotent) {
   EXPECT_EQ(catalog_->last_sequence(), sequence);
 
   upsert.mutable_offer()->set_title("Máy sấy bơm nhiệt");
-  auto changed = registry_->UpsertOffer(upsert);
+  auto changed = registry_->UpsertOffer(testing::Admin(), upsert);
   ASSERT_OK(changed);
   EXPECT_EQ(changed->outcome(), ImportResult::UPDATED);
   EXPECT_EQ(changed->offer().version(), 2);
@@ -187,7 +190,7 @@ TEST_F(RegistryTest, UpsertIsIdempotent) {
             first->offer().create_time().seconds());
 
   upsert.mutable_offer()->clear_external_ref();
-  EXPECT_EQ(registry_->UpsertOffer(upsert).status().code(),
+  EXPECT_EQ(registry_->UpsertOffer(testing::Admin(), upsert).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -196,30 +199,30 @@ TEST_F(RegistryTest, PublishWithdrawAndExpire) {
   v1::Offer offer = CreateOffer(owner, "x");
   v1::PublishRequest publish;
   publish.set_name(offer.name());
-  auto published = registry_->PublishOffer(publish);
+  auto published = registry_->PublishOffer(testing::Admin(), publish);
   ASSERT_OK(published);
   EXPECT_EQ(published->state(), v1::PUBLISHED);
   EXPECT_EQ(published->expire_time().seconds() - published->publish_time().seconds(),
             365 * 24 * 3600);
   // Publishing again changes nothing.
-  EXPECT_EQ(registry_->PublishOffer(publish)->version(), published->version());
+  EXPECT_EQ(registry_->PublishOffer(testing::Admin(), publish)->version(), published->version());
 
   clock_.Advance(absl::Hours(24 * 366));
   auto expired = registry_->ExpireDue();
   ASSERT_OK(expired);
   EXPECT_EQ(*expired, 1);
-  EXPECT_EQ(registry_->GetOffer(offer.name())->state(), v1::EXPIRED);
+  EXPECT_EQ(registry_->GetOffer(testing::Admin(), offer.name())->state(), v1::EXPIRED);
   EXPECT_EQ(*registry_->ExpireDue(), 0);
 
   v1::WithdrawRequest withdraw;
   withdraw.set_name(offer.name());
   withdraw.set_version(1);  // stale
-  EXPECT_EQ(registry_->WithdrawOffer(withdraw).status().code(),
+  EXPECT_EQ(registry_->WithdrawOffer(testing::Admin(), withdraw).status().code(),
             absl::StatusCode::kAborted);
   withdraw.set_version(0);
-  EXPECT_EQ(registry_->WithdrawOffer(withdraw)->state(), v1::WITHDRAWN);
+  EXPECT_EQ(registry_->WithdrawOffer(testing::Admin(), withdraw)->state(), v1::WITHDRAWN);
   publish.mutable_expire_time()->set_seconds(1);  // in the past
-  EXPECT_EQ(registry_->PublishOffer(publish).status().code(),
+  EXPECT_EQ(registry_->PublishOffer(testing::Admin(), publish).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -230,14 +233,14 @@ TEST_F(RegistryTest, NeedExpiresAtItsDeadline) {
   create.mutable_need()->mutable_deadline()->set_seconds(
       absl::ToUnixSeconds(clock_.Now() + absl::Hours(48)));
   create.mutable_need()->set_state(v1::PUBLISHED);
-  auto need = registry_->CreateNeed(create);
+  auto need = registry_->CreateNeed(testing::Admin(), create);
   ASSERT_OK(need);
   EXPECT_EQ(need->expire_time().seconds(), need->deadline().seconds());
   clock_.Advance(absl::Hours(49));
   EXPECT_EQ(*registry_->ExpireDue(), 1);
   v1::PublishRequest publish;
   publish.set_name(need->name());
-  EXPECT_EQ(registry_->PublishNeed(publish).status().code(),
+  EXPECT_EQ(registry_->PublishNeed(testing::Admin(), publish).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
@@ -249,7 +252,7 @@ TEST_F(RegistryTest, ListPagesAndFilters) {
   request.set_page_size(3);
   std::vector<std::string> names;
   do {
-    auto page = registry_->ListOffers(request);
+    auto page = registry_->ListOffers(testing::Admin(), request);
     ASSERT_OK(page);
     EXPECT_LE(page->offers_size(), 3);
     for (const auto& o : page->offers()) names.push_back(o.name());
@@ -260,29 +263,29 @@ TEST_F(RegistryTest, ListPagesAndFilters) {
 
   request.Clear();
   request.set_owner(a);
-  auto by_owner = registry_->ListOffers(request);
+  auto by_owner = registry_->ListOffers(testing::Admin(), request);
   ASSERT_OK(by_owner);
   EXPECT_EQ(by_owner->offers_size(), 3);
   request.set_province("Atlantis");
-  EXPECT_EQ(registry_->ListOffers(request).status().code(),
+  EXPECT_EQ(registry_->ListOffers(testing::Admin(), request).status().code(),
             absl::StatusCode::kInvalidArgument);
 
   request.Clear();
   request.set_sector_code("2");  // parent of 207
-  EXPECT_EQ(registry_->ListOffers(request)->offers_size(), 7);
+  EXPECT_EQ(registry_->ListOffers(testing::Admin(), request)->offers_size(), 7);
   request.set_sector_code("4");
-  EXPECT_EQ(registry_->ListOffers(request)->offers_size(), 0);
+  EXPECT_EQ(registry_->ListOffers(testing::Admin(), request)->offers_size(), 0);
 
   // A token is only valid for the filters it was issued with.
   request.Clear();
   request.set_page_size(2);
-  std::string token = registry_->ListOffers(request)->next_page_token();
+  std::string token = registry_->ListOffers(testing::Admin(), request)->next_page_token();
   request.set_owner(a);
   request.set_page_token(token);
-  EXPECT_EQ(registry_->ListOffers(request).status().code(),
+  EXPECT_EQ(registry_->ListOffers(testing::Admin(), request).status().code(),
             absl::StatusCode::kInvalidArgument);
   request.set_page_token("garbage!");
-  EXPECT_EQ(registry_->ListOffers(request).status().code(),
+  EXPECT_EQ(registry_->ListOffers(testing::Admin(), request).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -294,7 +297,7 @@ TEST_F(RegistryTest, ImportAnswersPerRecordAndKeepsGoodOnes) {
   *orgs.add_organizations() = testing::MakeOrg("Centre", v1::Organization::REGIONAL_CENTRE);
   // Refers to the exchange created earlier in the same chunk.
   orgs.mutable_organizations(2)->set_parent("organizations/1");
-  auto response = registry_->ImportOrganizations(orgs, 100);
+  auto response = registry_->ImportOrganizations(testing::Admin(), orgs, 100);
   ASSERT_EQ(response.results_size(), 3);
   EXPECT_EQ(response.results(0).outcome(), ImportResult::CREATED);
   EXPECT_EQ(response.results(0).index(), 100);
@@ -311,18 +314,18 @@ TEST_F(RegistryTest, ImportAnswersPerRecordAndKeepsGoodOnes) {
   offers.mutable_offers(0)->set_external_ref("X");
   *offers.add_offers() = testing::MakeOffer("organizations/1", "v2");
   offers.mutable_offers(1)->set_external_ref("X");
-  auto second = registry_->ImportOffers(offers, 0);
+  auto second = registry_->ImportOffers(testing::Admin(), offers, 0);
   EXPECT_EQ(second.results(0).outcome(), ImportResult::CREATED);
   EXPECT_EQ(second.results(1).outcome(), ImportResult::UPDATED);
   EXPECT_EQ(second.results(1).name(), second.results(0).name());
-  EXPECT_EQ(registry_->GetOffer(second.results(0).name())->title(), "v2");
+  EXPECT_EQ(registry_->GetOffer(testing::Admin(), second.results(0).name())->title(), "v2");
 }
 
 TEST_F(RegistryTest, DataSurvivesReopen) {
   std::string owner = CreateOrg("A", v1::Organization::UNIVERSITY);
   CreateOffer(owner, "bền", "R1");
   Open();
-  auto offer = registry_->GetOffer("offers/1");
+  auto offer = registry_->GetOffer(testing::Admin(), "offers/1");
   ASSERT_OK(offer);
   EXPECT_EQ(offer->title(), "bền");
   EXPECT_EQ(CreateOffer(owner, "next").name(), "offers/2");
@@ -341,13 +344,13 @@ TEST_F(RegistryTest, ConcurrentUpdatesNeverLoseAVersion) {
         update.mutable_offer()->set_name(offer.name());
         update.mutable_offer()->set_summary(absl::StrCat(t, "-", i));
         update.mutable_update_mask()->add_paths("summary");
-        if (registry_->UpdateOffer(update).ok()) ++applied;
+        if (registry_->UpdateOffer(testing::Admin(), update).ok()) ++applied;
       }
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(applied.load(), kThreads * kPerThread);
-  EXPECT_EQ(registry_->GetOffer(offer.name())->version(),
+  EXPECT_EQ(registry_->GetOffer(testing::Admin(), offer.name())->version(),
             1 + kThreads * kPerThread);
   // Observers heard every commit in sequence order.
   for (size_t i = 1; i < observer_.sequences.size(); ++i) {

@@ -37,6 +37,24 @@ class ServiceTest : public testing::TempDirTest {
     TempDirTest::TearDown();
   }
 
+  // Sends the first ADMIN key, created by Start() on the new directory.
+  void Authorize(grpc::ClientContext* context) const {
+    context->AddMetadata("authorization", "Bearer " + server_->bootstrap_key());
+  }
+
+  // Runs the CLI in-process with the admin key; returns the exit code and
+  // fills out/err.
+  int Cli(const std::vector<std::string>& args, const std::string& stdin_text,
+          std::string* out, std::string* err) const {
+    std::istringstream in(stdin_text);
+    std::ostringstream o, e;
+    client::CliIo io{&in, &o, &e, "", server_->bootstrap_key(), ""};
+    int code = client::RunCli(args, io);
+    *out = o.str();
+    *err = e.str();
+    return code;
+  }
+
   SystemClock clock_;
   std::unique_ptr<TechmatchServer> server_;
   std::unique_ptr<v1::OrganizationService::Stub> orgs_;
@@ -48,6 +66,7 @@ class ServiceTest : public testing::TempDirTest {
 TEST_F(ServiceTest, CreateGetAndErrorCodes) {
   Start();
   grpc::ClientContext c1;
+  Authorize(&c1);
   v1::CreateOrganizationRequest create_org;
   *create_org.mutable_organization() =
       testing::MakeOrg("Trường ĐH", v1::Organization::UNIVERSITY);
@@ -55,6 +74,8 @@ TEST_F(ServiceTest, CreateGetAndErrorCodes) {
   ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
 
   grpc::ClientContext c2;
+
+  Authorize(&c2);
   v1::CreateOfferRequest create;
   *create.mutable_offer() = testing::MakeOffer(org.name(), "Máy sấy");
   create.mutable_offer()->set_trl(11);
@@ -65,19 +86,25 @@ TEST_F(ServiceTest, CreateGetAndErrorCodes) {
       << status.error_message();
 
   grpc::ClientContext c3;
+
+  Authorize(&c3);
   v1::GetRequest get;
   get.set_name("offers/12345");
   EXPECT_EQ(offers_->GetOffer(&c3, get, &offer).error_code(),
             grpc::StatusCode::NOT_FOUND);
   grpc::ClientContext c4;
+  Authorize(&c4);
   get.set_name("offerz/1");
   EXPECT_EQ(offers_->GetOffer(&c4, get, &offer).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
   grpc::ClientContext c5;
+
+  Authorize(&c5);
   create.mutable_offer()->set_trl(8);
   ASSERT_TRUE(offers_->CreateOffer(&c5, create, &offer).ok());
   grpc::ClientContext c6;
+  Authorize(&c6);
   v1::UpdateOfferRequest update;
   update.mutable_offer()->set_name(offer.name());
   update.mutable_offer()->set_title("x");
@@ -90,6 +117,7 @@ TEST_F(ServiceTest, CreateGetAndErrorCodes) {
 TEST_F(ServiceTest, OversizedMessagesAreRefusedAndNothingIsWritten) {
   Start();
   grpc::ClientContext context;
+  Authorize(&context);
   v1::CreateOfferRequest create;
   *create.mutable_offer() = testing::MakeOffer("organizations/1", "x");
   create.mutable_offer()->set_description(std::string(17 << 20, 'a'));
@@ -99,11 +127,13 @@ TEST_F(ServiceTest, OversizedMessagesAreRefusedAndNothingIsWritten) {
       << status.error_message();
   // Within the message limit but over the field limit: INVALID_ARGUMENT.
   grpc::ClientContext c2;
+  Authorize(&c2);
   create.mutable_offer()->set_description(std::string(20001, 'a'));
   status = offers_->CreateOffer(&c2, create, &offer);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message().rfind("offer.description", 0), 0u);
   grpc::ClientContext c3;
+  Authorize(&c3);
   v1::ListOffersRequest list;
   v1::ListOffersResponse page;
   ASSERT_TRUE(offers_->ListOffers(&c3, list, &page).ok());
@@ -113,6 +143,7 @@ TEST_F(ServiceTest, OversizedMessagesAreRefusedAndNothingIsWritten) {
 TEST_F(ServiceTest, StreamingImportAnswersEveryChunk) {
   Start();
   grpc::ClientContext c1;
+  Authorize(&c1);
   v1::Organization org;
   v1::CreateOrganizationRequest create_org;
   *create_org.mutable_organization() =
@@ -120,6 +151,8 @@ TEST_F(ServiceTest, StreamingImportAnswersEveryChunk) {
   ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
 
   grpc::ClientContext context;
+
+  Authorize(&context);
   auto stream = offers_->ImportOffers(&context);
   int64_t accepted = 0, rejected = 0;
   for (int chunk = 0; chunk < 3; ++chunk) {
@@ -147,6 +180,8 @@ TEST_F(ServiceTest, StreamingImportAnswersEveryChunk) {
   EXPECT_EQ(rejected, 3);
 
   grpc::ClientContext c2;
+
+  Authorize(&c2);
   v1::ListOffersRequest list;
   list.set_page_size(100);
   v1::ListOffersResponse page;
@@ -157,32 +192,24 @@ TEST_F(ServiceTest, StreamingImportAnswersEveryChunk) {
 TEST_F(ServiceTest, ReferenceService) {
   Start();
   grpc::ClientContext c1;
+  Authorize(&c1);
   v1::ResolveProvinceRequest request;
   request.set_query("ben tre");
   v1::Province province;
   ASSERT_TRUE(reference_->ResolveProvince(&c1, request, &province).ok());
   EXPECT_EQ(province.name(), "Vĩnh Long");
   grpc::ClientContext c2;
+  Authorize(&c2);
   request.set_query("Gotham");
   EXPECT_EQ(reference_->ResolveProvince(&c2, request, &province).error_code(),
             grpc::StatusCode::NOT_FOUND);
   grpc::ClientContext c3;
+  Authorize(&c3);
   v1::ListSectorsResponse sectors;
   ASSERT_TRUE(reference_->ListSectors(&c3, {}, &sectors).ok());
   EXPECT_GT(sectors.sectors_size(), 40);
 }
 
-// Runs the CLI in-process; returns exit code, fills out/err.
-int Cli(const std::vector<std::string>& args, const std::string& stdin_text,
-        std::string* out, std::string* err) {
-  std::istringstream in(stdin_text);
-  std::ostringstream o, e;
-  client::CliIo io{&in, &o, &e, ""};
-  int code = client::RunCli(args, io);
-  *out = o.str();
-  *err = e.str();
-  return code;
-}
 
 TEST_F(ServiceTest, CliDrivesTheServerOverLoopback) {
   Start("127.0.0.1:0");
