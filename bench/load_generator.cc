@@ -4,9 +4,15 @@
 //
 //   load_generator --server=127.0.0.1:50051 --clients=16 --seconds=20
 //                  [--needs=needs/1..needs/N as --max_need=N] [--page_size=10]
+//                  [--api_key_file=FILE]
+//
+// All clients share one key: start techmatchd with --rate_limit=0 (or high
+// enough) to measure the server rather than its per-key limit.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -24,10 +30,18 @@ ABSL_FLAG(int, clients, 1, "concurrent clients, each with its own channel");
 ABSL_FLAG(int, seconds, 10, "how long to run");
 ABSL_FLAG(int, max_need, 100, "needs/1 .. needs/N are queried at random");
 ABSL_FLAG(int, page_size, 10, "results per match");
+ABSL_FLAG(std::string, api_key_file, "",
+          "file holding the API key (default: $TECHMATCH_API_KEY)");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   namespace v1 = techmatch::v1;
+  std::string api_key;
+  if (!absl::GetFlag(FLAGS_api_key_file).empty()) {
+    std::ifstream(absl::GetFlag(FLAGS_api_key_file)) >> api_key;
+  } else if (const char* env = std::getenv("TECHMATCH_API_KEY")) {
+    api_key = env;
+  }
   const int clients = std::max(1, absl::GetFlag(FLAGS_clients));
   const auto duration = std::chrono::seconds(absl::GetFlag(FLAGS_seconds));
   std::mutex mu;
@@ -50,6 +64,7 @@ int main(int argc, char** argv) {
         request.set_page_size(absl::GetFlag(FLAGS_page_size));
         v1::MatchOffersForNeedResponse response;
         grpc::ClientContext context;
+        context.AddMetadata("authorization", "Bearer " + api_key);
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
         auto t0 = std::chrono::steady_clock::now();
         grpc::Status status = stub->MatchOffersForNeed(&context, request, &response);

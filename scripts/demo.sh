@@ -20,10 +20,13 @@ echo $! > var/demo.pid
 for _ in $(seq 100); do [ -s var/demo.port ] && break; sleep 0.1; done
 [ -s var/demo.port ] || { echo "demo: techmatchd did not start; see var/demo.log"; exit 1; }
 export TECHMATCH_SERVER="127.0.0.1:${PORT}"
+# A new data directory gets a first ADMIN key, written (mode 0600) here.
+export TECHMATCH_API_KEY_FILE=var/demo/bootstrap_admin.key
 T=build/client/techmatch
 
 echo "== techmatchd on ${TECHMATCH_SERVER} (data in var/demo, log in var/demo.log)"
 $T health
+$T whoami
 echo "== importing demo data"
 $T org import data/demo/organizations.jsonl
 $T offer import data/demo/offers.jsonl
@@ -45,4 +48,5 @@ echo
 echo "== free-text search typed without diacritics: \"may say nong san\""
 $T search offers "may say nong san" --page-size=3
 echo
-echo "techmatchd is still running (pid $(cat var/demo.pid)); try: TECHMATCH_SERVER=${TECHMATCH_SERVER} $T help"
+echo "techmatchd is still running (pid $(cat var/demo.pid)); try:"
+echo "  TECHMATCH_SERVER=${TECHMATCH_SERVER} TECHMATCH_API_KEY_FILE=${TECHMATCH_API_KEY_FILE} $T help"

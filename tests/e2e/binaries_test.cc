@@ -10,8 +10,10 @@ namespace {
 
 class BinariesTest : public TempDirTest {
  protected:
+  // The CLI command line, acting with the server's first ADMIN key.
   std::string Cli(const ServerProcess& server, const std::string& args) {
-    return std::string(TECHMATCH_CLI_PATH) + " --server=" + server.address() +
+    return "TECHMATCH_API_KEY_FILE=" + server.admin_key_file() + " " +
+           std::string(TECHMATCH_CLI_PATH) + " --server=" + server.address() +
            " " + args + " 2>&1";
   }
 };

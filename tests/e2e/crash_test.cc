@@ -45,6 +45,9 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     ServerProcess server(Path("db"));
     ASSERT_TRUE(server.Start()) << "cycle " << cycle;
+    // Written by the first start, valid on every later one.
+    const std::string admin_key = server.admin_key();
+    ASSERT_FALSE(admin_key.empty());
     auto channel = grpc::CreateChannel(server.address(),
                                        grpc::InsecureChannelCredentials());
     auto offers = v1::OfferService::NewStub(channel);
@@ -55,6 +58,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
     list.set_page_size(1000);
     do {
       grpc::ClientContext context;
+      context.AddMetadata("authorization", "Bearer " + admin_key);
       v1::ListOffersResponse page;
       ASSERT_TRUE(offers->ListOffers(&context, list, &page).ok());
       for (const auto& o : page.offers()) stored[o.external_ref()] = o;
@@ -77,6 +81,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
     if (cycle == 0) {
       auto orgs = v1::OrganizationService::NewStub(channel);
       grpc::ClientContext context;
+      context.AddMetadata("authorization", "Bearer " + admin_key);
       v1::UpsertOrganizationRequest request;
       *request.mutable_organization() =
           MakeOrg("Owner", v1::Organization::UNIVERSITY);
@@ -95,6 +100,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
         std::string last_ref;
         for (int i = 0; !stop.load(); ++i) {
           grpc::ClientContext context;
+          context.AddMetadata("authorization", "Bearer " + admin_key);
           context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::seconds(5));
           if (i % 3 == 2 && !last_name.empty()) {

@@ -19,7 +19,10 @@ namespace techmatch::testing {
 class ServerProcess {
  public:
   // `data_dir` is the RocksDB directory; logs go to data_dir + ".log".
-  explicit ServerProcess(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  // `extra_args` are added to techmatchd's command line.
+  explicit ServerProcess(std::string data_dir,
+                         std::vector<std::string> extra_args = {})
+      : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
   ~ServerProcess() {
     if (pid_ > 0) Kill(SIGKILL);
   }
@@ -41,6 +44,7 @@ class ServerProcess {
           "--port_file=" + port_file,
           std::string("--reference_dir=") + TECHMATCH_SOURCE_DIR +
               "/data/reference"};
+      args.insert(args.end(), extra_args_.begin(), extra_args_.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -73,9 +77,21 @@ class ServerProcess {
 
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // The file where the first start wrote the first ADMIN key.
+  std::string admin_key_file() const { return data_dir_ + "/bootstrap_admin.key"; }
+  // That key ("" when unreadable).
+  std::string admin_key() const {
+    std::ifstream in(admin_key_file());
+    std::string key;
+    in >> key;
+    return key;
+  }
+  // The process id, or -1 when not running.
+  pid_t pid() const { return pid_; }
 
  private:
   std::string data_dir_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   int port_ = 0;
 };
