@@ -10,6 +10,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc
   libabsl-dev librocksdb-dev libspdlog-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev      # SHA-256 and random bytes of API keys
+  openssl         # test certificates for the TLS tests
   libxapian-dev   # only for bench/xapian_compare
 )
 
