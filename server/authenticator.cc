@@ -51,7 +51,7 @@ grpc::Status Authenticator::Admit(grpc::ServerContext* context,
                                   absl::string_view method,
                                   domain::Caller* caller) {
   caller->method = std::string(method);
-  caller->peer = context->peer();
+  caller->peer = resolve_peer_ ? resolve_peer_(context->peer()) : context->peer();
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
   absl::StatusOr<domain::Principal> principal;

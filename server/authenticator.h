@@ -16,6 +16,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -54,6 +55,12 @@ class Authenticator {
     return handler(static_cast<const domain::Caller&>(caller));
   }
 
+  // Maps the peer gRPC reports to the client's address (the H2Guard relays
+  // connections). Call before serving.
+  void set_peer_resolver(std::function<std::string(absl::string_view)> resolver) {
+    resolve_peer_ = std::move(resolver);
+  }
+
   // Refusals not written to the audit log since start-up (throttled).
   uint64_t suppressed_refusals() const { return suppressed_total_.load(); }
 
@@ -62,6 +69,7 @@ class Authenticator {
   void AuditRefusal(const domain::Caller& caller, absl::string_view subject,
                     const absl::Status& status);
 
+  std::function<std::string(absl::string_view)> resolve_peer_;
   domain::KeyStore* const keys_;
   domain::AuditLog* const audit_;
   RateLimiter key_limiter_;

@@ -182,12 +182,23 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  const ServerLimits& limits = options.limits;
   if (!options.listen_address.empty()) {
     TM_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                         Credentials(options));
-    builder.AddListeningPort(options.listen_address, credentials, &server->port_);
+    bool tls = !options.tls_cert_file.empty();
+    if (!tls && limits.h2_guard) {
+      // The guard owns the port and relays to gRPC (see h2_guard.h).
+      TM_ASSIGN_OR_RETURN(server->guard_,
+                          H2Guard::Listen(options.listen_address, limits.guard, clock));
+      server->port_ = server->guard_->port();
+      H2Guard* guard = server->guard_.get();
+      auth->set_peer_resolver(
+          [guard](absl::string_view peer) { return guard->ClientAddress(peer); });
+    } else {
+      builder.AddListeningPort(options.listen_address, credentials, &server->port_);
+    }
   }
-  const ServerLimits& limits = options.limits;
   builder.SetMaxReceiveMessageSize(limits.max_message_bytes);
   builder.SetMaxSendMessageSize(limits.max_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
@@ -219,6 +230,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
   }
+  if (server->guard_ != nullptr) server->guard_->Serve(server->grpc_server_.get());
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   server->sweeper_ = std::thread([s = server.get()] { s->SweepExpired(); });
   return server;
@@ -243,12 +255,14 @@ void TechmatchServer::Shutdown(absl::Duration grace) {
     if (shut_down_) return;
     shut_down_ = true;
   }
+  if (guard_ != nullptr) guard_->StopAccepting();
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     grpc_server_->Shutdown(std::chrono::system_clock::now() +
                            absl::ToChronoNanoseconds(grace));
     grpc_server_->Wait();
   }
+  if (guard_ != nullptr) guard_->Stop();
   stop_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
   shutdown_done_.Notify();

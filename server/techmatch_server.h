@@ -23,6 +23,7 @@
 #include "domain/key_store.h"
 #include "server/access_service.h"
 #include "server/authenticator.h"
+#include "server/h2_guard.h"
 #include "server/match_service.h"
 #include "server/registry_services.h"
 #include "storage/catalog.h"
@@ -52,6 +53,9 @@ struct ServerLimits {
   absl::Duration max_stream_duration = absl::Minutes(30);
   // Calls per API key.
   RateLimit per_key{200, 400, 100000};
+  // The HTTP/2 guard of plaintext ports (rapid reset); see h2_guard.h.
+  bool h2_guard = true;
+  H2GuardOptions guard;
 };
 
 struct ServerOptions {
@@ -139,6 +143,7 @@ class TechmatchServer {
   std::unique_ptr<ReferenceService> reference_service_;
   std::unique_ptr<AccessService> access_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<H2Guard> guard_;  // plaintext ports only
   int port_ = 0;
   absl::Notification stop_;
   absl::Mutex shutdown_mu_;

@@ -1,0 +1,114 @@
+// H2Guard: techmatchd's own front door for plaintext HTTP/2, in front of
+// gRPC 1.51, which predates the fixes for the HTTP/2 "rapid reset" attack
+// (CVE-2023-44487): a client opens a stream and resets it at once, over and
+// over; the reset frees the stream's slot, so MAX_CONCURRENT_STREAMS never
+// bites, while the server keeps queueing the work (a measured 5.8 GB of
+// RSS in 8 s, and no answer for anyone, without the guard).
+//
+// The guard accepts the TCP connections itself and relays each one to gRPC
+// over a socketpair (grpc::AddInsecureChannelFromFd), reading the 9-byte
+// HTTP/2 frame headers in both directions (never the payloads) to enforce:
+//   - per connection: a budget of RST_STREAM frames from the client, a
+//     budget of new streams, and a cap on streams the server has not yet
+//     finished (reads from the client pause at the cap: the concurrency
+//     limit HTTP/2 meant to have); over a budget, the connection is closed;
+//   - per client address: a cap on open connections and on new connections
+//     per second; and a cap on connections overall.
+// Every limit and what it leaves exposed is in docs/security.md.
+//
+// With TLS the guard cannot read frames; techmatchd then listens through
+// gRPC directly and the rapid-reset exposure remains (see the doc).
+//
+// Thread-safety: Listen/Serve/Stop from one thread; the rest from any.
+#ifndef TECHMATCH_SERVER_H2_GUARD_H_
+#define TECHMATCH_SERVER_H2_GUARD_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "base/clock.h"
+#include "server/rate_limiter.h"
+
+namespace techmatch::server {
+
+struct H2GuardOptions {
+  int max_connections = 256;
+  int max_connections_per_address = 32;
+  // New connections per client address.
+  RateLimit accepts_per_address{10, 40, 10000};
+  // RST_STREAM frames a client may send on one connection.
+  RateLimit resets_per_connection{10, 100, 1};
+  // New streams (calls) a client may open on one connection.
+  RateLimit streams_per_connection{5000, 10000, 1};
+  // Streams opened by the client that the server has not finished yet.
+  int max_open_streams_per_connection = 100;
+};
+
+class H2Guard {
+ public:
+  // Binds and listens on `address` ("host:port", port 0 picks one) without
+  // accepting yet. `clock` is borrowed. UNAVAILABLE when it cannot bind.
+  static absl::StatusOr<std::unique_ptr<H2Guard>> Listen(const std::string& address,
+                                                         H2GuardOptions options,
+                                                         Clock* clock);
+  // Stops (see Stop).
+  ~H2Guard();
+
+  // Starts accepting, relaying every admitted connection to `server`, which
+  // must outlive the guard. Call once.
+  void Serve(grpc::Server* server);
+
+  int port() const { return port_; }
+
+  // Stops accepting new connections; relayed ones go on (so that a server
+  // shutdown can drain them). Idempotent.
+  void StopAccepting();
+  // Stops accepting and closes every relayed connection. Idempotent.
+  void Stop();
+
+  // The client address behind the peer string gRPC reports for a relayed
+  // connection ("fd:17"); `peer` itself for anything else.
+  std::string ClientAddress(absl::string_view peer) const;
+
+  // Connections closed for breaking a budget, and refused at accept.
+  uint64_t closed_for_abuse() const { return closed_for_abuse_.load(); }
+  uint64_t refused() const { return refused_.load(); }
+
+ private:
+  struct Connection;
+  H2Guard(H2GuardOptions options, Clock* clock);
+  void AcceptLoop();
+  // Admits or refuses one accepted socket.
+  void Admit(int fd, const std::string& peer, const std::string& address);
+  void Relay(std::shared_ptr<Connection> connection);
+
+  grpc::Server* server_ = nullptr;
+  const H2GuardOptions options_;
+  Clock* const clock_;
+  RateLimiter accepts_;
+  int listen_fd_ = -1;
+  int wake_fd_[2] = {-1, -1};  // a pipe that wakes the accept loop on Stop
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  mutable std::mutex mu_;
+  std::unordered_map<int, std::shared_ptr<Connection>> connections_;  // by gRPC fd
+  std::unordered_map<std::string, int> per_address_;
+  int relays_running_ = 0;  // guarded by mu_
+  std::condition_variable relays_done_;
+  std::atomic<uint64_t> closed_for_abuse_{0};
+  std::atomic<uint64_t> refused_{0};
+};
+
+}  // namespace techmatch::server
+
+#endif  // TECHMATCH_SERVER_H2_GUARD_H_
