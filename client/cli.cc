@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "client/record_json.h"
 #include "client/table.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -34,7 +35,6 @@ namespace {
 
 namespace v1 = techmatch::v1;
 using google::protobuf::Message;
-using google::protobuf::util::JsonParseOptions;
 using google::protobuf::util::JsonPrintOptions;
 using google::protobuf::util::TimeUtil;
 
@@ -268,9 +268,7 @@ std::optional<std::string> Cli::ReadInput(const std::string& path) const {
 template <class T>
 bool Cli::ParseJson(const std::string& text, T* message,
                     const std::string& where) const {
-  JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(text, message, options);
+  absl::Status status = ParseRecordJson(text, message);
   if (!status.ok()) {
     err() << "techmatch: " << where << ": not a valid "
           << T::descriptor()->name() << " in JSON: " << status.message() << "\n";
@@ -788,15 +786,13 @@ int Cli::RunRecords(const std::string& verb) {
       absl::string_view trimmed = absl::StripAsciiWhitespace(line);
       if (trimmed.empty()) continue;
       Record record;
-      JsonParseOptions options;
-      auto parsed = google::protobuf::util::JsonStringToMessage(
-          std::string(trimmed), &record, options);
+      absl::Status parsed = ParseRecordJson(trimmed, &record);
       if (!parsed.ok()) {
         ++local_rejects;
         rejections.push_back(absl::StrCat("line ", line_no,
                                           ": INVALID_ARGUMENT: not valid JSON for ",
                                           Record::descriptor()->name(), ": ",
-                                          parsed.message().as_string()));
+                                          parsed.message()));
         continue;
       }
       line_of_index.push_back(line_no);

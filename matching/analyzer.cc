@@ -62,14 +62,16 @@ Analyzer::Analyzer() {
           !nfd->getDecomposition(static_cast<UChar32>(c), decomposed)) {
         continue;
       }
-      UChar32 base = decomposed.char32At(0);
+      // Folded again: a letter simple case folding leaves alone (U+0130 İ)
+      // must not fold to an upper-case base (found by fuzz_analyzer).
+      UChar32 base = u_foldCase(decomposed.char32At(0), U_FOLD_CASE_DEFAULT);
       if (base != static_cast<UChar32>(c)) fold_table_[c] = base;
     }
   };
   add_range(0x00C0, 0x024F);
   add_range(0x1E00, 0x1EFF);
   fold_table_[0x0111] = 'd';  // đ
-  fold_table_[0x0110] = 'D';  // Đ
+  fold_table_[0x0110] = 'd';  // Đ
   // Question words and the most frequent function words of Vietnamese,
   // folded. Kept short on purpose: a folded stopword also silences the
   // content words that fold to it ("có" / "cỏ" -> "co").

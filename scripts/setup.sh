@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev      # SHA-256 and random bytes of API keys
   openssl         # test certificates for the TLS tests
+  clang-14 libclang-rt-14-dev   # libFuzzer targets (scripts/fuzz.sh)
   libxapian-dev   # only for bench/xapian_compare
 )
 

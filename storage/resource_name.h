@@ -25,7 +25,8 @@ absl::string_view CollectionOf(RecordKind kind);
 // "offers/42" for (kOffer, 42).
 std::string MakeName(RecordKind kind, uint64_t id);
 
-// The id in `name`, which must be "<collection of kind>/<decimal id > 0>".
+// The id in `name`, which must be "<collection of kind>/<decimal id > 0>"
+// in canonical form (digits only, no leading zero), as MakeName prints it.
 // INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<uint64_t> ParseName(RecordKind kind, absl::string_view name,
                                    absl::string_view field);

@@ -49,6 +49,18 @@ TEST(Analyzer, QueryWithoutDiacriticsUsesFoldedTermsOnly) {
   EXPECT_TRUE(Has(accented, std::string(1, kAccentedMarker) + "sấy"));
 }
 
+TEST(Analyzer, FoldedFormsAreLowerCaseEvenWhereSimpleFoldingStops) {
+  // U+0130 (İ) has no simple case folding; its folded form must still be
+  // the lower-case base, as a query typed "istanbul" folds (fuzz finding).
+  Analyzer a;
+  auto tokens = a.Tokenize("\u0130stanbul ĐÀ NẴNG");
+  ASSERT_EQ(tokens.size(), 3u);
+  EXPECT_EQ(tokens[0].folded, "istanbul");
+  EXPECT_EQ(tokens[1].folded, "da");
+  EXPECT_EQ(tokens[2].folded, "nang");
+  EXPECT_EQ(a.Tokenize("istanbul")[0].folded, tokens[0].folded);
+}
+
 TEST(Analyzer, CodesAndEnglishTermsStayWhole) {
   Analyzer a;
   auto tokens = a.FoldedTokens("Hệ thống IoT, PLC; 500m3/ngày; HACCP ISO-22000");

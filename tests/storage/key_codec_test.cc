@@ -45,7 +45,8 @@ TEST(ResourceName, ParsesAndRejects) {
   EXPECT_EQ(*id, 42u);
   for (const char* bad : {"", "offers/", "offers/0", "offers/-1", "needs/4",
                           "offers/4x", "offers//4", "offers/+4", "offers/ 4",
-                          "offers/99999999999999999999999"}) {
+                          "offers/99999999999999999999999", "offers/\n4",
+                          "offers/4\n", "offers/04", "offers/4 ", "offers/\t4"}) {
     auto r = ParseName(RecordKind::kOffer, bad, "offer.name");
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
