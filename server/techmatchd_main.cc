@@ -56,6 +56,12 @@ ABSL_FLAG(int, max_concurrent_streams, 64, "HTTP/2 streams per connection");
 ABSL_FLAG(int, max_threads, 64, "threads serving calls (gRPC ResourceQuota)");
 ABSL_FLAG(int, memory_quota_mb, 1024, "gRPC buffer memory (ResourceQuota)");
 ABSL_FLAG(int, max_stream_minutes, 30, "longest import stream");
+ABSL_FLAG(bool, h2_guard, true,
+          "relay plaintext connections through the HTTP/2 guard (rapid-reset "
+          "and connection-flood limits; docs/security.md)");
+ABSL_FLAG(int, max_connections, 256, "connections at once (HTTP/2 guard)");
+ABSL_FLAG(int, max_connections_per_address, 32,
+          "connections at once from one client address (HTTP/2 guard)");
 
 namespace {
 
@@ -148,6 +154,10 @@ int main(int argc, char** argv) {
       int64_t{absl::GetFlag(FLAGS_memory_quota_mb)} << 20;
   options.limits.max_stream_duration =
       absl::Minutes(std::max(1, absl::GetFlag(FLAGS_max_stream_minutes)));
+  options.limits.h2_guard = absl::GetFlag(FLAGS_h2_guard);
+  options.limits.guard.max_connections = absl::GetFlag(FLAGS_max_connections);
+  options.limits.guard.max_connections_per_address =
+      absl::GetFlag(FLAGS_max_connections_per_address);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
