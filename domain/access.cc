@@ -39,6 +39,13 @@ absl::Status OutOfReach(const Principal& principal, absl::string_view what) {
       ") may not change ", what));
 }
 
+absl::Status NotVisible(const Principal& principal, absl::string_view what) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      principal.key, " (", techmatch::v1::Role_Name(principal.role), " of ",
+      principal.organization.empty() ? "no organisation" : principal.organization,
+      ") may not see ", what));
+}
+
 bool AccessCheck::InScope(const std::string& org) {
   const Principal& p = *principal_;
   if (p.admin()) return true;

@@ -122,6 +122,9 @@ class AccessCheck {
 
 // The PERMISSION_DENIED status of a change outside the caller's reach.
 absl::Status OutOfReach(const Principal& principal, absl::string_view what);
+// The PERMISSION_DENIED status the audit log records for a read of a
+// record the caller may not see (the caller itself hears NOT_FOUND).
+absl::Status NotVisible(const Principal& principal, absl::string_view what);
 
 }  // namespace techmatch::domain
 

@@ -470,7 +470,7 @@ absl::StatusOr<T> LoadForChange(PendingBatch& batch, absl::string_view name,
                       storage::ParseName(RegistryOps<T>::kKind, name, field));
   TM_ASSIGN_OR_RETURN(T current, batch.Load<T>(id));
   if (!Visible(batch.access(), current)) {
-    batch.NoteHidden(OutOfReach(batch.caller().principal, current.name()));
+    batch.NoteHidden(NotVisible(batch.caller().principal, current.name()));
     return Hidden(current.name());
   }
   TM_RETURN_IF_ERROR(batch.access().CheckReach(current, RegistryOps<T>::kLabel));
@@ -881,7 +881,7 @@ absl::StatusOr<T> Registry::ReadFor(const Caller& caller,
   AccessCheck check = Check(&caller.principal);
   if (!Visible(check, record)) {
     audit_->AppendRefusal(caller, record.name(),
-                          OutOfReach(caller.principal, record.name()));
+                          NotVisible(caller.principal, record.name()));
     return Hidden(record.name());
   }
   return record;

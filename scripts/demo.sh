@@ -48,5 +48,13 @@ echo
 echo "== free-text search typed without diacritics: \"may say nong san\""
 $T search offers "may say nong san" --page-size=3
 echo
+echo "== access: a READ_ONLY key of another enterprise (organizations/8) cannot see the confidential needs/6"
+KEY8=$($T --json key create --role=READ_ONLY --org=organizations/8 --label="demo reader" |
+  sed -n 's/^ *"secret": "\(.*\)"$/\1/p')
+TECHMATCH_API_KEY="$KEY8" $T whoami
+TECHMATCH_API_KEY="$KEY8" $T need get needs/6 || true
+echo "== the audit log records that refusal (ADMIN only)"
+$T audit --outcome=DENIED --page-size=3
+echo
 echo "techmatchd is still running (pid $(cat var/demo.pid)); try:"
 echo "  TECHMATCH_SERVER=${TECHMATCH_SERVER} TECHMATCH_API_KEY_FILE=${TECHMATCH_API_KEY_FILE} $T help"
