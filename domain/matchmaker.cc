@@ -379,6 +379,23 @@ absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
   return response;
 }
 
+absl::StatusOr<v1::OfferMatch> Matchmaker::ScorePair(const v1::Need& need,
+                                                      const v1::Offer& offer) const {
+  TM_ASSIGN_OR_RETURN(uint64_t id,
+                      storage::ParseName(storage::RecordKind::kOffer, offer.name(), "offer"));
+  TM_ASSIGN_OR_RETURN(Page page, PageOptions(1, "", nullptr));
+  std::optional<matching::MatchHit> hit =
+      matcher_.ExplainPair(ToNeedDoc(need, *reference_), id, page.options);
+  if (!hit.has_value()) {
+    return absl::NotFoundError(absl::StrCat(offer.name(), " is not in the match index"));
+  }
+  v1::OfferMatch out;
+  *out.mutable_offer() = offer;
+  out.set_score(hit->score);
+  ToProto(*hit, out.mutable_explanation());
+  return out;
+}
+
 absl::StatusOr<v1::MatchNeedsForOfferResponse> Matchmaker::NeedsForOffer(
     const Caller& caller, const v1::MatchNeedsForOfferRequest& request) const {
   TM_ASSIGN_OR_RETURN(uint64_t id, storage::ParseName(storage::RecordKind::kOffer,

@@ -68,6 +68,12 @@ class Matchmaker final : public CommitObserver {
   absl::StatusOr<techmatch::v1::SearchNeedsResponse> SearchNeeds(
       const techmatch::v1::SearchRequest& request) const;
 
+  // The score and explanation `offer` gets for `need` at this moment, with
+  // the server's weights (the same figures a ranking would show).
+  // NOT_FOUND when the offer is not in the index.
+  absl::StatusOr<techmatch::v1::OfferMatch> ScorePair(
+      const techmatch::v1::Need& need, const techmatch::v1::Offer& offer) const;
+
   const matching::Matcher& matcher() const { return matcher_; }
 
  private:

@@ -52,7 +52,7 @@ class PendingBatch;
 struct CommittedChange {
   techmatch::v1::ChangeEvent event;
   std::variant<techmatch::v1::Organization, techmatch::v1::Offer,
-               techmatch::v1::Need>
+               techmatch::v1::Need, techmatch::v1::Connection>
       record;
 };
 

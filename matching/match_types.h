@@ -90,6 +90,10 @@ struct MatchOptions {
   // Province code of the regional hub (Ho Chi Minh City).
   std::string hub_province = "79";
   bool explain = true;
+  // When non-zero, score only this candidate (it need not be among the
+  // best): its text value is relative to the best candidate's, as in a
+  // ranking. Used to keep the explanation of one pair.
+  uint64_t only_id = 0;
 };
 
 // One component of a score, for the explanation.

@@ -176,12 +176,24 @@ MatchResult Matcher::Rank(const TextIndex& index,
   // from 50 with a safe stopping bound was measured: the bound rarely holds,
   // as the other components can add up to their whole weight, and the
   // second pass made 1M-offer matches slower, 8.5 -> 11.8 ms.)
-  std::vector<TextHit> candidates = index.TopK(query, max_pool, [&](uint64_t id) {
+  auto accepted = [&](uint64_t id) {
     auto it = docs.find(id);
     return it != docs.end() && accept(it->second);
-  });
-  if (candidates.empty()) return result;
-  const double best_text = candidates.front().score;
+  };
+  std::vector<TextHit> candidates;
+  double best_text = 0;
+  if (options.only_id != 0) {
+    if (!docs.contains(options.only_id)) return result;
+    float text_score = 0;
+    for (float part : index.Explain(query, options.only_id)) text_score += part;
+    std::vector<TextHit> best = index.TopK(query, 1, accepted);
+    best_text = std::max<double>(best.empty() ? 0 : best[0].score, text_score);
+    candidates.push_back({options.only_id, text_score});
+  } else {
+    candidates = index.TopK(query, max_pool, accepted);
+    if (candidates.empty()) return result;
+    best_text = candidates.front().score;
+  }
   std::vector<MatchHit> hits;
   hits.reserve(candidates.size());
   for (const TextHit& c : candidates) hits.push_back(score_hit(c, best_text, false));
@@ -252,6 +264,17 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
         }
         AddFreshness(offer.fresh_micros, options, explain, hit);
       });
+}
+
+std::optional<MatchHit> Matcher::ExplainPair(const NeedDoc& need, uint64_t offer_id,
+                                            const MatchOptions& options) const {
+  MatchOptions one = options;
+  one.only_id = offer_id;
+  one.offset = 0;
+  one.limit = 1;
+  MatchResult result = OffersForNeed(need, one);
+  if (result.hits.empty()) return std::nullopt;
+  return std::move(result.hits.front());
 }
 
 MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,

@@ -16,6 +16,7 @@
 #ifndef TECHMATCH_MATCHING_MATCHER_H_
 #define TECHMATCH_MATCHING_MATCHER_H_
 
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -49,6 +50,12 @@ class Matcher {
   // Offers for `need` (which need not be indexed), best first.
   MatchResult OffersForNeed(const NeedDoc& need,
                             const MatchOptions& options) const;
+
+  // The score and explanation `offer_id` gets for `need`, as a ranking of
+  // offers for the need would give it (strict constraints aside); nullopt
+  // when the offer is not indexed.
+  std::optional<MatchHit> ExplainPair(const NeedDoc& need, uint64_t offer_id,
+                                      const MatchOptions& options) const;
 
   // Needs for `offer`, best first. Confidential needs are never returned.
   MatchResult NeedsForOffer(const OfferDoc& offer,

@@ -178,6 +178,11 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
       std::make_unique<ReferenceService>(server->reference_.get(), auth);
   server->access_service_ = std::make_unique<AccessService>(
       server->keys_.get(), server->audit_.get(), auth);
+  server->connections_ = std::make_unique<domain::ConnectionBook>(
+      server->catalog_.get(), server->registry_.get(), server->matchmaker_.get(),
+      server->audit_.get(), clock);
+  server->connection_service_ =
+      std::make_unique<ConnectionService>(server->connections_.get(), auth);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -224,6 +229,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   builder.RegisterService(server->reference_service_.get());
   builder.RegisterService(server->match_service_.get());
   builder.RegisterService(server->access_service_.get());
+  builder.RegisterService(server->connection_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr ||
       (!options.listen_address.empty() && server->port_ == 0)) {

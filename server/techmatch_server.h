@@ -20,9 +20,11 @@
 #include "domain/reference_data.h"
 #include "domain/registry.h"
 #include "domain/audit_log.h"
+#include "domain/connection_book.h"
 #include "domain/key_store.h"
 #include "server/access_service.h"
 #include "server/authenticator.h"
+#include "server/connection_service.h"
 #include "server/h2_guard.h"
 #include "server/match_service.h"
 #include "server/registry_services.h"
@@ -142,6 +144,8 @@ class TechmatchServer {
   std::unique_ptr<NeedService> need_service_;
   std::unique_ptr<ReferenceService> reference_service_;
   std::unique_ptr<AccessService> access_service_;
+  std::unique_ptr<domain::ConnectionBook> connections_;
+  std::unique_ptr<ConnectionService> connection_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<H2Guard> guard_;  // plaintext ports only
   int port_ = 0;

@@ -128,7 +128,8 @@ absl::Status Catalog::LoadCounters() {
        {std::pair{RecordKind::kOrganization, ColumnFamily::kOrganizations},
         std::pair{RecordKind::kOffer, ColumnFamily::kOffers},
         std::pair{RecordKind::kNeed, ColumnFamily::kNeeds},
-        std::pair{RecordKind::kApiKey, ColumnFamily::kApiKeys}}) {
+        std::pair{RecordKind::kApiKey, ColumnFamily::kApiKeys},
+        std::pair{RecordKind::kConnection, ColumnFamily::kConnections}}) {
     TM_ASSIGN_OR_RETURN(uint64_t last, last_key(cf));
     next_id_[KindSlot(kind)].store(last + 1);
   }
@@ -164,6 +165,17 @@ absl::StatusOr<T> Catalog::Get(uint64_t id) const {
         absl::StrCat(MakeName(Traits::kKind, id), " cannot be decoded"));
   }
   return record;
+}
+
+absl::StatusOr<std::optional<uint64_t>> Catalog::FindIndexed(IndexId index,
+                                                             uint64_t scope,
+                                                             uint64_t id) const {
+  TM_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                      GetRaw(ColumnFamily::kIndex, IndexKey(index, scope, id)));
+  if (!raw.has_value()) return std::nullopt;
+  std::optional<uint64_t> value = DecodeU64(*raw);
+  if (!value.has_value()) return absl::DataLossError("malformed index entry");
+  return value;
 }
 
 absl::StatusOr<std::optional<uint64_t>> Catalog::FindByRef(
@@ -404,11 +416,15 @@ template absl::StatusOr<Organization> Catalog::Get<Organization>(
     uint64_t) const;
 template absl::StatusOr<Offer> Catalog::Get<Offer>(uint64_t) const;
 template absl::StatusOr<Need> Catalog::Get<Need>(uint64_t) const;
+template absl::StatusOr<techmatch::v1::Connection> Catalog::Get<techmatch::v1::Connection>(
+    uint64_t) const;
 template absl::Status Catalog::Scan<Organization>(
     uint64_t, const std::function<bool(const Organization&)>&) const;
 template absl::Status Catalog::Scan<Offer>(
     uint64_t, const std::function<bool(const Offer&)>&) const;
 template absl::Status Catalog::Scan<Need>(
     uint64_t, const std::function<bool(const Need&)>&) const;
+template absl::Status Catalog::Scan<techmatch::v1::Connection>(
+    uint64_t, const std::function<bool(const techmatch::v1::Connection&)>&) const;
 
 }  // namespace techmatch::storage

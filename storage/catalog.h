@@ -59,7 +59,8 @@ struct RecordWrite {
 using AnyRecordWrite =
     std::variant<RecordWrite<techmatch::v1::Organization>,
                  RecordWrite<techmatch::v1::Offer>,
-                 RecordWrite<techmatch::v1::Need>>;
+                 RecordWrite<techmatch::v1::Need>,
+                 RecordWrite<techmatch::v1::Connection>>;
 
 // What a commit writes besides records: API keys (put whole) and audit
 // records (appended; the catalog assigns their sequences).
@@ -85,6 +86,10 @@ class Catalog {
   template <class T>
   absl::StatusOr<T> Get(uint64_t id) const;
 
+  // The value of the index entry (index, scope, id) decoded as an id, or
+  // nullopt when absent (e.g. the open connection of a need-offer pair).
+  absl::StatusOr<std::optional<uint64_t>> FindIndexed(IndexId index, uint64_t scope,
+                                                      uint64_t id) const;
   // The id the external-reference index maps (index, scope, ref) to, or
   // nullopt when absent.
   absl::StatusOr<std::optional<uint64_t>> FindByRef(IndexId index,
@@ -162,7 +167,7 @@ class Catalog {
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   const CatalogOptions options_;
-  std::atomic<uint64_t> next_id_[5] = {1, 1, 1, 1, 1};
+  std::atomic<uint64_t> next_id_[6] = {1, 1, 1, 1, 1, 1};
   std::atomic<uint64_t> next_audit_{1};
   // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
   // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation;

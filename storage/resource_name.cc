@@ -17,6 +17,8 @@ absl::string_view CollectionOf(RecordKind kind) {
       return "needs";
     case RecordKind::kApiKey:
       return "apiKeys";
+    case RecordKind::kConnection:
+      return "connections";
   }
   return "unknown";
 }

@@ -17,9 +17,10 @@ enum class RecordKind : uint8_t {
   kOffer = 2,
   kNeed = 3,
   kApiKey = 4,
+  kConnection = 5,
 };
 
-// "organizations", "offers", "needs" or "apiKeys".
+// "organizations", "offers", "needs", "apiKeys" or "connections".
 absl::string_view CollectionOf(RecordKind kind);
 
 // "offers/42" for (kOffer, 42).

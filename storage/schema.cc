@@ -42,6 +42,8 @@ absl::string_view ColumnFamilyName(ColumnFamily cf) {
       return "api_keys";
     case ColumnFamily::kAudit:
       return "audit";
+    case ColumnFamily::kConnections:
+      return "connections";
   }
   return "unknown";
 }
@@ -128,6 +130,27 @@ std::vector<IndexEntry> RecordTraits<Need>::IndexEntries(const Need& r) {
     out.emplace_back(IndexKey(IndexId::kNeedExpiry,
                               OrderedMicros(Micros(r.expire_time())), id),
                      "");
+  }
+  return out;
+}
+
+bool IsFinal(techmatch::v1::Connection::State state) {
+  return state == techmatch::v1::Connection::CLOSED ||
+         state == techmatch::v1::Connection::DECLINED ||
+         state == techmatch::v1::Connection::EXPIRED;
+}
+
+std::vector<IndexEntry> RecordTraits<techmatch::v1::Connection>::IndexEntries(
+    const techmatch::v1::Connection& r) {
+  std::vector<IndexEntry> out;
+  uint64_t id = IdOr0(RecordKind::kConnection, r.name());
+  uint64_t need = IdOr0(RecordKind::kNeed, r.need());
+  uint64_t offer = IdOr0(RecordKind::kOffer, r.offer());
+  out.emplace_back(IndexKey(IndexId::kConnectionByNeed, need, id), "");
+  out.emplace_back(IndexKey(IndexId::kConnectionByOffer, offer, id), "");
+  out.emplace_back(IndexKey(IndexId::kConnectionByState, r.state(), id), "");
+  if (!IsFinal(r.state())) {
+    out.emplace_back(IndexKey(IndexId::kConnectionOpenPair, need, offer), EncodeU64(id));
   }
   return out;
 }

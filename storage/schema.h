@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "storage/resource_name.h"
+#include "techmatch/v1/connection.pb.h"
 #include "techmatch/v1/need.pb.h"
 #include "techmatch/v1/offer.pb.h"
 #include "techmatch/v1/organization.pb.h"
@@ -32,8 +33,9 @@ enum class ColumnFamily : uint8_t {
   kChangeLog = 6,      // sequence u64 -> ChangeEvent
   kApiKeys = 7,        // id u64 -> StoredApiKey
   kAudit = 8,          // sequence u64 -> AuditRecord
+  kConnections = 9,    // id u64 -> Connection
 };
-inline constexpr int kColumnFamilyCount = 9;
+inline constexpr int kColumnFamilyCount = 10;
 
 // RocksDB name of a column family.
 absl::string_view ColumnFamilyName(ColumnFamily cf);
@@ -51,6 +53,12 @@ enum class IndexId : uint8_t {
   kNeedByState = 9,           // + state u64 + need id u64 -> ""
   kOfferExpiry = 10,  // + ordered micros u64 + id u64 -> "" (PUBLISHED only)
   kNeedExpiry = 11,   // + ordered micros u64 + id u64 -> "" (PUBLISHED only)
+  kConnectionByNeed = 12,   // + need u64 + connection id u64 -> ""
+  kConnectionByOffer = 13,  // + offer u64 + connection id u64 -> ""
+  kConnectionByState = 14,  // + Connection.State u64 + connection id u64 -> ""
+  // + need u64 + offer u64 -> connection id u64, while the connection is
+  // open (not CLOSED, DECLINED or EXPIRED): one open connection per pair.
+  kConnectionOpenPair = 15,
 };
 
 // Key of an index entry whose components are (scope, id).
@@ -91,6 +99,16 @@ struct RecordTraits<techmatch::v1::Need> {
   static constexpr ColumnFamily kFamily = ColumnFamily::kNeeds;
   static std::vector<IndexEntry> IndexEntries(const techmatch::v1::Need& r);
 };
+
+template <>
+struct RecordTraits<techmatch::v1::Connection> {
+  static constexpr RecordKind kKind = RecordKind::kConnection;
+  static constexpr ColumnFamily kFamily = ColumnFamily::kConnections;
+  static std::vector<IndexEntry> IndexEntries(const techmatch::v1::Connection& r);
+};
+
+// Whether a connection in `state` is over (CLOSED, DECLINED, EXPIRED).
+bool IsFinal(techmatch::v1::Connection::State state);
 
 // The scope of a need's external_ref: its centre when set, else its
 // enterprise. 0 when neither parses.

@@ -19,6 +19,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/techmatch_server.h"
 #include "techmatch/v1/access.grpc.pb.h"
+#include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
@@ -214,6 +215,20 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
   auto match = v1::MatchService::NewStub(channel_);
   auto reference = v1::ReferenceService::NewStub(channel_);
   auto access = v1::AccessService::NewStub(channel_);
+  auto connections = v1::ConnectionService::NewStub(channel_);
+  // A connection between E1's public need and a fresh published offer of
+  // E1, made by the admin.
+  auto fresh_connection = [&]() {
+    std::string offer = CreateOffer(e1_, "Công nghệ kết nối", true, "");
+    auto context = Context(kAdmin);
+    v1::CreateConnectionRequest r;
+    r.set_need(public_need_);
+    r.set_offer(offer);
+    v1::Connection c;
+    EXPECT_TRUE(connections->CreateConnection(context.get(), r, &c).ok());
+    return c.name();
+  };
+  const std::string shared_connection = fresh_connection();
 
   auto unary = [&](auto method) {
     return [this, method](Who who) {
@@ -572,6 +587,47 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
          return reference->ListSectors(c, {}, &o);
        }),
        {OK, OK, OK, OK, OK, OK, OK, OK}},
+
+      {"CreateConnection (E1's need and a fresh offer of E1)",
+       [&](Who who) {
+         std::string offer = CreateOffer(e1, "Công nghệ mới để kết nối", true, "");
+         auto context = Context(who);
+         v1::CreateConnectionRequest r;
+         r.set_need(public_need);
+         r.set_offer(offer);
+         v1::Connection o;
+         return connections->CreateConnection(context.get(), r, &o).error_code();
+       },
+       {OK, PD, PD, OK, PD, PD, PD, PD}},
+      {"GetConnection",
+       unary([&](grpc::ClientContext* c) {
+         v1::GetConnectionRequest r;
+         r.set_name(shared_connection);
+         v1::Connection o;
+         return connections->GetConnection(c, r, &o);
+       }),
+       {OK, OK, NF, OK, NF, NF, OK, OK}},
+      {"TransitionConnection (a fresh one)",
+       [&](Who who) {
+         std::string name = fresh_connection();
+         auto context = Context(who);
+         v1::TransitionConnectionRequest r;
+         r.set_name(name);
+         r.set_to(v1::Connection::INTEREST_EXPRESSED);
+         v1::Connection o;
+         return connections->TransitionConnection(context.get(), r, &o).error_code();
+       },
+       {OK, PD, NF, OK, NF, NF, PD, PD}},
+      {"ListConnections shows the shared connection",
+       [&](Who who) {
+         auto context = Context(who);
+         v1::ListConnectionsRequest r;
+         r.set_page_size(1000);
+         v1::ListConnectionsResponse o;
+         grpc::Status st = connections->ListConnections(context.get(), r, &o);
+         return st.ok() ? listed(o.connections(), shared_connection) : st.error_code();
+       },
+       {OK, OK, NF, OK, NF, NF, OK, OK}},
 
       {"GetCaller",
        unary([&](grpc::ClientContext* c) {
