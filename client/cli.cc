@@ -27,6 +27,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "techmatch/v1/access.grpc.pb.h"
+#include "techmatch/v1/admin.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
@@ -79,6 +80,9 @@ Keys and audit:
   key revoke NAME
   audit [--key=K] [--org=O] [--method=M] [--object=N] [--outcome=OK|DENIED|CODE]
         [--since=RFC3339] [--until=RFC3339] [--page-size=N] [--page-token=T]
+Backups (ADMIN; the server's --backup_dir, taken while it serves):
+  admin backup | admin backups | admin verify ID
+  admin restore ID DIR               into a new directory on the server's host
 Server:
   health                             needs no key
 JSON uses protobuf's canonical JSON mapping. The server address comes from
@@ -150,6 +154,7 @@ class Cli {
   int RunKey();
   int RunAudit();
   int RunConnection();
+  int RunAdmin();
   void PrintConnection(const v1::Connection& c) const;
   // The API key to send, or empty (a key file that cannot be read is
   // reported on err).
@@ -1366,6 +1371,59 @@ int Cli::RunConnection() {
   return Usage("connection wants create NEED OFFER, get NAME, list or move NAME STATE");
 }
 
+int Cli::RunAdmin() {
+  const auto& pos = args_.positional;
+  if (pos.size() < 2) return Usage("admin wants backup, backups, verify or restore");
+  auto stub = v1::AdminService::NewStub(channel());
+  auto context = NewContext(/*streaming=*/true);  // backups of big databases take a while
+  auto print = [&](const v1::Backup& b) {
+    out() << "backup " << b.id() << "  " << TimeUtil::ToString(b.create_time()) << "  "
+          << b.size_bytes() << " bytes in " << b.files() << " files\n";
+  };
+  uint32_t id = 0;
+  if (pos[1] == "backup" && pos.size() == 2) {
+    v1::Backup b;
+    grpc::Status status = stub->CreateBackup(context.get(), {}, &b);
+    if (!status.ok()) return Fail(status, "admin backup");
+    if (json()) return PrintJson(b, true), 0;
+    print(b);
+    return 0;
+  }
+  if (pos[1] == "backups" && pos.size() == 2) {
+    v1::ListBackupsResponse response;
+    grpc::Status status = stub->ListBackups(context.get(), {}, &response);
+    if (!status.ok()) return Fail(status, "admin backups");
+    if (json()) return PrintJson(response, true), 0;
+    for (const auto& b : response.backups()) print(b);
+    return 0;
+  }
+  if (pos[1] == "verify" && pos.size() == 3 && absl::SimpleAtoi(pos[2], &id)) {
+    v1::VerifyBackupRequest request;
+    request.set_id(id);
+    v1::Backup b;
+    grpc::Status status = stub->VerifyBackup(context.get(), request, &b);
+    if (!status.ok()) return Fail(status, "admin verify");
+    out() << "verified: every file's checksum matches\n";
+    print(b);
+    return 0;
+  }
+  if (pos[1] == "restore" && pos.size() == 4 && absl::SimpleAtoi(pos[2], &id)) {
+    v1::RestoreBackupRequest request;
+    request.set_id(id);
+    request.set_target_dir(pos[3]);
+    v1::RestoreBackupResponse r;
+    grpc::Status status = stub->RestoreBackup(context.get(), request, &r);
+    if (!status.ok()) return Fail(status, "admin restore");
+    if (json()) return PrintJson(r, true), 0;
+    out() << "restored backup " << id << " into " << r.target_dir() << ": " << r.organizations()
+          << " organisations, " << r.offers() << " offers, " << r.needs() << " needs, "
+          << r.connections() << " connections, change log at " << r.last_change_sequence()
+          << "\nstart techmatchd with --data_dir=" << r.target_dir() << " to use it\n";
+    return 0;
+  }
+  return Usage("admin wants backup, backups, verify ID or restore ID DIR");
+}
+
 int Cli::Run() {
   const auto& pos = args_.positional;
   if (args_.flags.count("help") || pos.empty() || pos[0] == "help") {
@@ -1379,6 +1437,7 @@ int Cli::Run() {
   if (noun == "key") return RunKey();
   if (noun == "audit") return RunAudit();
   if (noun == "connection") return RunConnection();
+  if (noun == "admin") return RunAdmin();
   if (noun == "match") return RunMatch();
   if (noun == "search") return RunSearch();
   if (pos.size() < 2) return Usage(noun + " wants a verb");

@@ -34,8 +34,8 @@ class AuditLog {
   techmatch::v1::AuditRecord Make(const Caller& caller, absl::string_view object,
                                   const absl::Status& status) const;
 
-  // Appends the record of a call that changed nothing (a refusal or an
-  // error). A failure to append does not change the call's outcome; it is
+  // Appends the record of a call that changed no record: a refusal, an
+  // error, or an administrative act such as a backup. A failure to append does not change the call's outcome; it is
   // counted in append_failures().
   void AppendRefusal(const Caller& caller, absl::string_view object,
                      const absl::Status& status);

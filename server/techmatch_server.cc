@@ -183,6 +183,9 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
       server->audit_.get(), clock);
   server->connection_service_ =
       std::make_unique<ConnectionService>(server->connections_.get(), auth);
+  server->backups_ = std::make_unique<domain::Backups>(server->catalog_.get(),
+                                                       options.backup_dir, server->audit_.get());
+  server->admin_service_ = std::make_unique<AdminService>(server->backups_.get(), auth);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -230,6 +233,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   builder.RegisterService(server->match_service_.get());
   builder.RegisterService(server->access_service_.get());
   builder.RegisterService(server->connection_service_.get());
+  builder.RegisterService(server->admin_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr ||
       (!options.listen_address.empty() && server->port_ == 0)) {

@@ -23,6 +23,7 @@
 #include "domain/connection_book.h"
 #include "domain/key_store.h"
 #include "server/access_service.h"
+#include "server/admin_service.h"
 #include "server/authenticator.h"
 #include "server/connection_service.h"
 #include "server/h2_guard.h"
@@ -82,6 +83,8 @@ struct ServerOptions {
   // Where the first ADMIN key is written (mode 0600) when the data
   // directory has no key yet. Empty: <data_dir>/bootstrap_admin.key.
   std::string bootstrap_key_file;
+  // Where online backups go; empty turns backups off.
+  std::string backup_dir;
   // How often published records past their expiry are marked EXPIRED.
   absl::Duration expiry_interval = absl::Minutes(1);
   // Default weights of the score components.
@@ -146,6 +149,8 @@ class TechmatchServer {
   std::unique_ptr<AccessService> access_service_;
   std::unique_ptr<domain::ConnectionBook> connections_;
   std::unique_ptr<ConnectionService> connection_service_;
+  std::unique_ptr<domain::Backups> backups_;
+  std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<H2Guard> guard_;  // plaintext ports only
   int port_ = 0;

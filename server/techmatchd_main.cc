@@ -50,6 +50,9 @@ ABSL_FLAG(std::string, bootstrap_key_file, "",
 ABSL_FLAG(std::string, create_admin_key, "",
           "offline: create a new ADMIN key, write it to this file (0600) and "
           "exit; for a lost admin key (the server must be stopped)");
+ABSL_FLAG(std::string, backup_dir, "",
+          "directory of online backups (default DATA_DIR.backups; \"off\" "
+          "turns them off)");
 ABSL_FLAG(double, rate_limit, 200, "calls per second per API key (0: off)");
 ABSL_FLAG(double, rate_burst, 400, "calls an API key may make at once");
 ABSL_FLAG(int, max_concurrent_streams, 64, "HTTP/2 streams per connection");
@@ -163,6 +166,9 @@ int main(int argc, char** argv) {
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   options.allow_insecure_remote = absl::GetFlag(FLAGS_allow_insecure_remote);
   options.bootstrap_key_file = absl::GetFlag(FLAGS_bootstrap_key_file);
+  options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  if (options.backup_dir.empty()) options.backup_dir = options.data_dir + ".backups";
+  if (options.backup_dir == "off") options.backup_dir.clear();
   if (!ParseWeights(absl::GetFlag(FLAGS_score_weights), &options.score_weights)) {
     std::fprintf(stderr, "techmatchd: bad --score_weights\n");
     return 2;

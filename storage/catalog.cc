@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/options_util.h>
+#include <rocksdb/utilities/backup_engine.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -406,6 +407,38 @@ absl::StatusOr<std::vector<ChangeEvent>> Catalog::ReadChanges(
 }
 
 uint64_t Catalog::last_sequence() const { return last_sequence_.load(); }
+
+absl::StatusOr<uint32_t> Catalog::Backup(const std::string& backup_dir) {
+  std::lock_guard<std::mutex> lock(backup_mu_);
+  rocksdb::BackupEngine* raw = nullptr;
+  TM_RETURN_IF_ERROR(FromRocks(rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(backup_dir),
+                                                           rocksdb::Env::Default(), &raw),
+                               absl::StrCat("opening backups in ", backup_dir)));
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  // The WAL is copied with the files, so unflushed commits are in the copy;
+  // a flush first keeps the copy's WAL short.
+  rocksdb::CreateBackupOptions options;
+  options.flush_before_backup = true;
+  uint32_t id = 0;
+  TM_RETURN_IF_ERROR(FromRocks(engine->CreateNewBackup(options, db_, &id), "backup"));
+  return id;
+}
+
+template <class T>
+absl::StatusOr<uint64_t> Catalog::Count() const {
+  uint64_t n = 0;
+  TM_RETURN_IF_ERROR(ScanRaw(RecordTraits<T>::kFamily, "", "",
+                             [&](absl::string_view, absl::string_view) {
+                               ++n;
+                               return true;
+                             }));
+  return n;
+}
+
+template absl::StatusOr<uint64_t> Catalog::Count<Organization>() const;
+template absl::StatusOr<uint64_t> Catalog::Count<Offer>() const;
+template absl::StatusOr<uint64_t> Catalog::Count<Need>() const;
+template absl::StatusOr<uint64_t> Catalog::Count<techmatch::v1::Connection>() const;
 
 absl::Status Catalog::Flush() {
   rocksdb::FlushOptions flush_options;

@@ -146,6 +146,15 @@ class Catalog {
   // Sequence of the last committed change (0 when none).
   uint64_t last_sequence() const;
 
+  // Backs the database up into `backup_dir` (created when missing) while
+  // commits go on: the copy holds every commit up to one point in the
+  // commit order and none after it. Backups are serialised.
+  absl::StatusOr<uint32_t> Backup(const std::string& backup_dir);
+
+  // Counts the records of kind T (a full scan of its family).
+  template <class T>
+  absl::StatusOr<uint64_t> Count() const;
+
   // Flushes memtables; used before taking measurements and at shutdown.
   absl::Status Flush();
 
@@ -174,6 +183,7 @@ class Catalog {
   // pthread mutexes it intercepts (TECHMATCH_TSAN builds).
   std::mutex commit_mu_;
   std::atomic<uint64_t> last_sequence_{0};
+  std::mutex backup_mu_;
 };
 
 }  // namespace techmatch::storage
