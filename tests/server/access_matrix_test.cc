@@ -19,6 +19,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/techmatch_server.h"
 #include "techmatch/v1/access.grpc.pb.h"
+#include "techmatch/v1/admin.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
@@ -64,6 +65,7 @@ class AccessMatrixTest : public testing::TempDirTest {
     options.reference_dir = testing::ReferenceDir();
     options.listen_address = "";
     options.limits.per_key.rate = 0;  // the matrix is not about rate limits
+    options.backup_dir = Path("backups");
     auto server = TechmatchServer::Start(options, &clock_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -216,6 +218,8 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
   auto reference = v1::ReferenceService::NewStub(channel_);
   auto access = v1::AccessService::NewStub(channel_);
   auto connections = v1::ConnectionService::NewStub(channel_);
+  auto admin = v1::AdminService::NewStub(channel_);
+  int restores = 0;
   // A connection between E1's public need and a fresh published offer of
   // E1, made by the admin.
   auto fresh_connection = [&]() {
@@ -628,6 +632,36 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
          return st.ok() ? listed(o.connections(), shared_connection) : st.error_code();
        },
        {OK, OK, NF, OK, NF, NF, OK, OK}},
+
+      {"CreateBackup",
+       unary([&](grpc::ClientContext* c) {
+         v1::Backup o;
+         return admin->CreateBackup(c, {}, &o);
+       }),
+       {OK, PD, PD, PD, PD, PD, PD, PD}},
+      {"ListBackups",
+       unary([&](grpc::ClientContext* c) {
+         v1::ListBackupsResponse o;
+         return admin->ListBackups(c, {}, &o);
+       }),
+       {OK, PD, PD, PD, PD, PD, PD, PD}},
+      {"VerifyBackup 1",
+       unary([&](grpc::ClientContext* c) {
+         v1::VerifyBackupRequest r;
+         r.set_id(1);
+         v1::Backup o;
+         return admin->VerifyBackup(c, r, &o);
+       }),
+       {OK, PD, PD, PD, PD, PD, PD, PD}},
+      {"RestoreBackup 1 into a new directory",
+       unary([&](grpc::ClientContext* c) {
+         v1::RestoreBackupRequest r;
+         r.set_id(1);
+         r.set_target_dir(Path("restore-" + std::to_string(++restores)));
+         v1::RestoreBackupResponse o;
+         return admin->RestoreBackup(c, r, &o);
+       }),
+       {OK, PD, PD, PD, PD, PD, PD, PD}},
 
       {"GetCaller",
        unary([&](grpc::ClientContext* c) {
