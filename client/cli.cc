@@ -29,6 +29,7 @@
 #include "techmatch/v1/access.grpc.pb.h"
 #include "techmatch/v1/admin.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
+#include "techmatch/v1/feed.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
@@ -80,6 +81,8 @@ Keys and audit:
   key revoke NAME
   audit [--key=K] [--org=O] [--method=M] [--object=N] [--outcome=OK|DENIED|CODE]
         [--since=RFC3339] [--until=RFC3339] [--page-size=N] [--page-token=T]
+Change feed (what the key may see, in commit order; resumable):
+  feed [--after=SEQUENCE] [--follow]  one line per change; --json for the records
 Backups (ADMIN; the server's --backup_dir, taken while it serves):
   admin backup | admin backups | admin verify ID
   admin restore ID DIR               into a new directory on the server's host
@@ -108,7 +111,7 @@ struct Args {
 
 const std::set<std::string>& BooleanFlags() {
   static const auto* flags =
-      new std::set<std::string>{"json", "all", "help", "quiet", "explain", "from-match"};
+      new std::set<std::string>{"json", "all", "help", "quiet", "explain", "from-match", "follow"};
   return *flags;
 }
 
@@ -155,6 +158,7 @@ class Cli {
   int RunAudit();
   int RunConnection();
   int RunAdmin();
+  int RunFeed();
   void PrintConnection(const v1::Connection& c) const;
   // The API key to send, or empty (a key file that cannot be read is
   // reported on err).
@@ -1424,6 +1428,33 @@ int Cli::RunAdmin() {
   return Usage("admin wants backup, backups, verify ID or restore ID DIR");
 }
 
+int Cli::RunFeed() {
+  v1::WatchChangesRequest request;
+  uint64_t after = 0;
+  if (!args_.Get("after").empty() && !absl::SimpleAtoi(args_.Get("after"), &after)) {
+    return Usage("--after wants a change sequence number");
+  }
+  request.set_after_sequence(after);
+  request.set_follow(args_.flags.count("follow") > 0);
+  auto stub = v1::FeedService::NewStub(channel());
+  auto context = NewContext(/*streaming=*/true);
+  auto reader = stub->WatchChanges(context.get(), request);
+  v1::FeedEvent event;
+  while (reader->Read(&event)) {
+    if (json()) {
+      PrintJson(event, false);
+    } else {
+      out() << event.change().sequence() << "  " << TimeUtil::ToString(event.change().commit_time())
+            << "  " << v1::ChangeEvent::Type_Name(event.change().type()) << "  "
+            << event.change().resource() << "  v" << event.change().version() << "\n";
+    }
+    out().flush();
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return Fail(status, "feed");
+  return 0;
+}
+
 int Cli::Run() {
   const auto& pos = args_.positional;
   if (args_.flags.count("help") || pos.empty() || pos[0] == "help") {
@@ -1438,6 +1469,7 @@ int Cli::Run() {
   if (noun == "audit") return RunAudit();
   if (noun == "connection") return RunConnection();
   if (noun == "admin") return RunAdmin();
+  if (noun == "feed") return RunFeed();
   if (noun == "match") return RunMatch();
   if (noun == "search") return RunSearch();
   if (pos.size() < 2) return Usage(noun + " wants a verb");

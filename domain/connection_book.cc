@@ -196,6 +196,15 @@ absl::StatusOr<v1::Connection> ConnectionBook::CreateLocked(
   return connection;
 }
 
+bool ConnectionBook::CanSee(const Principal& principal,
+                            const v1::Connection& connection) const {
+  auto need = catalog_->Get<v1::Need>(
+      storage::ParseName(RecordKind::kNeed, connection.need(), "need").value_or(0));
+  auto offer = catalog_->Get<v1::Offer>(
+      storage::ParseName(RecordKind::kOffer, connection.offer(), "offer").value_or(0));
+  return need.ok() && offer.ok() && RightsOn(principal, *need, *offer).see;
+}
+
 absl::StatusOr<v1::Connection> ConnectionBook::Get(const Caller& caller,
                                                    absl::string_view name) const {
   TM_ASSIGN_OR_RETURN(auto loaded, Load(caller, name));

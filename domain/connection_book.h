@@ -58,6 +58,10 @@ class ConnectionBook {
                                                 absl::string_view name) const;
   absl::StatusOr<techmatch::v1::Connection> Transition(
       const Caller& caller, const techmatch::v1::TransitionConnectionRequest& request);
+  // Whether `principal` may see `connection` (false when its need or
+  // offer cannot be read).
+  bool CanSee(const Principal& principal, const techmatch::v1::Connection& connection) const;
+
   // The connections the caller may see, by id.
   absl::StatusOr<techmatch::v1::ListConnectionsResponse> List(
       const Caller& caller, const techmatch::v1::ListConnectionsRequest& request) const;

@@ -186,6 +186,9 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   server->backups_ = std::make_unique<domain::Backups>(server->catalog_.get(),
                                                        options.backup_dir, server->audit_.get());
   server->admin_service_ = std::make_unique<AdminService>(server->backups_.get(), auth);
+  server->feed_ = std::make_unique<domain::ChangeFeed>(
+      server->catalog_.get(), server->registry_.get(), server->connections_.get());
+  server->feed_service_ = std::make_unique<FeedService>(server->feed_.get(), auth, stream_cap);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -234,6 +237,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   builder.RegisterService(server->access_service_.get());
   builder.RegisterService(server->connection_service_.get());
   builder.RegisterService(server->admin_service_.get());
+  builder.RegisterService(server->feed_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr ||
       (!options.listen_address.empty() && server->port_ == 0)) {

@@ -59,6 +59,10 @@ TEST_F(BinariesTest, ImportQueryRestart) {
       << out;
   ASSERT_EQ(RunCommand(Cli(server, "connection list --need=1"), &out), 0) << out;
   EXPECT_NE(out.find("INTEREST_EXPRESSED"), std::string::npos) << out;
+  // The change feed ends with the connection's two changes.
+  ASSERT_EQ(RunCommand(Cli(server, "feed --after=28"), &out), 0) << out;
+  EXPECT_NE(out.find("CREATED  connections/1  v1"), std::string::npos) << out;
+  EXPECT_NE(out.find("UPDATED  connections/1  v2"), std::string::npos) << out;
 
   // SIGTERM: clean shutdown, exit code 0.
   int status = server.Kill(SIGTERM);

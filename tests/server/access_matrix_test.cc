@@ -21,6 +21,7 @@
 #include "techmatch/v1/access.grpc.pb.h"
 #include "techmatch/v1/admin.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
+#include "techmatch/v1/feed.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
@@ -219,6 +220,7 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
   auto access = v1::AccessService::NewStub(channel_);
   auto connections = v1::ConnectionService::NewStub(channel_);
   auto admin = v1::AdminService::NewStub(channel_);
+  auto feed = v1::FeedService::NewStub(channel_);
   int restores = 0;
   // A connection between E1's public need and a fresh published offer of
   // E1, made by the admin.
@@ -633,6 +635,18 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
        },
        {OK, OK, NF, OK, NF, NF, OK, OK}},
 
+      {"WatchChanges shows the confidential need",
+       [&](Who who) {
+         auto context = Context(who);
+         v1::WatchChangesRequest r;
+         auto reader = feed->WatchChanges(context.get(), r);
+         v1::FeedEvent e;
+         bool seen = false;
+         while (reader->Read(&e)) seen |= e.change().resource() == confidential_need;
+         grpc::Status st = reader->Finish();
+         return st.ok() ? (seen ? OK : NF) : st.error_code();
+       },
+       {OK, OK, NF, OK, NF, NF, OK, OK}},
       {"CreateBackup",
        unary([&](grpc::ClientContext* c) {
          v1::Backup o;
