@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -23,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/record_json.h"
+#include "client/report_format.h"
 #include "client/table.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -30,6 +32,7 @@
 #include "techmatch/v1/admin.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/feed.grpc.pb.h"
+#include "techmatch/v1/report.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
@@ -81,6 +84,9 @@ Keys and audit:
   key revoke NAME
   audit [--key=K] [--org=O] [--method=M] [--object=N] [--outcome=OK|DENIED|CODE]
         [--since=RFC3339] [--until=RFC3339] [--page-size=N] [--page-token=T]
+Reports (counts only; confidential needs counted, never shown):
+  report [--from=RFC3339] [--to=RFC3339] [--by=province|region|sector|organization]
+         [--csv=FILE] [--svg=FILE] [--title=TEXT]
 Change feed (what the key may see, in commit order; resumable):
   feed [--after=SEQUENCE] [--follow]  one line per change; --json for the records
 Backups (ADMIN; the server's --backup_dir, taken while it serves):
@@ -159,6 +165,7 @@ class Cli {
   int RunConnection();
   int RunAdmin();
   int RunFeed();
+  int RunReport();
   void PrintConnection(const v1::Connection& c) const;
   // The API key to send, or empty (a key file that cannot be read is
   // reported on err).
@@ -1455,6 +1462,63 @@ int Cli::RunFeed() {
   return 0;
 }
 
+int Cli::RunReport() {
+  v1::ReportRequest request;
+  for (auto [flag, field] : {std::pair{"from", request.mutable_from()},
+                             std::pair{"to", request.mutable_to()}}) {
+    if (!args_.Get(flag).empty() && !TimeUtil::FromString(args_.Get(flag), field)) {
+      return Usage(std::string("--") + flag + " wants an RFC 3339 time, e.g. 2026-01-01T00:00:00Z");
+    }
+  }
+  if (args_.Get("from").empty()) request.clear_from();
+  if (args_.Get("to").empty()) request.clear_to();
+  std::string by = absl::AsciiStrToUpper(args_.Get("by").empty() ? "province" : args_.Get("by"));
+  v1::ReportRequest::GroupBy group_by;
+  if (!v1::ReportRequest::GroupBy_Parse(by, &group_by)) {
+    return Usage("--by wants province, region, sector or organization");
+  }
+  request.set_group_by(group_by);
+  auto stub = v1::ReportService::NewStub(channel());
+  auto context = NewContext(/*streaming=*/true);
+  v1::Report report;
+  grpc::Status status = stub->GetReport(context.get(), request, &report);
+  if (!status.ok()) return Fail(status, "report");
+  auto write = [&](const std::string& path, const std::string& text) {
+    std::ofstream file(path, std::ios::binary);
+    file << text;
+    if (!file) {
+      err() << "techmatch: cannot write " << path << "\n";
+      return false;
+    }
+    err() << "wrote " << path << "\n";
+    return true;
+  };
+  std::string title = args_.Get("title");
+  if (title.empty()) {
+    title = absl::StrCat("Kết nối cung – cầu công nghệ ",
+                         report.has_from() ? TimeUtil::ToString(report.from()).substr(0, 10) : "",
+                         " – ", TimeUtil::ToString(report.to()).substr(0, 10));
+  }
+  if (!args_.Get("csv").empty() && !write(args_.Get("csv"), ReportCsv(report))) return 1;
+  if (!args_.Get("svg").empty() && !write(args_.Get("svg"), ReportSvg(report, title))) return 1;
+  if (json()) return PrintJson(report, true), 0;
+  Table table({"group", "offers reg/pub", "needs reg/pub", "matches", "connections",
+               "agreements", "value VND", "median days"});
+  auto add = [&](const v1::ReportRow& r) {
+    table.AddRow({r.label(), absl::StrCat(r.offers_registered(), "/", r.offers_published()),
+                  absl::StrCat(r.needs_registered(), "/", r.needs_published()),
+                  absl::StrCat(r.matches_suggested()), absl::StrCat(r.connections_created()),
+                  absl::StrCat(r.agreements_signed()), absl::StrCat(r.agreement_value_vnd()),
+                  r.agreements_signed() > 0
+                      ? absl::StrFormat("%.1f", r.median_days_need_to_agreement())
+                      : ""});
+  };
+  for (const auto& r : report.rows()) add(r);
+  add(report.total());
+  table.Print(out(), 50);
+  return 0;
+}
+
 int Cli::Run() {
   const auto& pos = args_.positional;
   if (args_.flags.count("help") || pos.empty() || pos[0] == "help") {
@@ -1470,6 +1534,7 @@ int Cli::Run() {
   if (noun == "connection") return RunConnection();
   if (noun == "admin") return RunAdmin();
   if (noun == "feed") return RunFeed();
+  if (noun == "report") return RunReport();
   if (noun == "match") return RunMatch();
   if (noun == "search") return RunSearch();
   if (pos.size() < 2) return Usage(noun + " wants a verb");

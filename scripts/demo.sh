@@ -48,6 +48,14 @@ echo
 echo "== free-text search typed without diacritics: \"may say nong san\""
 $T search offers "may say nong san" --page-size=3
 echo
+echo "== a connection from the best match for needs/1, moved to INTEREST_EXPRESSED"
+$T connection create needs/1 offers/1 --from-match --note="gợi ý từ kết quả ghép" >/dev/null 2>&1 || true
+$T connection move connections/1 INTEREST_EXPRESSED --note="doanh nghiệp quan tâm" 2>/dev/null |
+  head -4 || true
+echo
+echo "== the year's account by province (CSV and SVG chart in var/)"
+$T report --by=province --csv=var/report.csv --svg=var/report.svg
+echo
 echo "== access: a READ_ONLY key of another enterprise (organizations/8) cannot see the confidential needs/6"
 KEY8=$($T --json key create --role=READ_ONLY --org=organizations/8 --label="demo reader" |
   sed -n 's/^ *"secret": "\(.*\)"$/\1/p')

@@ -189,6 +189,9 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   server->feed_ = std::make_unique<domain::ChangeFeed>(
       server->catalog_.get(), server->registry_.get(), server->connections_.get());
   server->feed_service_ = std::make_unique<FeedService>(server->feed_.get(), auth, stream_cap);
+  server->reporter_ = std::make_unique<domain::Reporter>(server->catalog_.get(),
+                                                         server->reference_.get(), clock);
+  server->report_service_ = std::make_unique<ReportService>(server->reporter_.get(), auth);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -238,6 +241,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   builder.RegisterService(server->connection_service_.get());
   builder.RegisterService(server->admin_service_.get());
   builder.RegisterService(server->feed_service_.get());
+  builder.RegisterService(server->report_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr ||
       (!options.listen_address.empty() && server->port_ == 0)) {

@@ -22,12 +22,14 @@
 #include "domain/audit_log.h"
 #include "domain/change_feed.h"
 #include "domain/connection_book.h"
+#include "domain/reporter.h"
 #include "domain/key_store.h"
 #include "server/access_service.h"
 #include "server/admin_service.h"
 #include "server/authenticator.h"
 #include "server/connection_service.h"
 #include "server/feed_service.h"
+#include "server/report_service.h"
 #include "server/h2_guard.h"
 #include "server/match_service.h"
 #include "server/registry_services.h"
@@ -155,6 +157,8 @@ class TechmatchServer {
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<domain::ChangeFeed> feed_;
   std::unique_ptr<FeedService> feed_service_;
+  std::unique_ptr<domain::Reporter> reporter_;
+  std::unique_ptr<ReportService> report_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<H2Guard> guard_;  // plaintext ports only
   int port_ = 0;

@@ -64,6 +64,17 @@ TEST_F(BinariesTest, ImportQueryRestart) {
   EXPECT_NE(out.find("CREATED  connections/1  v1"), std::string::npos) << out;
   EXPECT_NE(out.find("UPDATED  connections/1  v2"), std::string::npos) << out;
 
+  // The yearly account, with its CSV and SVG.
+  ASSERT_EQ(RunCommand(Cli(server, "report --by=organization --csv=" + Path("r.csv") +
+                                   " --svg=" + Path("r.svg")),
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("Tổng cộng"), std::string::npos) << out;
+  std::string svg;
+  RunCommand("cat " + Path("r.svg"), &svg);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+
   // SIGTERM: clean shutdown, exit code 0.
   int status = server.Kill(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;

@@ -22,6 +22,7 @@
 #include "techmatch/v1/admin.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/feed.grpc.pb.h"
+#include "techmatch/v1/report.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
@@ -221,6 +222,7 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
   auto connections = v1::ConnectionService::NewStub(channel_);
   auto admin = v1::AdminService::NewStub(channel_);
   auto feed = v1::FeedService::NewStub(channel_);
+  auto reports = v1::ReportService::NewStub(channel_);
   int restores = 0;
   // A connection between E1's public need and a fresh published offer of
   // E1, made by the admin.
@@ -647,6 +649,13 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
          return st.ok() ? (seen ? OK : NF) : st.error_code();
        },
        {OK, OK, NF, OK, NF, NF, OK, OK}},
+      {"GetReport (counts only)",
+       unary([&](grpc::ClientContext* c) {
+         v1::ReportRequest r;
+         v1::Report o;
+         return reports->GetReport(c, r, &o);
+       }),
+       {OK, OK, OK, OK, OK, OK, OK, OK}},
       {"CreateBackup",
        unary([&](grpc::ClientContext* c) {
          v1::Backup o;
