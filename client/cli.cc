@@ -30,6 +30,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "techmatch/v1/access.grpc.pb.h"
 #include "techmatch/v1/admin.grpc.pb.h"
+#include "techmatch/v1/alert.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/feed.grpc.pb.h"
 #include "techmatch/v1/report.grpc.pb.h"
@@ -84,6 +85,10 @@ Keys and audit:
   key revoke NAME
   audit [--key=K] [--org=O] [--method=M] [--object=N] [--outcome=OK|DENIED|CODE]
         [--since=RFC3339] [--until=RFC3339] [--page-size=N] [--page-token=T]
+Alerts (standing requests: a need's centre hears of offers that score above its threshold,
+an offer's exchange of public needs it can serve; once per pair):
+  alerts pull                        a digest since this key's last pull
+  alerts watch [--after=SEQUENCE] [--follow]
 Reports (counts only; confidential needs counted, never shown):
   report [--from=RFC3339] [--to=RFC3339] [--by=province|region|sector|organization]
          [--csv=FILE] [--svg=FILE] [--title=TEXT]
@@ -166,6 +171,7 @@ class Cli {
   int RunAdmin();
   int RunFeed();
   int RunReport();
+  int RunAlerts();
   void PrintConnection(const v1::Connection& c) const;
   // The API key to send, or empty (a key file that cannot be read is
   // reported on err).
@@ -1519,6 +1525,53 @@ int Cli::RunReport() {
   return 0;
 }
 
+int Cli::RunAlerts() {
+  const auto& pos = args_.positional;
+  if (pos.size() < 2) return Usage("alerts wants pull or watch");
+  auto stub = v1::AlertService::NewStub(channel());
+  auto print = [&](const v1::Alert& a) {
+    if (json()) return PrintJson(a, false);
+    out() << "#" << a.sequence() << "  " << TimeUtil::ToString(a.create_time()) << "  to "
+          << a.recipient() << "  "
+          << (a.kind() == v1::Alert::OFFER_FOR_NEED ? "offer for your need" : "need for your offer")
+          << "  score " << absl::StrFormat("%.3f", a.score()) << " >= "
+          << absl::StrFormat("%.2f", a.threshold()) << "\n    " << a.need() << "  "
+          << a.need_title() << "\n    " << a.offer() << "  " << a.offer_title() << "\n";
+  };
+  if (pos[1] == "pull") {
+    auto context = NewContext();
+    v1::PullAlertsResponse response;
+    grpc::Status status = stub->PullAlerts(context.get(), {}, &response);
+    if (!status.ok()) return Fail(status, "alerts pull");
+    for (const auto& a : response.alerts()) print(a);
+    if (!json()) {
+      out() << response.alerts_size() << " new alert(s) since the last pull (cursor "
+            << response.previous_cursor() << " -> " << response.cursor() << ")\n";
+    }
+    return 0;
+  }
+  if (pos[1] == "watch") {
+    v1::WatchAlertsRequest request;
+    uint64_t after = 0;
+    if (!args_.Get("after").empty() && !absl::SimpleAtoi(args_.Get("after"), &after)) {
+      return Usage("--after wants an alert sequence number");
+    }
+    request.set_after_sequence(after);
+    request.set_follow(args_.flags.count("follow") > 0);
+    auto context = NewContext(/*streaming=*/true);
+    auto reader = stub->WatchAlerts(context.get(), request);
+    v1::Alert alert;
+    while (reader->Read(&alert)) {
+      print(alert);
+      out().flush();
+    }
+    grpc::Status status = reader->Finish();
+    if (!status.ok()) return Fail(status, "alerts watch");
+    return 0;
+  }
+  return Usage("alerts wants pull or watch");
+}
+
 int Cli::Run() {
   const auto& pos = args_.positional;
   if (args_.flags.count("help") || pos.empty() || pos[0] == "help") {
@@ -1535,6 +1588,7 @@ int Cli::Run() {
   if (noun == "admin") return RunAdmin();
   if (noun == "feed") return RunFeed();
   if (noun == "report") return RunReport();
+  if (noun == "alerts") return RunAlerts();
   if (noun == "match") return RunMatch();
   if (noun == "search") return RunSearch();
   if (pos.size() < 2) return Usage(noun + " wants a verb");

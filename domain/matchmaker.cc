@@ -379,6 +379,31 @@ absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
   return response;
 }
 
+std::vector<std::pair<uint64_t, double>> Matchmaker::NeedCandidates(const v1::Offer& offer,
+                                                                    int limit) const {
+  std::vector<std::pair<uint64_t, double>> out;
+  absl::StatusOr<Page> page = PageOptions(std::min(limit, kMaxPageSize), "", nullptr);
+  if (!page.ok()) return out;
+  page->options.explain = false;
+  page->options.include_confidential = true;
+  for (const auto& hit : matcher_.NeedsForOffer(ToOfferDoc(offer, *reference_), page->options).hits) {
+    out.emplace_back(hit.id, hit.score);
+  }
+  return out;
+}
+
+std::vector<std::pair<uint64_t, double>> Matchmaker::OfferCandidates(const v1::Need& need,
+                                                                     int limit) const {
+  std::vector<std::pair<uint64_t, double>> out;
+  absl::StatusOr<Page> page = PageOptions(std::min(limit, kMaxPageSize), "", nullptr);
+  if (!page.ok()) return out;
+  page->options.explain = false;
+  for (const auto& hit : matcher_.OffersForNeed(ToNeedDoc(need, *reference_), page->options).hits) {
+    out.emplace_back(hit.id, hit.score);
+  }
+  return out;
+}
+
 absl::StatusOr<v1::OfferMatch> Matchmaker::ScorePair(const v1::Need& need,
                                                       const v1::Offer& offer) const {
   TM_ASSIGN_OR_RETURN(uint64_t id,

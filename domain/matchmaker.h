@@ -74,6 +74,14 @@ class Matchmaker final : public CommitObserver {
   absl::StatusOr<techmatch::v1::OfferMatch> ScorePair(
       const techmatch::v1::Need& need, const techmatch::v1::Offer& offer) const;
 
+  // (id, score) of the best `limit` needs `offer` serves, confidential ones
+  // included (for alerts to each need's own side only), and of the best
+  // offers for `need`; without explanations; server weights.
+  std::vector<std::pair<uint64_t, double>> NeedCandidates(const techmatch::v1::Offer& offer,
+                                                          int limit) const;
+  std::vector<std::pair<uint64_t, double>> OfferCandidates(const techmatch::v1::Need& need,
+                                                           int limit) const;
+
   const matching::Matcher& matcher() const { return matcher_; }
 
  private:

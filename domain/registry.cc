@@ -291,7 +291,7 @@ struct RegistryOps<Need> : PublishableOps<Need> {
         "external_ref", "centre",   "title",     "description",
         "keywords",     "sector_codes", "min_trl", "budget_max_vnd",
         "preferred_transfer_modes", "province", "deadline",
-        "confidentiality", "strict_constraints"};
+        "confidentiality", "strict_constraints", "alert_threshold"};
     return *paths;
   }
   static void CopySystemFields(const Need& from, Need* to) {

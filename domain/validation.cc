@@ -262,6 +262,11 @@ absl::Status NormalizeNeed(const ReferenceData& reference, Need* r) {
   TM_RETURN_IF_ERROR(NormalizeKeywords(r->mutable_keywords(), "need.keywords"));
   TM_RETURN_IF_ERROR(NormalizeSectors(reference, r->mutable_sector_codes(),
                                       "need.sector_codes", false));
+  if (!(r->alert_threshold() >= 0 && r->alert_threshold() <= 1)) {
+    return Invalid("need.alert_threshold",
+                   absl::StrCat("must be 0 (the server's default) to 1, got ",
+                                r->alert_threshold()));
+  }
   if (r->min_trl() < 0 || r->min_trl() > 9) {
     return Invalid("need.min_trl",
                    absl::StrCat("must be 0 (none) or 1-9, got ", r->min_trl()));

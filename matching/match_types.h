@@ -94,6 +94,9 @@ struct MatchOptions {
   // best): its text value is relative to the best candidate's, as in a
   // ranking. Used to keep the explanation of one pair.
   uint64_t only_id = 0;
+  // Needs for an offer: include CONFIDENTIAL needs. Only for results that
+  // go to each need's own side (alerts), never to the offer's.
+  bool include_confidential = false;
 };
 
 // One component of a score, for the explanation.

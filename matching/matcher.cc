@@ -286,7 +286,8 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
       need_text_, needs_, query,
       [&](const NeedDoc& need) {
         return Live(need.published, need.expire_micros, options.now_micros) &&
-               !need.confidential && MeetsStrict(need, offer);
+               (options.include_confidential || !need.confidential) &&
+               MeetsStrict(need, offer);
       },
       options, [&](const NeedDoc& need, MatchHit* hit, bool explain) {
         for (auto& c : PairComponents(need, offer, options, &hit->flags, explain)) {

@@ -192,6 +192,11 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   server->reporter_ = std::make_unique<domain::Reporter>(server->catalog_.get(),
                                                          server->reference_.get(), clock);
   server->report_service_ = std::make_unique<ReportService>(server->reporter_.get(), auth);
+  server->alert_engine_ = std::make_unique<domain::AlertEngine>(
+      server->catalog_.get(), server->matchmaker_.get(), clock, options.alerts);
+  server->alert_box_ = std::make_unique<domain::AlertBox>(server->catalog_.get());
+  server->alert_service_ =
+      std::make_unique<AlertService>(server->alert_box_.get(), auth, stream_cap);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -242,6 +247,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   builder.RegisterService(server->admin_service_.get());
   builder.RegisterService(server->feed_service_.get());
   builder.RegisterService(server->report_service_.get());
+  builder.RegisterService(server->alert_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr ||
       (!options.listen_address.empty() && server->port_ == 0)) {
@@ -251,6 +257,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   if (server->guard_ != nullptr) server->guard_->Serve(server->grpc_server_.get());
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   server->sweeper_ = std::thread([s = server.get()] { s->SweepExpired(); });
+  server->alert_engine_->Start();
   return server;
 }
 
@@ -283,6 +290,7 @@ void TechmatchServer::Shutdown(absl::Duration grace) {
   if (guard_ != nullptr) guard_->Stop();
   stop_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
+  if (alert_engine_ != nullptr) alert_engine_->Stop();
   shutdown_done_.Notify();
 }
 

@@ -19,6 +19,8 @@
 #include "domain/matchmaker.h"
 #include "domain/reference_data.h"
 #include "domain/registry.h"
+#include "domain/alert_box.h"
+#include "domain/alert_engine.h"
 #include "domain/audit_log.h"
 #include "domain/change_feed.h"
 #include "domain/connection_book.h"
@@ -26,6 +28,7 @@
 #include "domain/key_store.h"
 #include "server/access_service.h"
 #include "server/admin_service.h"
+#include "server/alert_service.h"
 #include "server/authenticator.h"
 #include "server/connection_service.h"
 #include "server/feed_service.h"
@@ -89,6 +92,8 @@ struct ServerOptions {
   std::string bootstrap_key_file;
   // Where online backups go; empty turns backups off.
   std::string backup_dir;
+  // Standing-request alerts (domain/alert_engine.h).
+  domain::AlertOptions alerts;
   // How often published records past their expiry are marked EXPIRED.
   absl::Duration expiry_interval = absl::Minutes(1);
   // Default weights of the score components.
@@ -122,6 +127,7 @@ class TechmatchServer {
   void Wait();
 
   domain::Registry* registry() { return registry_.get(); }
+  domain::AlertEngine* alert_engine() { return alert_engine_.get(); }
   domain::KeyStore* keys() { return keys_.get(); }
   // The first ADMIN key when this start created it (tests); else empty.
   const std::string& bootstrap_key() const { return bootstrap_key_; }
@@ -159,6 +165,9 @@ class TechmatchServer {
   std::unique_ptr<FeedService> feed_service_;
   std::unique_ptr<domain::Reporter> reporter_;
   std::unique_ptr<ReportService> report_service_;
+  std::unique_ptr<domain::AlertEngine> alert_engine_;
+  std::unique_ptr<domain::AlertBox> alert_box_;
+  std::unique_ptr<AlertService> alert_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<H2Guard> guard_;  // plaintext ports only
   int port_ = 0;

@@ -53,6 +53,9 @@ ABSL_FLAG(std::string, create_admin_key, "",
 ABSL_FLAG(std::string, backup_dir, "",
           "directory of online backups (default DATA_DIR.backups; \"off\" "
           "turns them off)");
+ABSL_FLAG(double, alert_threshold, 0.6,
+          "score at which a published need's side is alerted of an offer (when "
+          "the need sets none) and an offer's side of a public need");
 ABSL_FLAG(double, rate_limit, 200, "calls per second per API key (0: off)");
 ABSL_FLAG(double, rate_burst, 400, "calls an API key may make at once");
 ABSL_FLAG(int, max_concurrent_streams, 64, "HTTP/2 streams per connection");
@@ -166,6 +169,7 @@ int main(int argc, char** argv) {
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   options.allow_insecure_remote = absl::GetFlag(FLAGS_allow_insecure_remote);
   options.bootstrap_key_file = absl::GetFlag(FLAGS_bootstrap_key_file);
+  options.alerts.default_threshold = absl::GetFlag(FLAGS_alert_threshold);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   if (options.backup_dir.empty()) options.backup_dir = options.data_dir + ".backups";
   if (options.backup_dir == "off") options.backup_dir.clear();

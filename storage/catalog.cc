@@ -138,6 +138,8 @@ absl::Status Catalog::LoadCounters() {
   last_sequence_.store(last_seq);
   TM_ASSIGN_OR_RETURN(uint64_t last_audit, last_key(ColumnFamily::kAudit));
   next_audit_.store(last_audit + 1);
+  TM_ASSIGN_OR_RETURN(uint64_t last_alert, last_key(ColumnFamily::kAlerts));
+  next_alert_.store(last_alert + 1);
   return absl::OkStatus();
 }
 
@@ -296,6 +298,91 @@ absl::Status Catalog::ScanAuditBackward(
     if (!visit(record)) break;
   }
   return FromRocks(it->status(), "scanning audit log");
+}
+
+absl::StatusOr<std::vector<techmatch::v1::Alert>> Catalog::CommitAlerts(
+    std::vector<techmatch::v1::Alert> alerts, absl::string_view cursor_name, uint64_t cursor) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  rocksdb::WriteBatch batch;
+  std::string buffer;
+  uint64_t sequence = next_alert_.load();
+  for (techmatch::v1::Alert& alert : alerts) {
+    alert.set_sequence(sequence++);
+    alert.SerializeToString(&buffer);
+    TM_RETURN_IF_ERROR(FromRocks(batch.Put(Family(ColumnFamily::kAlerts),
+                                           EncodeU64(alert.sequence()), buffer),
+                                 "batching alert"));
+    uint64_t need = ParseName(RecordKind::kNeed, alert.need(), "need").value_or(0);
+    uint64_t offer = ParseName(RecordKind::kOffer, alert.offer(), "offer").value_or(0);
+    uint64_t recipient =
+        ParseName(RecordKind::kOrganization, alert.recipient(), "recipient").value_or(0);
+    uint64_t direction = alert.kind() == techmatch::v1::Alert::NEED_FOR_OFFER ? 1 : 0;
+    TM_RETURN_IF_ERROR(FromRocks(
+        batch.Put(Family(ColumnFamily::kIndex),
+                  IndexKey(IndexId::kAlertPair, need, offer << 1 | direction),
+                  EncodeU64(alert.sequence())),
+        "batching alert pair"));
+    TM_RETURN_IF_ERROR(FromRocks(
+        batch.Put(Family(ColumnFamily::kIndex),
+                  IndexKey(IndexId::kAlertByRecipient, recipient, alert.sequence()), ""),
+        "batching alert recipient"));
+  }
+  TM_RETURN_IF_ERROR(FromRocks(
+      batch.Put(Family(ColumnFamily::kMeta), std::string(cursor_name), EncodeU64(cursor)),
+      "batching cursor"));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync_writes;
+  TM_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "committing alerts"));
+  next_alert_.store(sequence);
+  return alerts;
+}
+
+absl::Status Catalog::ScanAlerts(
+    uint64_t recipient, uint64_t after,
+    const std::function<bool(const techmatch::v1::Alert&)>& visit) const {
+  absl::Status inner;
+  auto decode = [&](absl::string_view value) {
+    techmatch::v1::Alert alert;
+    if (!alert.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      inner = absl::DataLossError("alert cannot be decoded");
+      return false;
+    }
+    return visit(alert);
+  };
+  if (recipient == 0) {
+    TM_RETURN_IF_ERROR(ScanRaw(ColumnFamily::kAlerts, EncodeU64(after + 1), "",
+                               [&](absl::string_view, absl::string_view value) {
+                                 return decode(value);
+                               }));
+    return inner;
+  }
+  TM_RETURN_IF_ERROR(ScanIndex(IndexId::kAlertByRecipient, recipient, after, [&](uint64_t seq) {
+    absl::StatusOr<std::optional<std::string>> raw =
+        GetRaw(ColumnFamily::kAlerts, EncodeU64(seq));
+    if (!raw.ok() || !raw->has_value()) {
+      inner = raw.ok() ? absl::DataLossError("alert index names a missing alert") : raw.status();
+      return false;
+    }
+    return decode(**raw);
+  }));
+  return inner;
+}
+
+absl::StatusOr<uint64_t> Catalog::GetCounter(absl::string_view name) const {
+  TM_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                      GetRaw(ColumnFamily::kMeta, std::string(name)));
+  if (!raw.has_value()) return 0;
+  std::optional<uint64_t> value = DecodeU64(*raw);
+  if (!value.has_value()) return absl::DataLossError("malformed counter");
+  return *value;
+}
+
+absl::Status Catalog::SetCounter(absl::string_view name, uint64_t value) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync_writes;
+  return FromRocks(
+      db_->Put(write_options, Family(ColumnFamily::kMeta), std::string(name), EncodeU64(value)),
+      "setting counter");
 }
 
 absl::Status Catalog::ScanApiKeys(

@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "storage/schema.h"
 #include "techmatch/v1/access.pb.h"
+#include "techmatch/v1/alert.pb.h"
 #include "techmatch/v1/change.pb.h"
 
 namespace rocksdb {
@@ -135,6 +136,24 @@ class Catalog {
       uint64_t before,
       const std::function<bool(const techmatch::v1::AuditRecord&)>& visit) const;
 
+  // Appends `alerts` (the catalog numbers them) with their pair and
+  // recipient index entries, and sets the counter `cursor_name` to
+  // `cursor`, in one synced batch: the alerts raised for a stretch of the
+  // change log and the mark that it was processed land together or not at
+  // all. Returns the alerts with their sequences.
+  absl::StatusOr<std::vector<techmatch::v1::Alert>> CommitAlerts(
+      std::vector<techmatch::v1::Alert> alerts, absl::string_view cursor_name,
+      uint64_t cursor);
+  // Visits alerts with sequence > after in order, those of `recipient`
+  // only (an organisation id; 0 for all), until `visit` returns false.
+  absl::Status ScanAlerts(uint64_t recipient, uint64_t after,
+                          const std::function<bool(const techmatch::v1::Alert&)>& visit) const;
+
+  // A named counter in the meta family (0 when never set), and setting one
+  // durably (synced).
+  absl::StatusOr<uint64_t> GetCounter(absl::string_view name) const;
+  absl::Status SetCounter(absl::string_view name, uint64_t value);
+
   // Every stored API key, in id order.
   absl::Status ScanApiKeys(
       const std::function<bool(const techmatch::v1::StoredApiKey&)>& visit) const;
@@ -178,6 +197,7 @@ class Catalog {
   const CatalogOptions options_;
   std::atomic<uint64_t> next_id_[6] = {1, 1, 1, 1, 1, 1};
   std::atomic<uint64_t> next_audit_{1};
+  std::atomic<uint64_t> next_alert_{1};
   // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
   // ThreadSanitizer, which then cannot see absl::Mutex's synchronisation;
   // pthread mutexes it intercepts (TECHMATCH_TSAN builds).

@@ -44,6 +44,8 @@ absl::string_view ColumnFamilyName(ColumnFamily cf) {
       return "audit";
     case ColumnFamily::kConnections:
       return "connections";
+    case ColumnFamily::kAlerts:
+      return "alerts";
   }
   return "unknown";
 }

@@ -34,8 +34,9 @@ enum class ColumnFamily : uint8_t {
   kApiKeys = 7,        // id u64 -> StoredApiKey
   kAudit = 8,          // sequence u64 -> AuditRecord
   kConnections = 9,    // id u64 -> Connection
+  kAlerts = 10,        // sequence u64 -> Alert
 };
-inline constexpr int kColumnFamilyCount = 10;
+inline constexpr int kColumnFamilyCount = 11;
 
 // RocksDB name of a column family.
 absl::string_view ColumnFamilyName(ColumnFamily cf);
@@ -59,6 +60,10 @@ enum class IndexId : uint8_t {
   // + need u64 + offer u64 -> connection id u64, while the connection is
   // open (not CLOSED, DECLINED or EXPIRED): one open connection per pair.
   kConnectionOpenPair = 15,
+  // + need u64 + (offer id << 1 | direction) u64 -> alert sequence u64:
+  // each pair is alerted once per direction, ever.
+  kAlertPair = 16,
+  kAlertByRecipient = 17,  // + recipient org u64 + alert sequence u64 -> ""
 };
 
 // Key of an index entry whose components are (scope, id).

@@ -1,0 +1,72 @@
+// AlertEngine: turns published needs into standing requests. It follows the
+// change log (its own cursor, kept in the catalog) and, for every offer or
+// need that is published when it gets to it, ranks the other side:
+//   - an offer: the needs it serves (confidential ones included, as the
+//     alert goes to the need's own side); each need whose threshold
+//     (Need.alert_threshold, else the engine's default) the score reaches
+//     alerts the need's centre, else its enterprise;
+//   - a public need: the offers for it; each scoring at least the default
+//     threshold alerts the offer owner's exchange, else the owner.
+// Each (need, offer) pair is alerted once per side, ever: the pair index
+// is checked before raising, and the alerts of a stretch of the change log
+// are committed with the cursor past it in one batch, so a crash or restart
+// neither loses nor repeats one.
+//
+// It runs on its own thread (Start/Stop), behind the writes; RunOnce is the
+// same work on the caller's thread, for tests and tools. Watching and
+// pulling alerts is AlertBox's job (alert_box.h).
+#ifndef TECHMATCH_DOMAIN_ALERT_ENGINE_H_
+#define TECHMATCH_DOMAIN_ALERT_ENGINE_H_
+
+#include <atomic>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "base/clock.h"
+#include "domain/matchmaker.h"
+#include "storage/catalog.h"
+
+namespace techmatch::domain {
+
+struct AlertOptions {
+  // Used when a need sets no threshold, and for alerts to the offer side.
+  double default_threshold = 0.6;
+  // How many candidates of the other side are scored per change.
+  int candidates = 50;
+  // How often the thread looks for new changes.
+  absl::Duration poll = absl::Milliseconds(200);
+};
+
+class AlertEngine {
+ public:
+  // The counter in the catalog's meta family that holds the cursor.
+  static constexpr char kCursor[] = "alert_cursor";
+
+  // Borrowed pointers; all must outlive the engine.
+  AlertEngine(storage::Catalog* catalog, const Matchmaker* matchmaker, Clock* clock,
+              AlertOptions options)
+      : catalog_(catalog), matchmaker_(matchmaker), clock_(clock), options_(options) {}
+  ~AlertEngine() { Stop(); }
+
+  // Processes the changes committed since the cursor, up to `max_changes`;
+  // returns how many alerts it raised.
+  absl::StatusOr<int> RunOnce(size_t max_changes = 500);
+
+  // Runs RunOnce in a loop on a thread until Stop. Errors are retried.
+  void Start();
+  void Stop();
+
+ private:
+  storage::Catalog* const catalog_;
+  const Matchmaker* const matchmaker_;
+  Clock* const clock_;
+  const AlertOptions options_;
+  std::thread thread_;
+  absl::Notification stop_;
+  std::atomic<bool> started_{false};
+};
+
+}  // namespace techmatch::domain
+
+#endif  // TECHMATCH_DOMAIN_ALERT_ENGINE_H_
