@@ -20,6 +20,7 @@
 #include "server/techmatch_server.h"
 #include "techmatch/v1/access.grpc.pb.h"
 #include "techmatch/v1/admin.grpc.pb.h"
+#include "techmatch/v1/alert.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/feed.grpc.pb.h"
 #include "techmatch/v1/report.grpc.pb.h"
@@ -223,6 +224,10 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
   auto admin = v1::AdminService::NewStub(channel_);
   auto feed = v1::FeedService::NewStub(channel_);
   auto reports = v1::ReportService::NewStub(channel_);
+  auto alert_stub = v1::AlertService::NewStub(channel_);
+  // Alerts for the setup's records (the engine also runs on its thread).
+  for (int i = 0; i < 20 && server_->alert_engine()->RunOnce().value_or(0) >= 0; ++i) {
+  }
   int restores = 0;
   // A connection between E1's public need and a fresh published offer of
   // E1, made by the admin.
@@ -654,6 +659,30 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
          v1::ReportRequest r;
          v1::Report o;
          return reports->GetReport(c, r, &o);
+       }),
+       {OK, OK, OK, OK, OK, OK, OK, OK}},
+      {"WatchAlerts (only the recipient's)",
+       [&](Who who) {
+         auto context = Context(who);
+         v1::WatchAlertsRequest r;
+         auto reader = alert_stub->WatchAlerts(context.get(), r);
+         v1::Alert a;
+         // The organisation each caller acts for.
+         const std::string own = who == kSameCentre    ? e2_
+                                 : who == kCentre      ? c1_
+                                 : who == kOtherCentre ? c2_
+                                 : who == kExchange    ? x_
+                                                       : e1_;
+         bool foreign = false;
+         while (reader->Read(&a)) foreign |= who != kAdmin && a.recipient() != own;
+         grpc::Status st = reader->Finish();
+         return st.ok() ? (foreign ? Code::DATA_LOSS : OK) : st.error_code();
+       },
+       {OK, OK, OK, OK, OK, OK, OK, OK}},
+      {"PullAlerts",
+       unary([&](grpc::ClientContext* c) {
+         v1::PullAlertsResponse o;
+         return alert_stub->PullAlerts(c, {}, &o);
        }),
        {OK, OK, OK, OK, OK, OK, OK, OK}},
       {"CreateBackup",
