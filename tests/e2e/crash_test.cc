@@ -1,15 +1,22 @@
-// Crash test: writers create and update offers against techmatchd while it
-// is killed with SIGKILL at random moments; after each restart every
-// acknowledged write must be present and intact, and every record must be
-// whole (its fields agree with each other).
+// Crash test: writers create and update offers, and move connections along,
+// against techmatchd while the alert engine raises alerts for a standing
+// need; the server is killed with SIGKILL at random moments. After each
+// restart every acknowledged write must be present and intact, every record
+// whole (its fields agree with each other), every connection's history as
+// long as its version, and no (need, offer) pair alerted twice; at the end
+// every published offer has its alert (none lost).
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
+#include <tuple>
 #include <mutex>
 #include <random>
 #include <thread>
 
+#include "techmatch/v1/alert.grpc.pb.h"
+#include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
 #include "tests/e2e/server_process.h"
 #include "tests/test_util.h"
@@ -40,7 +47,32 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
   std::mt19937 rng(20261128);
   std::mutex mu;
   std::map<std::string, Acked> acked;  // external_ref -> last acknowledged
+  std::map<std::string, int64_t> acked_connections;  // name -> version
   int64_t total_acked_writes = 0;
+  const std::string kNeed = "needs/1";
+  size_t alerts_seen = 0;
+
+  // Every alert, as admin; checks no pair is alerted twice on one side.
+  auto check_alerts = [&](const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& key) {
+    auto alerts = v1::AlertService::NewStub(channel);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + key);
+    auto reader = alerts->WatchAlerts(&context, {});
+    std::set<std::tuple<std::string, std::string, int>> pairs;
+    v1::Alert alert;
+    uint64_t previous = 0;
+    size_t n = 0;
+    while (reader->Read(&alert)) {
+      EXPECT_GT(alert.sequence(), previous);
+      previous = alert.sequence();
+      EXPECT_TRUE(pairs.insert({alert.need(), alert.offer(), alert.kind()}).second)
+          << "alerted twice: " << alert.need() << " " << alert.offer();
+      ++n;
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+    return n;
+  };
 
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     ServerProcess server(Path("db"));
@@ -77,6 +109,31 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
       EXPECT_EQ(it->second.name(), a.name);
       EXPECT_GE(it->second.version(), a.version) << ref;
     }
+    if (cycle > 0) {
+      // Connections: every acknowledged one there, each history whole.
+      auto connections = v1::ConnectionService::NewStub(channel);
+      std::map<std::string, v1::Connection> stored_connections;
+      v1::ListConnectionsRequest list_connections;
+      list_connections.set_page_size(1000);
+      do {
+        grpc::ClientContext context;
+        context.AddMetadata("authorization", "Bearer " + admin_key);
+        v1::ListConnectionsResponse page;
+        ASSERT_TRUE(connections->ListConnections(&context, list_connections, &page).ok());
+        for (const auto& c : page.connections()) stored_connections[c.name()] = c;
+        list_connections.set_page_token(page.next_page_token());
+      } while (!list_connections.page_token().empty());
+      for (const auto& [name, c] : stored_connections) {
+        EXPECT_EQ(c.history_size(), c.version()) << name;
+        EXPECT_EQ(c.history(c.history_size() - 1).to(), c.state()) << name;
+      }
+      for (const auto& [name, version] : acked_connections) {
+        auto it = stored_connections.find(name);
+        ASSERT_NE(it, stored_connections.end()) << "acknowledged " << name << " lost";
+        EXPECT_GE(it->second.version(), version) << name;
+      }
+      alerts_seen = check_alerts(channel, admin_key);
+    }
 
     if (cycle == 0) {
       auto orgs = v1::OrganizationService::NewStub(channel);
@@ -88,6 +145,30 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
       request.mutable_organization()->set_external_ref("OWNER");
       v1::UpsertOrganizationResponse response;
       ASSERT_TRUE(orgs->UpsertOrganization(&context, request, &response).ok());
+      // A centre, its enterprise and a standing need every offer matches.
+      std::string parent;
+      for (auto [name, kind] : {std::pair{"Centre", v1::Organization::REGIONAL_CENTRE},
+                                std::pair{"Enterprise", v1::Organization::ENTERPRISE}}) {
+        grpc::ClientContext c;
+        c.AddMetadata("authorization", "Bearer " + admin_key);
+        v1::CreateOrganizationRequest create;
+        *create.mutable_organization() = MakeOrg(name, kind);
+        create.mutable_organization()->set_parent(parent);
+        v1::Organization out;
+        ASSERT_TRUE(orgs->CreateOrganization(&c, create, &out).ok());
+        parent = out.name();
+      }
+      auto needs = v1::NeedService::NewStub(channel);
+      grpc::ClientContext c;
+      c.AddMetadata("authorization", "Bearer " + admin_key);
+      v1::CreateNeedRequest need;
+      *need.mutable_need() = MakeNeed(parent, "Offer mô tả đầy đủ");
+      need.mutable_need()->set_centre("organizations/2");
+      need.mutable_need()->set_state(v1::PUBLISHED);
+      need.mutable_need()->set_alert_threshold(0.01);
+      v1::Need out;
+      ASSERT_TRUE(needs->CreateNeed(&c, need, &out).ok());
+      ASSERT_EQ(out.name(), kNeed);
     }
 
     std::atomic<bool> stop{false};
@@ -129,6 +210,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
           offer->set_description(DescriptionFor(ref));
           offer->add_sector_codes("207");
           offer->set_trl(5);
+          offer->set_state(v1::PUBLISHED);
           v1::Offer out;
           if (stub->CreateOffer(&context, create, &out).ok()) {
             last_name = out.name();
@@ -141,16 +223,70 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
         }
       });
     }
+    // A broker connects the need with acknowledged offers and moves the
+    // connections along.
+    writers.emplace_back([&] {
+      auto stub = v1::ConnectionService::NewStub(channel);
+      std::mt19937 pick(cycle);
+      std::string moving;
+      for (int i = 0; !stop.load(); ++i) {
+        grpc::ClientContext context;
+        context.AddMetadata("authorization", "Bearer " + admin_key);
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        v1::Connection out;
+        if (i % 2 == 1 && !moving.empty()) {
+          v1::TransitionConnectionRequest move;
+          move.set_name(moving);
+          move.set_to(v1::Connection::INTEREST_EXPRESSED);
+          if (stub->TransitionConnection(&context, move, &out).ok()) {
+            std::lock_guard<std::mutex> lock(mu);
+            acked_connections[out.name()] = out.version();
+          }
+          moving.clear();
+          continue;
+        }
+        std::string offer;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (acked.empty()) continue;
+          auto it = acked.begin();
+          std::advance(it, pick() % acked.size());
+          offer = it->second.name;
+        }
+        v1::CreateConnectionRequest create;
+        create.set_need(kNeed);
+        create.set_offer(offer);
+        if (stub->CreateConnection(&context, create, &out).ok()) {
+          moving = out.name();
+          std::lock_guard<std::mutex> lock(mu);
+          acked_connections[out.name()] = out.version();
+        }
+      }
+    });
     std::this_thread::sleep_for(
         std::chrono::milliseconds(150 + rng() % 350));
     server.Kill(SIGKILL);
     stop = true;
     for (auto& t : writers) t.join();
   }
+  // None lost: once the engine has caught up, every acknowledged (published)
+  // offer has its alert for the need.
+  {
+    ServerProcess server(Path("db"));
+    ASSERT_TRUE(server.Start());
+    auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+    for (int i = 0; i < 200 && alerts_seen < acked.size(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      alerts_seen = check_alerts(channel, server.admin_key());
+    }
+    EXPECT_GE(alerts_seen, acked.size()) << "alerts lost";
+    server.Kill(SIGTERM);
+  }
   RecordProperty("acknowledged_writes", std::to_string(total_acked_writes));
   std::cout << "crash test: " << kCycles << " kill -9 cycles, "
             << total_acked_writes << " acknowledged writes, " << acked.size()
-            << " offers verified\n";
+            << " offers, " << acked_connections.size() << " connections and "
+            << alerts_seen << " alerts verified\n";
   EXPECT_GT(total_acked_writes, kCycles);
 }
 
