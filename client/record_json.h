@@ -12,7 +12,8 @@ namespace techmatch::client {
 
 // Parses `text` (one JSON object) into `message`. INVALID_ARGUMENT with the
 // parser's reason otherwise; `message` is then unspecified.
-absl::Status ParseRecordJson(absl::string_view text, google::protobuf::Message* message);
+absl::Status ParseRecordJson(absl::string_view text,
+                             google::protobuf::Message* message);
 
 }  // namespace techmatch::client
 

@@ -33,23 +33,29 @@ uint64_t StateCountOf(const v1::ReportRow& row, v1::Connection::State state) {
 
 std::string ReportCsv(const v1::Report& report) {
   std::string out =
-      "key,label,offers_registered,offers_published,needs_registered,needs_published,"
+      "key,label,offers_registered,offers_published,needs_registered,needs_"
+      "published,"
       "matches_suggested,connections_created";
   for (int s = v1::Connection::SUGGESTED; s <= v1::Connection::EXPIRED; ++s) {
-    absl::StrAppend(&out, ",now_",
-                    v1::Connection::State_Name(static_cast<v1::Connection::State>(s)));
+    absl::StrAppend(
+        &out, ",now_",
+        v1::Connection::State_Name(static_cast<v1::Connection::State>(s)));
   }
-  absl::StrAppend(&out, ",agreements_signed,agreement_value_vnd,median_days_need_to_agreement\r\n");
+  absl::StrAppend(&out,
+                  ",agreements_signed,agreement_value_vnd,median_days_need_to_"
+                  "agreement\r\n");
   auto line = [&](const v1::ReportRow& r) {
-    absl::StrAppend(&out, CsvField(r.key()), ",", CsvField(r.label()), ",", r.offers_registered(),
-                    ",", r.offers_published(), ",", r.needs_registered(), ",",
-                    r.needs_published(), ",", r.matches_suggested(), ",",
-                    r.connections_created());
+    absl::StrAppend(&out, CsvField(r.key()), ",", CsvField(r.label()), ",",
+                    r.offers_registered(), ",", r.offers_published(), ",",
+                    r.needs_registered(), ",", r.needs_published(), ",",
+                    r.matches_suggested(), ",", r.connections_created());
     for (int s = v1::Connection::SUGGESTED; s <= v1::Connection::EXPIRED; ++s) {
-      absl::StrAppend(&out, ",", StateCountOf(r, static_cast<v1::Connection::State>(s)));
+      absl::StrAppend(&out, ",",
+                      StateCountOf(r, static_cast<v1::Connection::State>(s)));
     }
-    absl::StrAppend(&out, ",", r.agreements_signed(), ",", r.agreement_value_vnd(), ",",
-                    absl::StrFormat("%.1f", r.median_days_need_to_agreement()), "\r\n");
+    absl::StrAppend(
+        &out, ",", r.agreements_signed(), ",", r.agreement_value_vnd(), ",",
+        absl::StrFormat("%.1f", r.median_days_need_to_agreement()), "\r\n");
   };
   for (const auto& r : report.rows()) line(r);
   line(report.total());
@@ -83,38 +89,45 @@ std::string ReportSvg(const v1::Report& report, const std::string& title) {
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
       "font-family=\"Arial, sans-serif\" font-size=\"12\">\n"
       "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-      "<text x=\"16\" y=\"28\" font-size=\"18\" font-weight=\"bold\">%s</text>\n",
+      "<text x=\"16\" y=\"28\" font-size=\"18\" "
+      "font-weight=\"bold\">%s</text>\n",
       width, height, XmlEscape(title));
   int lx = 16;
   for (const auto& s : series) {
-    absl::StrAppendFormat(&svg,
-                          "<rect x=\"%d\" y=\"44\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                          "<text x=\"%d\" y=\"55\">%s</text>\n",
-                          lx, s.colour, lx + 16, XmlEscape(s.name));
+    absl::StrAppendFormat(
+        &svg,
+        "<rect x=\"%d\" y=\"44\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+        "<text x=\"%d\" y=\"55\">%s</text>\n",
+        lx, s.colour, lx + 16, XmlEscape(s.name));
     lx += 250;
   }
   int y = top;
   for (const auto& r : report.rows()) {
-    absl::StrAppendFormat(&svg, "<text x=\"16\" y=\"%d\">%s</text>\n", y + bar_height * 2,
+    absl::StrAppendFormat(&svg, "<text x=\"16\" y=\"%d\">%s</text>\n",
+                          y + bar_height * 2,
                           XmlEscape(r.label().substr(0, 60)));
     for (int i = 0; i < 3; ++i) {
       uint64_t v = series[i].value(r);
-      int w = static_cast<int>(static_cast<double>(v) / static_cast<double>(max_value) * bar_area);
-      absl::StrAppendFormat(&svg,
-                            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>"
-                            "<text x=\"%d\" y=\"%d\" font-size=\"10\">%d</text>\n",
-                            label_width, y + i * bar_height, std::max(w, 1), bar_height - 2,
-                            series[i].colour, label_width + std::max(w, 1) + 4,
-                            y + i * bar_height + bar_height - 3, v);
+      int w = static_cast<int>(static_cast<double>(v) /
+                               static_cast<double>(max_value) * bar_area);
+      absl::StrAppendFormat(
+          &svg,
+          "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>"
+          "<text x=\"%d\" y=\"%d\" font-size=\"10\">%d</text>\n",
+          label_width, y + i * bar_height, std::max(w, 1), bar_height - 2,
+          series[i].colour, label_width + std::max(w, 1) + 4,
+          y + i * bar_height + bar_height - 3, v);
     }
     y += group_height;
   }
   absl::StrAppendFormat(
       &svg,
-      "<text x=\"16\" y=\"%d\" font-size=\"11\" fill=\"#444\">Tổng: %d nhu cầu công bố, %d kết "
+      "<text x=\"16\" y=\"%d\" font-size=\"11\" fill=\"#444\">Tổng: %d nhu cầu "
+      "công bố, %d kết "
       "nối, %d hợp đồng, tổng giá trị %s VND</text>\n</svg>\n",
-      y + 24, report.total().needs_published(), report.total().connections_created(),
-      report.total().agreements_signed(), absl::StrCat(report.total().agreement_value_vnd()));
+      y + 24, report.total().needs_published(),
+      report.total().connections_created(), report.total().agreements_signed(),
+      absl::StrCat(report.total().agreement_value_vnd()));
   return svg;
 }
 

@@ -15,7 +15,8 @@ std::string ReportCsv(const techmatch::v1::Report& report);
 
 // A standalone SVG: per group, bars for needs published, connections
 // created and agreements signed, with values, a legend and a title.
-std::string ReportSvg(const techmatch::v1::Report& report, const std::string& title);
+std::string ReportSvg(const techmatch::v1::Report& report,
+                      const std::string& title);
 
 }  // namespace techmatch::client
 

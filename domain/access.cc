@@ -42,7 +42,8 @@ absl::Status OutOfReach(const Principal& principal, absl::string_view what) {
 absl::Status NotVisible(const Principal& principal, absl::string_view what) {
   return absl::PermissionDeniedError(absl::StrCat(
       principal.key, " (", techmatch::v1::Role_Name(principal.role), " of ",
-      principal.organization.empty() ? "no organisation" : principal.organization,
+      principal.organization.empty() ? "no organisation"
+                                     : principal.organization,
       ") may not see ", what));
 }
 
@@ -75,12 +76,15 @@ bool AccessCheck::CanRead(const Need& need) {
 bool AccessCheck::InReach(const Organization& record) {
   if (principal_->admin()) return true;
   if (record.name().empty()) {
-    return !record.parent().empty() && record.parent() == principal_->organization;
+    return !record.parent().empty() &&
+           record.parent() == principal_->organization;
   }
   return InScope(record.name());
 }
 
-bool AccessCheck::InReach(const Offer& record) { return InScope(record.owner()); }
+bool AccessCheck::InReach(const Offer& record) {
+  return InScope(record.owner());
+}
 
 bool AccessCheck::InReach(const Need& record) {
   if (principal_->admin()) return true;

@@ -18,27 +18,32 @@ std::optional<uint64_t> AlertBox::Recipient(const Caller& caller) const {
   return *id;
 }
 
-absl::Status AlertBox::Watch(const Caller& caller, uint64_t after_sequence, bool follow,
+absl::Status AlertBox::Watch(const Caller& caller, uint64_t after_sequence,
+                             bool follow,
                              const std::function<bool(const v1::Alert&)>& emit,
-                             const std::function<bool()>& done, absl::Duration poll) const {
+                             const std::function<bool()>& done,
+                             absl::Duration poll) const {
   std::optional<uint64_t> recipient = Recipient(caller);
   if (!recipient.has_value()) return absl::OkStatus();
   uint64_t after = after_sequence;
   bool stopped = false;
   while (!done()) {
-    TM_RETURN_IF_ERROR(catalog_->ScanAlerts(*recipient, after, [&](const v1::Alert& alert) {
-      after = alert.sequence();
-      if (!emit(alert)) stopped = true;
-      return !stopped;
-    }));
+    TM_RETURN_IF_ERROR(
+        catalog_->ScanAlerts(*recipient, after, [&](const v1::Alert& alert) {
+          after = alert.sequence();
+          if (!emit(alert)) stopped = true;
+          return !stopped;
+        }));
     if (stopped || !follow) return absl::OkStatus();
     std::this_thread::sleep_for(absl::ToChronoNanoseconds(poll));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::PullAlertsResponse> AlertBox::Pull(const Caller& caller, int max_alerts) {
-  if (max_alerts < 0) return absl::InvalidArgumentError("max_alerts: must not be negative");
+absl::StatusOr<v1::PullAlertsResponse> AlertBox::Pull(const Caller& caller,
+                                                      int max_alerts) {
+  if (max_alerts < 0)
+    return absl::InvalidArgumentError("max_alerts: must not be negative");
   size_t limit = max_alerts == 0 ? kMaxPull : std::min(max_alerts, kMaxPull);
   std::string counter = absl::StrCat("alert_pull/", caller.principal.key);
   TM_ASSIGN_OR_RETURN(uint64_t cursor, catalog_->GetCounter(counter));
@@ -47,11 +52,12 @@ absl::StatusOr<v1::PullAlertsResponse> AlertBox::Pull(const Caller& caller, int 
   response.set_cursor(cursor);
   std::optional<uint64_t> recipient = Recipient(caller);
   if (!recipient.has_value()) return response;
-  TM_RETURN_IF_ERROR(catalog_->ScanAlerts(*recipient, cursor, [&](const v1::Alert& alert) {
-    *response.add_alerts() = alert;
-    response.set_cursor(alert.sequence());
-    return static_cast<size_t>(response.alerts_size()) < limit;
-  }));
+  TM_RETURN_IF_ERROR(
+      catalog_->ScanAlerts(*recipient, cursor, [&](const v1::Alert& alert) {
+        *response.add_alerts() = alert;
+        response.set_cursor(alert.sequence());
+        return static_cast<size_t>(response.alerts_size()) < limit;
+      }));
   if (response.cursor() != cursor) {
     TM_RETURN_IF_ERROR(catalog_->SetCounter(counter, response.cursor()));
   }

@@ -28,14 +28,16 @@ class AlertBox {
   // Sends the caller's alerts after `after_sequence` in order; with
   // `follow`, then waits for new ones (checking every `poll`) until `emit`
   // returns false or `done()` says so.
-  absl::Status Watch(const Caller& caller, uint64_t after_sequence, bool follow,
-                     const std::function<bool(const techmatch::v1::Alert&)>& emit,
-                     const std::function<bool()>& done,
-                     absl::Duration poll = absl::Milliseconds(200)) const;
+  absl::Status Watch(
+      const Caller& caller, uint64_t after_sequence, bool follow,
+      const std::function<bool(const techmatch::v1::Alert&)>& emit,
+      const std::function<bool()>& done,
+      absl::Duration poll = absl::Milliseconds(200)) const;
 
   // The caller's alerts since its key's last pull (at most max_alerts, 0 =
   // kMaxPull), and moves the key's cursor past them.
-  absl::StatusOr<techmatch::v1::PullAlertsResponse> Pull(const Caller& caller, int max_alerts);
+  absl::StatusOr<techmatch::v1::PullAlertsResponse> Pull(const Caller& caller,
+                                                         int max_alerts);
 
  private:
   // The recipient filter of ScanAlerts for `caller`: 0 (all) for ADMIN,

@@ -1,8 +1,8 @@
 #include "domain/alert_engine.h"
 
-#include <set>
-
 #include <spdlog/spdlog.h>
+
+#include <set>
 
 #include "absl/strings/match.h"
 #include "base/status_macros.h"
@@ -30,16 +30,19 @@ absl::StatusOr<int> AlertEngine::RunOnce(size_t max_changes) {
   const auto now = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
       absl::ToUnixMicros(clock_->Now()));
   std::vector<v1::Alert> alerts;
-  std::set<std::pair<uint64_t, uint64_t>> raised;  // (need, offer << 1 | side) in this batch
+  std::set<std::pair<uint64_t, uint64_t>>
+      raised;  // (need, offer << 1 | side) in this batch
   // Raises the alert unless the pair was alerted on that side before.
-  auto raise = [&](const v1::Need& need, const v1::Offer& offer, v1::Alert::Kind kind,
-                   double score, double threshold) -> absl::Status {
+  auto raise = [&](const v1::Need& need, const v1::Offer& offer,
+                   v1::Alert::Kind kind, double score,
+                   double threshold) -> absl::Status {
     uint64_t need_id = IdOf(RecordKind::kNeed, need.name());
     uint64_t key = IdOf(RecordKind::kOffer, offer.name()) << 1 |
                    (kind == v1::Alert::NEED_FOR_OFFER ? 1 : 0);
     if (!raised.insert({need_id, key}).second) return absl::OkStatus();
-    TM_ASSIGN_OR_RETURN(std::optional<uint64_t> earlier,
-                        catalog_->FindIndexed(storage::IndexId::kAlertPair, need_id, key));
+    TM_ASSIGN_OR_RETURN(
+        std::optional<uint64_t> earlier,
+        catalog_->FindIndexed(storage::IndexId::kAlertPair, need_id, key));
     if (earlier.has_value()) return absl::OkStatus();
     v1::Alert& alert = alerts.emplace_back();
     alert.set_kind(kind);
@@ -51,17 +54,20 @@ absl::StatusOr<int> AlertEngine::RunOnce(size_t max_changes) {
     alert.set_threshold(threshold);
     *alert.mutable_create_time() = now;
     if (kind == v1::Alert::OFFER_FOR_NEED) {
-      alert.set_recipient(need.centre().empty() ? need.enterprise() : need.centre());
+      alert.set_recipient(need.centre().empty() ? need.enterprise()
+                                                : need.centre());
     } else {
       std::string recipient = offer.owner();
-      auto owner = catalog_->Get<v1::Organization>(IdOf(RecordKind::kOrganization, offer.owner()));
+      auto owner = catalog_->Get<v1::Organization>(
+          IdOf(RecordKind::kOrganization, offer.owner()));
       if (owner.ok() && !owner->parent().empty()) recipient = owner->parent();
       alert.set_recipient(recipient);
     }
     return absl::OkStatus();
   };
   auto need_threshold = [&](const v1::Need& need) {
-    return need.alert_threshold() > 0 ? need.alert_threshold() : options_.default_threshold;
+    return need.alert_threshold() > 0 ? need.alert_threshold()
+                                      : options_.default_threshold;
   };
 
   for (const v1::ChangeEvent& change : changes) {
@@ -69,30 +75,32 @@ absl::StatusOr<int> AlertEngine::RunOnce(size_t max_changes) {
     if (absl::StartsWith(name, "offers/")) {
       auto offer = catalog_->Get<v1::Offer>(IdOf(RecordKind::kOffer, name));
       if (!offer.ok() || offer->state() != v1::PUBLISHED) continue;
-      for (auto [need_id, score] : matchmaker_->NeedCandidates(*offer, options_.candidates)) {
+      for (auto [need_id, score] :
+           matchmaker_->NeedCandidates(*offer, options_.candidates)) {
         auto need = catalog_->Get<v1::Need>(need_id);
         if (!need.ok() || need->state() != v1::PUBLISHED) continue;
         if (score >= need_threshold(*need)) {
-          TM_RETURN_IF_ERROR(
-              raise(*need, *offer, v1::Alert::OFFER_FOR_NEED, score, need_threshold(*need)));
+          TM_RETURN_IF_ERROR(raise(*need, *offer, v1::Alert::OFFER_FOR_NEED,
+                                   score, need_threshold(*need)));
         }
       }
     } else if (absl::StartsWith(name, "needs/")) {
       auto need = catalog_->Get<v1::Need>(IdOf(RecordKind::kNeed, name));
       if (!need.ok() || need->state() != v1::PUBLISHED) continue;
-      for (auto [offer_id, score] : matchmaker_->OfferCandidates(*need, options_.candidates)) {
+      for (auto [offer_id, score] :
+           matchmaker_->OfferCandidates(*need, options_.candidates)) {
         auto offer = catalog_->Get<v1::Offer>(offer_id);
         if (!offer.ok() || offer->state() != v1::PUBLISHED) continue;
         // The need's side hears of offers for it at its own threshold...
         if (score >= need_threshold(*need)) {
-          TM_RETURN_IF_ERROR(
-              raise(*need, *offer, v1::Alert::OFFER_FOR_NEED, score, need_threshold(*need)));
+          TM_RETURN_IF_ERROR(raise(*need, *offer, v1::Alert::OFFER_FOR_NEED,
+                                   score, need_threshold(*need)));
         }
         // ...and the offer's side of public needs it can serve.
         if (need->confidentiality() != v1::CONFIDENTIAL &&
             score >= options_.default_threshold) {
-          TM_RETURN_IF_ERROR(raise(*need, *offer, v1::Alert::NEED_FOR_OFFER, score,
-                                   options_.default_threshold));
+          TM_RETURN_IF_ERROR(raise(*need, *offer, v1::Alert::NEED_FOR_OFFER,
+                                   score, options_.default_threshold));
         }
       }
     }
@@ -116,7 +124,8 @@ void AlertEngine::Start() {
         }
         if (*raised > 0) spdlog::info("alerts: {} raised", *raised);
       } while (!stop_.HasBeenNotified() && raised.ok() &&
-               catalog_->GetCounter(kCursor).value_or(0) < catalog_->last_sequence());
+               catalog_->GetCounter(kCursor).value_or(0) <
+                   catalog_->last_sequence());
     } while (!stop_.WaitForNotificationWithTimeout(options_.poll));
   });
 }

@@ -44,9 +44,12 @@ class AlertEngine {
   static constexpr char kCursor[] = "alert_cursor";
 
   // Borrowed pointers; all must outlive the engine.
-  AlertEngine(storage::Catalog* catalog, const Matchmaker* matchmaker, Clock* clock,
-              AlertOptions options)
-      : catalog_(catalog), matchmaker_(matchmaker), clock_(clock), options_(options) {}
+  AlertEngine(storage::Catalog* catalog, const Matchmaker* matchmaker,
+              Clock* clock, AlertOptions options)
+      : catalog_(catalog),
+        matchmaker_(matchmaker),
+        clock_(clock),
+        options_(options) {}
   ~AlertEngine() { Stop(); }
 
   // Processes the changes committed since the cursor, up to `max_changes`;

@@ -41,7 +41,8 @@ AuditRecord AuditLog::Make(const Caller& caller, absl::string_view object,
   record.set_role(caller.principal.role);
   record.set_method(caller.method);
   record.set_object(std::string(object.substr(0, 200)));
-  record.set_outcome(status.ok() ? "OK" : absl::StatusCodeToString(status.code()));
+  record.set_outcome(status.ok() ? "OK"
+                                 : absl::StatusCodeToString(status.code()));
   record.set_detail(std::string(status.message().substr(0, kMaxDetail)));
   record.set_peer(caller.peer.substr(0, 100));
   return record;
@@ -55,10 +56,11 @@ void AuditLog::AppendRefusal(const Caller& caller, absl::string_view object,
 }
 
 absl::StatusOr<techmatch::v1::ListAuditRecordsResponse> AuditLog::List(
-    const Caller& caller, const techmatch::v1::ListAuditRecordsRequest& request) {
+    const Caller& caller,
+    const techmatch::v1::ListAuditRecordsRequest& request) {
   if (!caller.principal.admin()) {
-    absl::Status denied = absl::PermissionDeniedError(
-        "only ADMIN keys read the audit log");
+    absl::Status denied =
+        absl::PermissionDeniedError("only ADMIN keys read the audit log");
     AppendRefusal(caller, "", denied);
     return denied;
   }
@@ -66,7 +68,8 @@ absl::StatusOr<techmatch::v1::ListAuditRecordsResponse> AuditLog::List(
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must be between 0 and ", kMaxPageSize));
   }
-  size_t page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  size_t page_size =
+      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   uint64_t before = 0;
   if (!request.page_token().empty()) {
     std::string raw;
@@ -78,33 +81,38 @@ absl::StatusOr<techmatch::v1::ListAuditRecordsResponse> AuditLog::List(
           "page_token: is not a token this server issued");
     }
   }
-  int64_t since = request.has_since() ? TimeUtil::TimestampToMicroseconds(request.since())
-                                      : INT64_MIN;
-  int64_t until = request.has_until() ? TimeUtil::TimestampToMicroseconds(request.until())
-                                      : INT64_MAX;
+  int64_t since = request.has_since()
+                      ? TimeUtil::TimestampToMicroseconds(request.since())
+                      : INT64_MIN;
+  int64_t until = request.has_until()
+                      ? TimeUtil::TimestampToMicroseconds(request.until())
+                      : INT64_MAX;
   techmatch::v1::ListAuditRecordsResponse response;
   size_t examined = 0;
   uint64_t resume_before = 0;
-  absl::Status scan = catalog_->ScanAuditBackward(before, [&](const AuditRecord& r) {
-    int64_t t = TimeUtil::TimestampToMicroseconds(r.time());
-    if (t < since) return false;  // older records only from here on
-    if (t <= until && (request.api_key().empty() || r.api_key() == request.api_key()) &&
-        (request.organization().empty() || r.organization() == request.organization()) &&
-        (request.method().empty() || r.method() == request.method()) &&
-        (request.object().empty() || r.object() == request.object()) &&
-        OutcomeMatches(request.outcome(), r.outcome())) {
-      if (static_cast<size_t>(response.records_size()) == page_size) {
-        resume_before = r.sequence() + 1;
-        return false;
-      }
-      *response.add_records() = r;
-    }
-    if (++examined >= kMaxExaminedPerPage) {
-      resume_before = r.sequence();
-      return false;
-    }
-    return true;
-  });
+  absl::Status scan =
+      catalog_->ScanAuditBackward(before, [&](const AuditRecord& r) {
+        int64_t t = TimeUtil::TimestampToMicroseconds(r.time());
+        if (t < since) return false;  // older records only from here on
+        if (t <= until &&
+            (request.api_key().empty() || r.api_key() == request.api_key()) &&
+            (request.organization().empty() ||
+             r.organization() == request.organization()) &&
+            (request.method().empty() || r.method() == request.method()) &&
+            (request.object().empty() || r.object() == request.object()) &&
+            OutcomeMatches(request.outcome(), r.outcome())) {
+          if (static_cast<size_t>(response.records_size()) == page_size) {
+            resume_before = r.sequence() + 1;
+            return false;
+          }
+          *response.add_records() = r;
+        }
+        if (++examined >= kMaxExaminedPerPage) {
+          resume_before = r.sequence();
+          return false;
+        }
+        return true;
+      });
   if (!scan.ok()) return scan;
   if (resume_before != 0) {
     response.set_next_page_token(

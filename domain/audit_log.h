@@ -31,12 +31,13 @@ class AuditLog {
 
   // The record of `caller`'s call on `object` (may be empty) that ended
   // with `status`. `detail` defaults to the status message.
-  techmatch::v1::AuditRecord Make(const Caller& caller, absl::string_view object,
+  techmatch::v1::AuditRecord Make(const Caller& caller,
+                                  absl::string_view object,
                                   const absl::Status& status) const;
 
   // Appends the record of a call that changed no record: a refusal, an
-  // error, or an administrative act such as a backup. A failure to append does not change the call's outcome; it is
-  // counted in append_failures().
+  // error, or an administrative act such as a backup. A failure to append does
+  // not change the call's outcome; it is counted in append_failures().
   void AppendRefusal(const Caller& caller, absl::string_view object,
                      const absl::Status& status);
 

@@ -14,7 +14,8 @@ namespace {
 v1::Backup ToProto(const storage::BackupSummary& s) {
   v1::Backup b;
   b.set_id(s.id);
-  *b.mutable_create_time() = google::protobuf::util::TimeUtil::SecondsToTimestamp(s.unix_seconds);
+  *b.mutable_create_time() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(s.unix_seconds);
   b.set_size_bytes(s.size_bytes);
   b.set_files(s.files);
   return b;
@@ -35,7 +36,8 @@ absl::Status Backups::Check(const Caller& caller) const {
 }
 
 template <class T>
-absl::StatusOr<T> Backups::Audited(const Caller& caller, const std::string& object,
+absl::StatusOr<T> Backups::Audited(const Caller& caller,
+                                   const std::string& object,
                                    absl::StatusOr<T> result) const {
   audit_->AppendRefusal(caller, object, result.status());
   return result;
@@ -47,17 +49,20 @@ absl::StatusOr<v1::Backup> Backups::Find(uint32_t id) const {
   for (const auto& s : all) {
     if (s.id == id) return ToProto(s);
   }
-  return absl::NotFoundError(absl::StrCat("no backup ", id, " in ", backup_dir_));
+  return absl::NotFoundError(
+      absl::StrCat("no backup ", id, " in ", backup_dir_));
 }
 
 absl::StatusOr<v1::Backup> Backups::Create(const Caller& caller) {
   TM_RETURN_IF_ERROR(Check(caller));
   absl::StatusOr<uint32_t> id = catalog_->Backup(backup_dir_);
   absl::StatusOr<v1::Backup> result = id.ok() ? Find(*id) : id.status();
-  return Audited(caller, id.ok() ? absl::StrCat("backups/", *id) : "", std::move(result));
+  return Audited(caller, id.ok() ? absl::StrCat("backups/", *id) : "",
+                 std::move(result));
 }
 
-absl::StatusOr<v1::ListBackupsResponse> Backups::List(const Caller& caller) const {
+absl::StatusOr<v1::ListBackupsResponse> Backups::List(
+    const Caller& caller) const {
   TM_RETURN_IF_ERROR(Check(caller));
   TM_ASSIGN_OR_RETURN(std::vector<storage::BackupSummary> all,
                       storage::ListBackups(backup_dir_));
@@ -66,7 +71,8 @@ absl::StatusOr<v1::ListBackupsResponse> Backups::List(const Caller& caller) cons
   return response;
 }
 
-absl::StatusOr<v1::Backup> Backups::Verify(const Caller& caller, uint32_t id) const {
+absl::StatusOr<v1::Backup> Backups::Verify(const Caller& caller,
+                                           uint32_t id) const {
   TM_RETURN_IF_ERROR(Check(caller));
   absl::Status verified = storage::VerifyBackup(backup_dir_, id);
   absl::StatusOr<v1::Backup> result = verified.ok() ? Find(id) : verified;
@@ -80,11 +86,13 @@ absl::StatusOr<v1::RestoreBackupResponse> Backups::Restore(
     if (request.target_dir().empty()) {
       return absl::InvalidArgumentError("target_dir: is required");
     }
-    TM_RETURN_IF_ERROR(storage::RestoreBackup(backup_dir_, request.id(), request.target_dir()));
+    TM_RETURN_IF_ERROR(storage::RestoreBackup(backup_dir_, request.id(),
+                                              request.target_dir()));
     // Open the copy: a restore that cannot be opened is found now.
     storage::CatalogOptions options;
     options.path = request.target_dir();
-    TM_ASSIGN_OR_RETURN(std::unique_ptr<storage::Catalog> copy, storage::Catalog::Open(options));
+    TM_ASSIGN_OR_RETURN(std::unique_ptr<storage::Catalog> copy,
+                        storage::Catalog::Open(options));
     v1::RestoreBackupResponse response;
     response.set_target_dir(request.target_dir());
     TM_ASSIGN_OR_RETURN(uint64_t orgs, copy->Count<v1::Organization>());

@@ -26,10 +26,13 @@ class Backups {
       : catalog_(catalog), backup_dir_(std::move(backup_dir)), audit_(audit) {}
 
   absl::StatusOr<techmatch::v1::Backup> Create(const Caller& caller);
-  absl::StatusOr<techmatch::v1::ListBackupsResponse> List(const Caller& caller) const;
-  absl::StatusOr<techmatch::v1::Backup> Verify(const Caller& caller, uint32_t id) const;
+  absl::StatusOr<techmatch::v1::ListBackupsResponse> List(
+      const Caller& caller) const;
+  absl::StatusOr<techmatch::v1::Backup> Verify(const Caller& caller,
+                                               uint32_t id) const;
   absl::StatusOr<techmatch::v1::RestoreBackupResponse> Restore(
-      const Caller& caller, const techmatch::v1::RestoreBackupRequest& request) const;
+      const Caller& caller,
+      const techmatch::v1::RestoreBackupRequest& request) const;
 
  private:
   // OK for an ADMIN with backups configured; else the refusal (audited).

@@ -28,7 +28,8 @@ bool ChangeFeed::Attach(const Principal& principal, AccessCheck& check,
                         v1::FeedEvent* event) const {
   const std::string& name = event->change().resource();
   if (absl::StartsWith(name, "organizations/")) {
-    auto org = Read<v1::Organization>(*catalog_, RecordKind::kOrganization, name);
+    auto org =
+        Read<v1::Organization>(*catalog_, RecordKind::kOrganization, name);
     if (!org.ok()) return false;
     *event->mutable_organization() = *std::move(org);
     return true;
@@ -46,21 +47,24 @@ bool ChangeFeed::Attach(const Principal& principal, AccessCheck& check,
     return true;
   }
   if (absl::StartsWith(name, "connections/")) {
-    auto connection = Read<v1::Connection>(*catalog_, RecordKind::kConnection, name);
-    if (!connection.ok() || !connections_->CanSee(principal, *connection)) return false;
+    auto connection =
+        Read<v1::Connection>(*catalog_, RecordKind::kConnection, name);
+    if (!connection.ok() || !connections_->CanSee(principal, *connection))
+      return false;
     *event->mutable_connection() = *std::move(connection);
     return true;
   }
   return false;
 }
 
-absl::Status ChangeFeed::Stream(const Caller& caller, uint64_t after_sequence, bool follow,
-                                const std::function<bool(const v1::FeedEvent&)>& emit,
-                                const std::function<bool()>& done,
-                                absl::Duration poll) const {
+absl::Status ChangeFeed::Stream(
+    const Caller& caller, uint64_t after_sequence, bool follow,
+    const std::function<bool(const v1::FeedEvent&)>& emit,
+    const std::function<bool()>& done, absl::Duration poll) const {
   uint64_t after = after_sequence;
   while (!done()) {
-    absl::StatusOr<std::vector<v1::ChangeEvent>> changes = catalog_->ReadChanges(after, kBatch);
+    absl::StatusOr<std::vector<v1::ChangeEvent>> changes =
+        catalog_->ReadChanges(after, kBatch);
     if (!changes.ok()) return changes.status();
     // One access check per batch: it remembers organisations it has read.
     AccessCheck check = registry_->Check(&caller.principal);

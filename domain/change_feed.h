@@ -36,10 +36,11 @@ class ChangeFeed {
   // until caught up; with `follow`, then waits for new commits (checking
   // every `poll`) until `emit` returns false or `done()` says so. Returns
   // OK when it stops for those reasons, or the storage error.
-  absl::Status Stream(const Caller& caller, uint64_t after_sequence, bool follow,
-                      const std::function<bool(const techmatch::v1::FeedEvent&)>& emit,
-                      const std::function<bool()>& done,
-                      absl::Duration poll = absl::Milliseconds(100)) const;
+  absl::Status Stream(
+      const Caller& caller, uint64_t after_sequence, bool follow,
+      const std::function<bool(const techmatch::v1::FeedEvent&)>& emit,
+      const std::function<bool()>& done,
+      absl::Duration poll = absl::Milliseconds(100)) const;
 
  private:
   // Fills event->record when the caller may see the record; false when it

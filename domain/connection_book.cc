@@ -36,9 +36,11 @@ std::vector<State> Next(State from) {
       return {v1::Connection::INTEREST_EXPRESSED, v1::Connection::DECLINED,
               v1::Connection::EXPIRED};
     case v1::Connection::INTEREST_EXPRESSED:
-      return {v1::Connection::INTRODUCED, v1::Connection::DECLINED, v1::Connection::EXPIRED};
+      return {v1::Connection::INTRODUCED, v1::Connection::DECLINED,
+              v1::Connection::EXPIRED};
     case v1::Connection::INTRODUCED:
-      return {v1::Connection::NEGOTIATING, v1::Connection::DECLINED, v1::Connection::EXPIRED};
+      return {v1::Connection::NEGOTIATING, v1::Connection::DECLINED,
+              v1::Connection::EXPIRED};
     case v1::Connection::NEGOTIATING:
       return {v1::Connection::AGREEMENT_SIGNED, v1::Connection::DECLINED,
               v1::Connection::EXPIRED};
@@ -61,8 +63,10 @@ absl::Status CheckNote(std::string* note) {
 
 }  // namespace
 
-ConnectionBook::ConnectionBook(storage::Catalog* catalog, const Registry* registry,
-                               const Matchmaker* matchmaker, AuditLog* audit, Clock* clock)
+ConnectionBook::ConnectionBook(storage::Catalog* catalog,
+                               const Registry* registry,
+                               const Matchmaker* matchmaker, AuditLog* audit,
+                               Clock* clock)
     : catalog_(catalog),
       registry_(registry),
       matchmaker_(matchmaker),
@@ -80,25 +84,31 @@ ConnectionBook::Rights ConnectionBook::RightsOn(const Principal& principal,
   AccessCheck check = registry_->Check(&principal);
   Rights rights;
   rights.see = principal.admin() || check.InReach(need) || check.InReach(offer);
-  rights.act = rights.see && principal.may_write() && (principal.admin() || principal.hub());
+  rights.act = rights.see && principal.may_write() &&
+               (principal.admin() || principal.hub());
   return rights;
 }
 
-absl::StatusOr<std::pair<v1::Connection, ConnectionBook::Rights>> ConnectionBook::Load(
-    const Caller& caller, absl::string_view name) const {
-  TM_ASSIGN_OR_RETURN(uint64_t id, storage::ParseName(RecordKind::kConnection, name, "name"));
-  TM_ASSIGN_OR_RETURN(v1::Connection connection, catalog_->Get<v1::Connection>(id));
-  TM_ASSIGN_OR_RETURN(uint64_t need_id,
-                      storage::ParseName(RecordKind::kNeed, connection.need(), "need"));
-  TM_ASSIGN_OR_RETURN(uint64_t offer_id,
-                      storage::ParseName(RecordKind::kOffer, connection.offer(), "offer"));
+absl::StatusOr<std::pair<v1::Connection, ConnectionBook::Rights>>
+ConnectionBook::Load(const Caller& caller, absl::string_view name) const {
+  TM_ASSIGN_OR_RETURN(
+      uint64_t id, storage::ParseName(RecordKind::kConnection, name, "name"));
+  TM_ASSIGN_OR_RETURN(v1::Connection connection,
+                      catalog_->Get<v1::Connection>(id));
+  TM_ASSIGN_OR_RETURN(
+      uint64_t need_id,
+      storage::ParseName(RecordKind::kNeed, connection.need(), "need"));
+  TM_ASSIGN_OR_RETURN(
+      uint64_t offer_id,
+      storage::ParseName(RecordKind::kOffer, connection.offer(), "offer"));
   TM_ASSIGN_OR_RETURN(v1::Need need, catalog_->Get<v1::Need>(need_id));
   TM_ASSIGN_OR_RETURN(v1::Offer offer, catalog_->Get<v1::Offer>(offer_id));
   Rights rights = RightsOn(caller.principal, need, offer);
   if (!rights.see) {
     audit_->AppendRefusal(caller, connection.name(),
                           NotVisible(caller.principal, connection.name()));
-    return absl::NotFoundError(absl::StrCat(connection.name(), " does not exist"));
+    return absl::NotFoundError(
+        absl::StrCat(connection.name(), " does not exist"));
   }
   return std::pair{std::move(connection), rights};
 }
@@ -118,53 +128,64 @@ absl::StatusOr<v1::Connection> ConnectionBook::CreateLocked(
     const Caller& caller, const v1::CreateConnectionRequest& request) {
   const Principal& p = caller.principal;
   if (!p.may_write() || !(p.admin() || p.hub())) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        p.key, " (", v1::Role_Name(p.role),
-        ") does not broker connections: exchange and centre keys and admins do"));
+    return absl::PermissionDeniedError(
+        absl::StrCat(p.key, " (", v1::Role_Name(p.role),
+                     ") does not broker connections: exchange and centre keys "
+                     "and admins do"));
   }
   std::string note = request.note();
   TM_RETURN_IF_ERROR(CheckNote(&note));
   if (request.origin() != v1::Connection::ORIGIN_UNSPECIFIED &&
-      request.origin() != v1::Connection::MATCH && request.origin() != v1::Connection::BROKER) {
+      request.origin() != v1::Connection::MATCH &&
+      request.origin() != v1::Connection::BROKER) {
     return absl::InvalidArgumentError("origin: unknown value");
   }
-  TM_ASSIGN_OR_RETURN(uint64_t need_id,
-                      storage::ParseName(RecordKind::kNeed, request.need(), "need"));
-  TM_ASSIGN_OR_RETURN(uint64_t offer_id,
-                      storage::ParseName(RecordKind::kOffer, request.offer(), "offer"));
+  TM_ASSIGN_OR_RETURN(
+      uint64_t need_id,
+      storage::ParseName(RecordKind::kNeed, request.need(), "need"));
+  TM_ASSIGN_OR_RETURN(
+      uint64_t offer_id,
+      storage::ParseName(RecordKind::kOffer, request.offer(), "offer"));
   // Read both with the caller's rights: a need it may not see is NOT_FOUND.
-  TM_ASSIGN_OR_RETURN(v1::Need need, registry_->GetNeed(caller, request.need()));
-  TM_ASSIGN_OR_RETURN(v1::Offer offer, registry_->GetOffer(caller, request.offer()));
+  TM_ASSIGN_OR_RETURN(v1::Need need,
+                      registry_->GetNeed(caller, request.need()));
+  TM_ASSIGN_OR_RETURN(v1::Offer offer,
+                      registry_->GetOffer(caller, request.offer()));
   if (!RightsOn(p, need, offer).act) {
-    return OutOfReach(p, absl::StrCat("connections between ", need.name(), " and ",
-                                      offer.name(), ": it brokers neither side"));
+    return OutOfReach(p,
+                      absl::StrCat("connections between ", need.name(), " and ",
+                                   offer.name(), ": it brokers neither side"));
   }
   for (const auto& [what, state] : {std::pair{need.name(), need.state()},
                                     std::pair{offer.name(), offer.state()}}) {
     if (state != v1::PUBLISHED) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(what, " is ", v1::State_Name(state), "; connect published records"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          what, " is ", v1::State_Name(state), "; connect published records"));
     }
   }
-  TM_ASSIGN_OR_RETURN(std::optional<uint64_t> open,
-                      catalog_->FindIndexed(storage::IndexId::kConnectionOpenPair, need_id,
-                                            offer_id));
+  TM_ASSIGN_OR_RETURN(
+      std::optional<uint64_t> open,
+      catalog_->FindIndexed(storage::IndexId::kConnectionOpenPair, need_id,
+                            offer_id));
   if (open.has_value()) {
     return absl::AlreadyExistsError(
-        absl::StrCat(need.name(), " and ", offer.name(), " already have an open connection, ",
+        absl::StrCat(need.name(), " and ", offer.name(),
+                     " already have an open connection, ",
                      storage::MakeName(RecordKind::kConnection, *open)));
   }
   absl::Time now = clock_->Now();
   v1::Connection connection;
-  connection.set_name(
-      storage::MakeName(RecordKind::kConnection, catalog_->AllocateId(RecordKind::kConnection)));
+  connection.set_name(storage::MakeName(
+      RecordKind::kConnection, catalog_->AllocateId(RecordKind::kConnection)));
   connection.set_need(need.name());
   connection.set_offer(offer.name());
   connection.set_state(v1::Connection::SUGGESTED);
-  connection.set_origin(request.origin() == v1::Connection::MATCH ? v1::Connection::MATCH
-                                                                  : v1::Connection::BROKER);
+  connection.set_origin(request.origin() == v1::Connection::MATCH
+                            ? v1::Connection::MATCH
+                            : v1::Connection::BROKER);
   if (connection.origin() == v1::Connection::MATCH) {
-    TM_ASSIGN_OR_RETURN(v1::OfferMatch match, matchmaker_->ScorePair(need, offer));
+    TM_ASSIGN_OR_RETURN(v1::OfferMatch match,
+                        matchmaker_->ScorePair(need, offer));
     connection.set_score(match.score());
     *connection.mutable_explanation() = std::move(*match.mutable_explanation());
   }
@@ -173,7 +194,8 @@ absl::StatusOr<v1::Connection> ConnectionBook::CreateLocked(
   absl::StatusOr<uint64_t> owner_id =
       storage::ParseName(RecordKind::kOrganization, offer.owner(), "owner");
   if (owner_id.ok()) {
-    absl::StatusOr<v1::Organization> owner = catalog_->Get<v1::Organization>(*owner_id);
+    absl::StatusOr<v1::Organization> owner =
+        catalog_->Get<v1::Organization>(*owner_id);
     if (owner.ok() && !owner->parent().empty()) offer_broker = owner->parent();
   }
   connection.set_offer_broker(offer_broker);
@@ -187,26 +209,30 @@ absl::StatusOr<v1::Connection> ConnectionBook::CreateLocked(
   *connection.mutable_update_time() = ToProto(now);
   connection.set_version(1);
   storage::CommitExtras extras;
-  extras.audit.push_back(audit_->Make(caller, connection.name(), absl::OkStatus()));
-  TM_RETURN_IF_ERROR(catalog_
-                         ->Commit({storage::RecordWrite<v1::Connection>{
-                                      std::nullopt, connection, v1::ChangeEvent::CREATED}},
-                                  now, std::move(extras))
-                         .status());
+  extras.audit.push_back(
+      audit_->Make(caller, connection.name(), absl::OkStatus()));
+  TM_RETURN_IF_ERROR(
+      catalog_
+          ->Commit({storage::RecordWrite<v1::Connection>{
+                       std::nullopt, connection, v1::ChangeEvent::CREATED}},
+                   now, std::move(extras))
+          .status());
   return connection;
 }
 
 bool ConnectionBook::CanSee(const Principal& principal,
                             const v1::Connection& connection) const {
   auto need = catalog_->Get<v1::Need>(
-      storage::ParseName(RecordKind::kNeed, connection.need(), "need").value_or(0));
+      storage::ParseName(RecordKind::kNeed, connection.need(), "need")
+          .value_or(0));
   auto offer = catalog_->Get<v1::Offer>(
-      storage::ParseName(RecordKind::kOffer, connection.offer(), "offer").value_or(0));
+      storage::ParseName(RecordKind::kOffer, connection.offer(), "offer")
+          .value_or(0));
   return need.ok() && offer.ok() && RightsOn(principal, *need, *offer).see;
 }
 
-absl::StatusOr<v1::Connection> ConnectionBook::Get(const Caller& caller,
-                                                   absl::string_view name) const {
+absl::StatusOr<v1::Connection> ConnectionBook::Get(
+    const Caller& caller, absl::string_view name) const {
   TM_ASSIGN_OR_RETURN(auto loaded, Load(caller, name));
   return std::move(loaded.first);
 }
@@ -227,14 +253,16 @@ absl::StatusOr<v1::Connection> ConnectionBook::TransitionLocked(
   TM_ASSIGN_OR_RETURN(auto loaded, Load(caller, request.name()));
   v1::Connection current = std::move(loaded.first);
   if (!loaded.second.act) {
-    return OutOfReach(p, absl::StrCat(current.name(),
-                                      ": exchange and centre keys of its sides and admins "
-                                      "move connections"));
+    return OutOfReach(
+        p, absl::StrCat(current.name(),
+                        ": exchange and centre keys of its sides and admins "
+                        "move connections"));
   }
   if (request.version() != 0 && request.version() != current.version()) {
-    return absl::AbortedError(absl::StrCat(current.name(), " is at version ", current.version(),
-                                           ", the request names version ", request.version(),
-                                           "; read it again and retry"));
+    return absl::AbortedError(
+        absl::StrCat(current.name(), " is at version ", current.version(),
+                     ", the request names version ", request.version(),
+                     "; read it again and retry"));
   }
   if (!v1::Connection::State_IsValid(request.to()) ||
       request.to() == v1::Connection::STATE_UNSPECIFIED) {
@@ -242,9 +270,11 @@ absl::StatusOr<v1::Connection> ConnectionBook::TransitionLocked(
   }
   if (!Allowed(current.state(), request.to())) {
     std::vector<std::string> legal;
-    for (State s : Next(current.state())) legal.push_back(v1::Connection::State_Name(s));
+    for (State s : Next(current.state()))
+      legal.push_back(v1::Connection::State_Name(s));
     return absl::FailedPreconditionError(absl::StrCat(
-        current.name(), " is ", v1::Connection::State_Name(current.state()), "; it ",
+        current.name(), " is ", v1::Connection::State_Name(current.state()),
+        "; it ",
         legal.empty() ? "is final"
                       : absl::StrCat("can go to ", absl::StrJoin(legal, ", ")),
         ", not ", v1::Connection::State_Name(request.to())));
@@ -260,8 +290,10 @@ absl::StatusOr<v1::Connection> ConnectionBook::TransitionLocked(
       return absl::InvalidArgumentError(
           "agreement.contract_type: is required to sign an agreement");
     }
-    if (request.agreement().value_vnd() < 0 || request.agreement().value_vnd() > kMoneyMax) {
-      return absl::InvalidArgumentError("agreement.value_vnd: must be 0 to 10^15");
+    if (request.agreement().value_vnd() < 0 ||
+        request.agreement().value_vnd() > kMoneyMax) {
+      return absl::InvalidArgumentError(
+          "agreement.value_vnd: must be 0 to 10^15");
     }
     *next.mutable_agreement() = request.agreement();
     if (!next.agreement().has_signed_time()) {
@@ -304,17 +336,20 @@ absl::StatusOr<v1::ListConnectionsResponse> ConnectionBook::List(
   }
   uint64_t need_id = 0, offer_id = 0, after = 0;
   if (!request.need().empty()) {
-    TM_ASSIGN_OR_RETURN(need_id, storage::ParseName(RecordKind::kNeed, request.need(), "need"));
+    TM_ASSIGN_OR_RETURN(
+        need_id, storage::ParseName(RecordKind::kNeed, request.need(), "need"));
   }
   if (!request.offer().empty()) {
-    TM_ASSIGN_OR_RETURN(offer_id,
-                        storage::ParseName(RecordKind::kOffer, request.offer(), "offer"));
+    TM_ASSIGN_OR_RETURN(offer_id, storage::ParseName(RecordKind::kOffer,
+                                                     request.offer(), "offer"));
   }
   if (!request.page_token().empty()) {
     std::string raw;
     if (!absl::WebSafeBase64Unescape(request.page_token(), &raw) ||
-        !absl::StartsWith(raw, "c1:") || !absl::SimpleAtoi(raw.substr(3), &after)) {
-      return absl::InvalidArgumentError("page_token: is not a token this server issued");
+        !absl::StartsWith(raw, "c1:") ||
+        !absl::SimpleAtoi(raw.substr(3), &after)) {
+      return absl::InvalidArgumentError(
+          "page_token: is not a token this server issued");
     }
   }
   v1::ListConnectionsResponse response;
@@ -335,8 +370,10 @@ absl::StatusOr<v1::ListConnectionsResponse> ConnectionBook::List(
     auto need = catalog_->Get<v1::Need>(
         storage::ParseName(RecordKind::kNeed, c->need(), "need").value_or(0));
     auto offer = catalog_->Get<v1::Offer>(
-        storage::ParseName(RecordKind::kOffer, c->offer(), "offer").value_or(0));
-    if (!need.ok() || !offer.ok() || !RightsOn(caller.principal, *need, *offer).see) {
+        storage::ParseName(RecordKind::kOffer, c->offer(), "offer")
+            .value_or(0));
+    if (!need.ok() || !offer.ok() ||
+        !RightsOn(caller.principal, *need, *offer).see) {
       return true;
     }
     if (static_cast<size_t>(response.connections_size()) == page_size) {
@@ -347,22 +384,26 @@ absl::StatusOr<v1::ListConnectionsResponse> ConnectionBook::List(
     return true;
   };
   if (need_id != 0) {
-    TM_RETURN_IF_ERROR(
-        catalog_->ScanIndex(storage::IndexId::kConnectionByNeed, need_id, after, consider));
+    TM_RETURN_IF_ERROR(catalog_->ScanIndex(storage::IndexId::kConnectionByNeed,
+                                           need_id, after, consider));
   } else if (offer_id != 0) {
-    TM_RETURN_IF_ERROR(
-        catalog_->ScanIndex(storage::IndexId::kConnectionByOffer, offer_id, after, consider));
+    TM_RETURN_IF_ERROR(catalog_->ScanIndex(storage::IndexId::kConnectionByOffer,
+                                           offer_id, after, consider));
   } else if (request.state() != v1::Connection::STATE_UNSPECIFIED) {
     TM_RETURN_IF_ERROR(catalog_->ScanIndex(storage::IndexId::kConnectionByState,
                                            request.state(), after, consider));
   } else {
-    TM_RETURN_IF_ERROR(catalog_->Scan<v1::Connection>(after, [&](const v1::Connection& c) {
-      return consider(storage::ParseName(RecordKind::kConnection, c.name(), "name").value_or(0));
-    }));
+    TM_RETURN_IF_ERROR(
+        catalog_->Scan<v1::Connection>(after, [&](const v1::Connection& c) {
+          return consider(
+              storage::ParseName(RecordKind::kConnection, c.name(), "name")
+                  .value_or(0));
+        }));
   }
   TM_RETURN_IF_ERROR(inner);
   if (resume_after != 0) {
-    response.set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat("c1:", resume_after)));
+    response.set_next_page_token(
+        absl::WebSafeBase64Escape(absl::StrCat("c1:", resume_after)));
   }
   return response;
 }

@@ -52,19 +52,23 @@ class ConnectionBook {
                       techmatch::v1::Connection::State to);
 
   absl::StatusOr<techmatch::v1::Connection> Create(
-      const Caller& caller, const techmatch::v1::CreateConnectionRequest& request);
+      const Caller& caller,
+      const techmatch::v1::CreateConnectionRequest& request);
   // NOT_FOUND for a connection the caller may not see.
   absl::StatusOr<techmatch::v1::Connection> Get(const Caller& caller,
                                                 absl::string_view name) const;
   absl::StatusOr<techmatch::v1::Connection> Transition(
-      const Caller& caller, const techmatch::v1::TransitionConnectionRequest& request);
+      const Caller& caller,
+      const techmatch::v1::TransitionConnectionRequest& request);
   // Whether `principal` may see `connection` (false when its need or
   // offer cannot be read).
-  bool CanSee(const Principal& principal, const techmatch::v1::Connection& connection) const;
+  bool CanSee(const Principal& principal,
+              const techmatch::v1::Connection& connection) const;
 
   // The connections the caller may see, by id.
   absl::StatusOr<techmatch::v1::ListConnectionsResponse> List(
-      const Caller& caller, const techmatch::v1::ListConnectionsRequest& request) const;
+      const Caller& caller,
+      const techmatch::v1::ListConnectionsRequest& request) const;
 
  private:
   // What the caller may do with a connection between `need` and `offer`.
@@ -79,9 +83,11 @@ class ConnectionBook {
   absl::StatusOr<std::pair<techmatch::v1::Connection, Rights>> Load(
       const Caller& caller, absl::string_view name) const;
   absl::StatusOr<techmatch::v1::Connection> CreateLocked(
-      const Caller& caller, const techmatch::v1::CreateConnectionRequest& request);
+      const Caller& caller,
+      const techmatch::v1::CreateConnectionRequest& request);
   absl::StatusOr<techmatch::v1::Connection> TransitionLocked(
-      const Caller& caller, const techmatch::v1::TransitionConnectionRequest& request);
+      const Caller& caller,
+      const techmatch::v1::TransitionConnectionRequest& request);
 
   storage::Catalog* const catalog_;
   const Registry* const registry_;

@@ -30,7 +30,8 @@ constexpr size_t kLabelMax = 200;
 
 std::string Sha256(absl::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest);
   return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
 }
 
@@ -40,7 +41,8 @@ int64_t Micros(const google::protobuf::Timestamp& t) {
 
 bool Active(const ApiKey& key, absl::Time now) {
   return !key.has_revoke_time() &&
-         (!key.has_expire_time() || Micros(key.expire_time()) > absl::ToUnixMicros(now));
+         (!key.has_expire_time() ||
+          Micros(key.expire_time()) > absl::ToUnixMicros(now));
 }
 
 bool IsOperator(Role role) {
@@ -50,8 +52,8 @@ bool IsOperator(Role role) {
 
 // Roles an operator may hand out.
 bool Delegable(Role role) {
-  return role == techmatch::v1::ENTERPRISE || role == techmatch::v1::INTEGRATION ||
-         role == techmatch::v1::READ_ONLY;
+  return role == techmatch::v1::ENTERPRISE ||
+         role == techmatch::v1::INTEGRATION || role == techmatch::v1::READ_ONLY;
 }
 
 // INVALID_ARGUMENT unless `role` suits an organisation of `kind`.
@@ -79,16 +81,16 @@ absl::Status CheckRoleFitsKind(Role role, Organization::Kind kind) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<KeyStore>> KeyStore::Open(storage::Catalog* catalog,
-                                                         AuditLog* audit,
-                                                         Clock* clock) {
+absl::StatusOr<std::unique_ptr<KeyStore>> KeyStore::Open(
+    storage::Catalog* catalog, AuditLog* audit, Clock* clock) {
   std::unique_ptr<KeyStore> store(new KeyStore(catalog, audit, clock));
   absl::Status bad;
   TM_RETURN_IF_ERROR(catalog->ScanApiKeys([&](const StoredApiKey& stored) {
-    auto id = storage::ParseName(RecordKind::kApiKey, stored.key().name(), "name");
+    auto id =
+        storage::ParseName(RecordKind::kApiKey, stored.key().name(), "name");
     if (!id.ok()) {
-      bad = absl::DataLossError(absl::StrCat("stored key with bad name: ",
-                                             id.status().message()));
+      bad = absl::DataLossError(
+          absl::StrCat("stored key with bad name: ", id.status().message()));
       return false;
     }
     store->keys_[*id] = stored;
@@ -105,7 +107,8 @@ absl::StatusOr<Organization> KeyStore::LoadOrg(const std::string& name) const {
   return catalog_->Get<Organization>(id);
 }
 
-absl::StatusOr<Principal> KeyStore::Authenticate(absl::string_view token) const {
+absl::StatusOr<Principal> KeyStore::Authenticate(
+    absl::string_view token) const {
   absl::string_view rest = token;
   uint64_t id = 0;
   size_t sep = std::string::npos;
@@ -121,7 +124,8 @@ absl::StatusOr<Principal> KeyStore::Authenticate(absl::string_view token) const 
   {
     std::shared_lock lock(mu_);
     auto it = keys_.find(id);
-    if (it == keys_.end() || it->second.secret_sha256().size() != digest.size() ||
+    if (it == keys_.end() ||
+        it->second.secret_sha256().size() != digest.size() ||
         CRYPTO_memcmp(it->second.secret_sha256().data(), digest.data(),
                       digest.size()) != 0) {
       return absl::UnauthenticatedError("the API key is not valid");
@@ -142,8 +146,8 @@ absl::StatusOr<Principal> KeyStore::Authenticate(absl::string_view token) const 
   if (!key.organization().empty()) {
     absl::StatusOr<Organization> org = LoadOrg(key.organization());
     if (absl::IsNotFound(org.status())) {
-      return absl::UnauthenticatedError(
-          absl::StrCat(key.name(), " belongs to an organisation that does not exist"));
+      return absl::UnauthenticatedError(absl::StrCat(
+          key.name(), " belongs to an organisation that does not exist"));
     }
     TM_RETURN_IF_ERROR(org.status());
     principal.org_kind = org->kind();
@@ -155,7 +159,8 @@ bool KeyStore::MayManage(const Caller& caller, const ApiKey& key) const {
   const Principal& p = caller.principal;
   if (p.admin() || key.name() == p.key) return true;
   if (!IsOperator(p.role) || !Delegable(key.role())) return false;
-  AccessCheck check(&p, [this](const std::string& name) { return LoadOrg(name); });
+  AccessCheck check(&p,
+                    [this](const std::string& name) { return LoadOrg(name); });
   return check.InScope(key.organization());
 }
 
@@ -171,9 +176,11 @@ absl::StatusOr<techmatch::v1::CreateApiKeyResponse> KeyStore::Insert(
   uint64_t id = catalog_->AllocateId(RecordKind::kApiKey);
   absl::Time now = clock_->Now();
   key.set_name(storage::MakeName(RecordKind::kApiKey, id));
-  *key.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  *key.mutable_create_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
   key.clear_revoke_time();
-  key.set_creator(caller.principal.key.empty() ? "bootstrap" : caller.principal.key);
+  key.set_creator(caller.principal.key.empty() ? "bootstrap"
+                                               : caller.principal.key);
   StoredApiKey stored;
   *stored.mutable_key() = key;
   stored.set_secret_sha256(Sha256(secret));
@@ -200,9 +207,9 @@ absl::StatusOr<techmatch::v1::CreateApiKeyResponse> KeyStore::Create(
     return status;
   };
   if (!p.admin() && !IsOperator(p.role)) {
-    return refuse(absl::PermissionDeniedError(absl::StrCat(
-        p.key, " has role ", techmatch::v1::Role_Name(p.role),
-        ", which does not manage keys")));
+    return refuse(absl::PermissionDeniedError(
+        absl::StrCat(p.key, " has role ", techmatch::v1::Role_Name(p.role),
+                     ", which does not manage keys")));
   }
   if (!techmatch::v1::Role_IsValid(key.role()) ||
       key.role() == techmatch::v1::ROLE_UNSPECIFIED) {
@@ -213,7 +220,8 @@ absl::StatusOr<techmatch::v1::CreateApiKeyResponse> KeyStore::Create(
   if (!label.ok()) return refuse(label);
   if (key.has_expire_time() &&
       Micros(key.expire_time()) <= absl::ToUnixMicros(clock_->Now())) {
-    return refuse(absl::InvalidArgumentError("api_key.expire_time: must be in the future"));
+    return refuse(absl::InvalidArgumentError(
+        "api_key.expire_time: must be in the future"));
   }
   if (key.organization().empty()) {
     if (key.role() != techmatch::v1::ADMIN) {
@@ -231,16 +239,19 @@ absl::StatusOr<techmatch::v1::CreateApiKeyResponse> KeyStore::Create(
     if (!fits.ok()) return refuse(fits);
   }
   if (!p.admin()) {
-    AccessCheck check(&p, [this](const std::string& name) { return LoadOrg(name); });
+    AccessCheck check(
+        &p, [this](const std::string& name) { return LoadOrg(name); });
     if (!Delegable(key.role()) || !check.InScope(key.organization())) {
       return refuse(OutOfReach(
-          p, absl::StrCat("keys with role ", techmatch::v1::Role_Name(key.role()),
-                          " for ", key.organization().empty() ? "no organisation"
-                                                              : key.organization())));
+          p, absl::StrCat("keys with role ",
+                          techmatch::v1::Role_Name(key.role()), " for ",
+                          key.organization().empty() ? "no organisation"
+                                                     : key.organization())));
     }
   }
   std::lock_guard<std::mutex> lock(write_mu_);
-  absl::StatusOr<techmatch::v1::CreateApiKeyResponse> created = Insert(caller, key);
+  absl::StatusOr<techmatch::v1::CreateApiKeyResponse> created =
+      Insert(caller, key);
   if (!created.ok()) return refuse(created.status());
   return created;
 }
@@ -277,19 +288,22 @@ absl::StatusOr<ApiKey> KeyStore::Revoke(
     bool other_admin = false;
     std::shared_lock lock(mu_);
     for (const auto& [other_id, other] : keys_) {
-      other_admin |= other_id != *id && other.key().role() == techmatch::v1::ADMIN &&
+      other_admin |= other_id != *id &&
+                     other.key().role() == techmatch::v1::ADMIN &&
                      Active(other.key(), now);
     }
     if (!other_admin) {
-      return refuse(absl::FailedPreconditionError(absl::StrCat(
-          request.name(), " is the last active ADMIN key; create another first")));
+      return refuse(absl::FailedPreconditionError(
+          absl::StrCat(request.name(),
+                       " is the last active ADMIN key; create another first")));
     }
   }
   *stored.mutable_key()->mutable_revoke_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
   storage::CommitExtras extras;
   extras.api_keys.push_back(stored);
-  extras.audit.push_back(audit_->Make(caller, request.name(), absl::OkStatus()));
+  extras.audit.push_back(
+      audit_->Make(caller, request.name(), absl::OkStatus()));
   absl::Status commit = catalog_->Commit({}, now, std::move(extras)).status();
   if (!commit.ok()) return refuse(commit);
   {
@@ -300,7 +314,8 @@ absl::StatusOr<ApiKey> KeyStore::Revoke(
 }
 
 absl::StatusOr<techmatch::v1::ListApiKeysResponse> KeyStore::List(
-    const Caller& caller, const techmatch::v1::ListApiKeysRequest& request) const {
+    const Caller& caller,
+    const techmatch::v1::ListApiKeysRequest& request) const {
   std::vector<ApiKey> all;
   {
     std::shared_lock lock(mu_);
@@ -310,7 +325,8 @@ absl::StatusOr<techmatch::v1::ListApiKeysResponse> KeyStore::List(
   absl::Time now = clock_->Now();
   techmatch::v1::ListApiKeysResponse response;
   for (ApiKey& key : all) {
-    if (!request.organization().empty() && key.organization() != request.organization()) {
+    if (!request.organization().empty() &&
+        key.organization() != request.organization()) {
       continue;
     }
     if (!request.include_inactive() && !Active(key, now)) continue;
@@ -320,10 +336,12 @@ absl::StatusOr<techmatch::v1::ListApiKeysResponse> KeyStore::List(
   return response;
 }
 
-absl::StatusOr<techmatch::v1::Caller> KeyStore::Describe(const Caller& caller) const {
+absl::StatusOr<techmatch::v1::Caller> KeyStore::Describe(
+    const Caller& caller) const {
   techmatch::v1::Caller out;
   const Principal& p = caller.principal;
-  absl::StatusOr<uint64_t> id = storage::ParseName(RecordKind::kApiKey, p.key, "key");
+  absl::StatusOr<uint64_t> id =
+      storage::ParseName(RecordKind::kApiKey, p.key, "key");
   if (id.ok()) {
     std::shared_lock lock(mu_);
     auto it = keys_.find(*id);

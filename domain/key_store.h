@@ -55,7 +55,8 @@ class KeyStore {
       const Caller& caller, const techmatch::v1::RevokeApiKeyRequest& request);
   // The keys the caller may manage, by id; its own key always.
   absl::StatusOr<techmatch::v1::ListApiKeysResponse> List(
-      const Caller& caller, const techmatch::v1::ListApiKeysRequest& request) const;
+      const Caller& caller,
+      const techmatch::v1::ListApiKeysRequest& request) const;
   // The caller's key and organisation.
   absl::StatusOr<techmatch::v1::Caller> Describe(const Caller& caller) const;
 

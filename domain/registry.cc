@@ -991,7 +991,7 @@ ImportResponse Registry::Import(const Caller& caller, const Records& records,
 
 // organisations
 
-absl::StatusOr<Organization> Registry::CreateOrganization(const Caller& caller, 
+absl::StatusOr<Organization> Registry::CreateOrganization(const Caller& caller,
     const techmatch::v1::CreateOrganizationRequest& request) {
   return Mutate<Organization>(caller, "", [&](PendingBatch& batch) {
     Organization input = request.organization();
@@ -1000,12 +1000,12 @@ absl::StatusOr<Organization> Registry::CreateOrganization(const Caller& caller,
   });
 }
 
-absl::StatusOr<Organization> Registry::GetOrganization(const Caller& caller, 
+absl::StatusOr<Organization> Registry::GetOrganization(const Caller& caller,
     absl::string_view name) const {
   return ReadFor<Organization>(caller, name);
 }
 
-absl::StatusOr<Organization> Registry::UpdateOrganization(const Caller& caller, 
+absl::StatusOr<Organization> Registry::UpdateOrganization(const Caller& caller,
     const techmatch::v1::UpdateOrganizationRequest& request) {
   return Mutate<Organization>(caller, request.organization().name(), [&](PendingBatch& batch) {
     return UpdateIn(batch, request.organization(), request.update_mask());
@@ -1013,7 +1013,7 @@ absl::StatusOr<Organization> Registry::UpdateOrganization(const Caller& caller,
 }
 
 absl::StatusOr<techmatch::v1::UpsertOrganizationResponse>
-Registry::UpsertOrganization(const Caller& caller, 
+Registry::UpsertOrganization(const Caller& caller,
     const techmatch::v1::UpsertOrganizationRequest& request) {
   using Response = techmatch::v1::UpsertOrganizationResponse;
   return Mutate<Response>(caller, request.organization().external_ref(), [&](PendingBatch& batch) -> absl::StatusOr<Response> {
@@ -1054,7 +1054,7 @@ Registry::ListOrganizations(const Caller& /*caller: every organisation is public
   return response;
 }
 
-ImportResponse Registry::ImportOrganizations(const Caller& caller, 
+ImportResponse Registry::ImportOrganizations(const Caller& caller,
     const techmatch::v1::ImportOrganizationsRequest& request,
     int64_t first_index) {
   return Import<Organization>(caller, request.organizations(), first_index);
@@ -1062,7 +1062,7 @@ ImportResponse Registry::ImportOrganizations(const Caller& caller,
 
 // offers
 
-absl::StatusOr<Offer> Registry::CreateOffer(const Caller& caller, 
+absl::StatusOr<Offer> Registry::CreateOffer(const Caller& caller,
     const techmatch::v1::CreateOfferRequest& request) {
   return Mutate<Offer>(caller, "", [&](PendingBatch& batch) {
     Offer input = request.offer();
@@ -1075,14 +1075,14 @@ absl::StatusOr<Offer> Registry::GetOffer(const Caller& caller, absl::string_view
   return ReadFor<Offer>(caller, name);
 }
 
-absl::StatusOr<Offer> Registry::UpdateOffer(const Caller& caller, 
+absl::StatusOr<Offer> Registry::UpdateOffer(const Caller& caller,
     const techmatch::v1::UpdateOfferRequest& request) {
   return Mutate<Offer>(caller, request.offer().name(), [&](PendingBatch& batch) {
     return UpdateIn(batch, request.offer(), request.update_mask());
   });
 }
 
-absl::StatusOr<techmatch::v1::UpsertOfferResponse> Registry::UpsertOffer(const Caller& caller, 
+absl::StatusOr<techmatch::v1::UpsertOfferResponse> Registry::UpsertOffer(const Caller& caller,
     const techmatch::v1::UpsertOfferRequest& request) {
   using Response = techmatch::v1::UpsertOfferResponse;
   return Mutate<Response>(caller, request.offer().external_ref(), [&](PendingBatch& batch) -> absl::StatusOr<Response> {
@@ -1094,21 +1094,21 @@ absl::StatusOr<techmatch::v1::UpsertOfferResponse> Registry::UpsertOffer(const C
   });
 }
 
-absl::StatusOr<Offer> Registry::PublishOffer(const Caller& caller, 
+absl::StatusOr<Offer> Registry::PublishOffer(const Caller& caller,
     const techmatch::v1::PublishRequest& request) {
   return Mutate<Offer>(caller, request.name(), [&](PendingBatch& batch) {
     return PublishIn<Offer>(batch, request);
   });
 }
 
-absl::StatusOr<Offer> Registry::WithdrawOffer(const Caller& caller, 
+absl::StatusOr<Offer> Registry::WithdrawOffer(const Caller& caller,
     const techmatch::v1::WithdrawRequest& request) {
   return Mutate<Offer>(caller, request.name(), [&](PendingBatch& batch) {
     return WithdrawIn<Offer>(batch, request);
   });
 }
 
-absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(const Caller& caller, 
+absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(const Caller& caller,
     const techmatch::v1::ListOffersRequest& request) const {
   TM_ASSIGN_OR_RETURN(std::string province,
                       ProvinceFilter(*reference_, request.province()));
@@ -1142,14 +1142,14 @@ absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(const Cal
   return response;
 }
 
-ImportResponse Registry::ImportOffers(const Caller& caller, 
+ImportResponse Registry::ImportOffers(const Caller& caller,
     const techmatch::v1::ImportOffersRequest& request, int64_t first_index) {
   return Import<Offer>(caller, request.offers(), first_index);
 }
 
 // needs
 
-absl::StatusOr<Need> Registry::CreateNeed(const Caller& caller, 
+absl::StatusOr<Need> Registry::CreateNeed(const Caller& caller,
     const techmatch::v1::CreateNeedRequest& request) {
   return Mutate<Need>(caller, "", [&](PendingBatch& batch) {
     Need input = request.need();
@@ -1162,14 +1162,14 @@ absl::StatusOr<Need> Registry::GetNeed(const Caller& caller, absl::string_view n
   return ReadFor<Need>(caller, name);
 }
 
-absl::StatusOr<Need> Registry::UpdateNeed(const Caller& caller, 
+absl::StatusOr<Need> Registry::UpdateNeed(const Caller& caller,
     const techmatch::v1::UpdateNeedRequest& request) {
   return Mutate<Need>(caller, request.need().name(), [&](PendingBatch& batch) {
     return UpdateIn(batch, request.need(), request.update_mask());
   });
 }
 
-absl::StatusOr<techmatch::v1::UpsertNeedResponse> Registry::UpsertNeed(const Caller& caller, 
+absl::StatusOr<techmatch::v1::UpsertNeedResponse> Registry::UpsertNeed(const Caller& caller,
     const techmatch::v1::UpsertNeedRequest& request) {
   using Response = techmatch::v1::UpsertNeedResponse;
   return Mutate<Response>(caller, request.need().external_ref(), [&](PendingBatch& batch) -> absl::StatusOr<Response> {
@@ -1181,21 +1181,21 @@ absl::StatusOr<techmatch::v1::UpsertNeedResponse> Registry::UpsertNeed(const Cal
   });
 }
 
-absl::StatusOr<Need> Registry::PublishNeed(const Caller& caller, 
+absl::StatusOr<Need> Registry::PublishNeed(const Caller& caller,
     const techmatch::v1::PublishRequest& request) {
   return Mutate<Need>(caller, request.name(), [&](PendingBatch& batch) {
     return PublishIn<Need>(batch, request);
   });
 }
 
-absl::StatusOr<Need> Registry::WithdrawNeed(const Caller& caller, 
+absl::StatusOr<Need> Registry::WithdrawNeed(const Caller& caller,
     const techmatch::v1::WithdrawRequest& request) {
   return Mutate<Need>(caller, request.name(), [&](PendingBatch& batch) {
     return WithdrawIn<Need>(batch, request);
   });
 }
 
-absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(const Caller& caller, 
+absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(const Caller& caller,
     const techmatch::v1::ListNeedsRequest& request) const {
   TM_ASSIGN_OR_RETURN(std::string province,
                       ProvinceFilter(*reference_, request.province()));
@@ -1235,7 +1235,7 @@ absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(const Calle
   return response;
 }
 
-ImportResponse Registry::ImportNeeds(const Caller& caller, 
+ImportResponse Registry::ImportNeeds(const Caller& caller,
     const techmatch::v1::ImportNeedsRequest& request, int64_t first_index) {
   return Import<Need>(caller, request.needs(), first_index);
 }

@@ -40,21 +40,24 @@ struct Acc {
       std::sort(delays_days.begin(), delays_days.end());
       size_t n = delays_days.size();
       row.set_median_days_need_to_agreement(
-          n % 2 == 1 ? delays_days[n / 2] : (delays_days[n / 2 - 1] + delays_days[n / 2]) / 2);
+          n % 2 == 1 ? delays_days[n / 2]
+                     : (delays_days[n / 2 - 1] + delays_days[n / 2]) / 2);
     }
   }
 };
 
 }  // namespace
 
-absl::StatusOr<v1::Report> Reporter::Build(const v1::ReportRequest& request) const {
+absl::StatusOr<v1::Report> Reporter::Build(
+    const v1::ReportRequest& request) const {
   const int64_t from = request.has_from() ? Micros(request.from()) : INT64_MIN;
-  const int64_t to =
-      request.has_to() ? Micros(request.to()) : absl::ToUnixMicros(clock_->Now()) + 1;
+  const int64_t to = request.has_to() ? Micros(request.to())
+                                      : absl::ToUnixMicros(clock_->Now()) + 1;
   if (from >= to) return absl::InvalidArgumentError("to: must be after from");
-  GroupBy group_by = request.group_by() == v1::ReportRequest::GROUP_BY_UNSPECIFIED
-                         ? v1::ReportRequest::PROVINCE
-                         : request.group_by();
+  GroupBy group_by =
+      request.group_by() == v1::ReportRequest::GROUP_BY_UNSPECIFIED
+          ? v1::ReportRequest::PROVINCE
+          : request.group_by();
   if (!v1::ReportRequest::GroupBy_IsValid(group_by)) {
     return absl::InvalidArgumentError("group_by: unknown value");
   }
@@ -65,24 +68,29 @@ absl::StatusOr<v1::Report> Reporter::Build(const v1::ReportRequest& request) con
 
   // Organisations: province and broker (parent, else itself) and names.
   std::map<std::string, v1::Organization> orgs;
-  TM_RETURN_IF_ERROR(catalog_->Scan<v1::Organization>(0, [&](const v1::Organization& o) {
-    orgs[o.name()] = o;
-    return true;
-  }));
+  TM_RETURN_IF_ERROR(
+      catalog_->Scan<v1::Organization>(0, [&](const v1::Organization& o) {
+        orgs[o.name()] = o;
+        return true;
+      }));
   auto org_province = [&](const std::string& name) -> std::string {
     auto it = orgs.find(name);
     return it == orgs.end() ? "" : it->second.province();
   };
   auto broker_of = [&](const std::string& name) -> std::string {
     auto it = orgs.find(name);
-    return it == orgs.end() || it->second.parent().empty() ? name : it->second.parent();
+    return it == orgs.end() || it->second.parent().empty()
+               ? name
+               : it->second.parent();
   };
-  auto top_sector = [&](const google::protobuf::RepeatedPtrField<std::string>& codes) {
-    if (codes.empty()) return std::string("-");
-    const SectorInfo* s = reference_->FindSector(codes[0]);
-    while (s != nullptr && !s->parent_code.empty()) s = reference_->FindSector(s->parent_code);
-    return s == nullptr ? codes[0] : s->code;
-  };
+  auto top_sector =
+      [&](const google::protobuf::RepeatedPtrField<std::string>& codes) {
+        if (codes.empty()) return std::string("-");
+        const SectorInfo* s = reference_->FindSector(codes[0]);
+        while (s != nullptr && !s->parent_code.empty())
+          s = reference_->FindSector(s->parent_code);
+        return s == nullptr ? codes[0] : s->code;
+      };
   auto region_of = [&](const std::string& province) -> std::string {
     const ProvinceInfo* p = reference_->FindProvince(province);
     return p == nullptr ? "-" : p->region_vi;
@@ -109,8 +117,10 @@ absl::StatusOr<v1::Report> Reporter::Build(const v1::ReportRequest& request) con
   };
 
   TM_RETURN_IF_ERROR(catalog_->Scan<v1::Offer>(0, [&](const v1::Offer& o) {
-    std::string province = o.province().empty() ? org_province(o.owner()) : o.province();
-    std::string key = group(province, top_sector(o.sector_codes()), broker_of(o.owner()));
+    std::string province =
+        o.province().empty() ? org_province(o.owner()) : o.province();
+    std::string key =
+        group(province, top_sector(o.sector_codes()), broker_of(o.owner()));
     bool registered = in(o.create_time());
     bool published = o.has_publish_time() && in(o.publish_time());
     if (registered || published) {
@@ -121,9 +131,11 @@ absl::StatusOr<v1::Report> Reporter::Build(const v1::ReportRequest& request) con
     }
     return true;
   }));
-  std::map<std::string, v1::Need> needs;  // for connections: province, sector, creation
+  std::map<std::string, v1::Need>
+      needs;  // for connections: province, sector, creation
   TM_RETURN_IF_ERROR(catalog_->Scan<v1::Need>(0, [&](const v1::Need& n) {
-    std::string province = n.province().empty() ? org_province(n.enterprise()) : n.province();
+    std::string province =
+        n.province().empty() ? org_province(n.enterprise()) : n.province();
     std::string broker = n.centre().empty() ? n.enterprise() : n.centre();
     std::string key = group(province, top_sector(n.sector_codes()), broker);
     bool registered = in(n.create_time());
@@ -140,42 +152,47 @@ absl::StatusOr<v1::Report> Reporter::Build(const v1::ReportRequest& request) con
     *kept.mutable_create_time() = n.create_time();
     return true;
   }));
-  TM_RETURN_IF_ERROR(catalog_->Scan<v1::Connection>(0, [&](const v1::Connection& c) {
-    const v1::Need& need = needs[c.need()];
-    std::vector<std::string> keys;
-    if (group_by == v1::ReportRequest::ORGANIZATION) {
-      keys.push_back(c.need_broker().empty() ? "-" : c.need_broker());
-      if (c.offer_broker() != c.need_broker()) {
-        keys.push_back(c.offer_broker().empty() ? "-" : c.offer_broker());
-      }
-    } else {
-      keys.push_back(group(need.province(), top_sector(need.sector_codes()), ""));
-    }
-    bool created = in(c.create_time());
-    bool signed_in_period = c.has_agreement() && in(c.agreement().signed_time());
-    if (!created && !signed_in_period) return true;
-    double delay = signed_in_period && need.has_create_time()
-                       ? std::max<double>(0, (Micros(c.agreement().signed_time()) -
-                                              Micros(need.create_time())) /
-                                                 kMicrosPerDay)
-                       : 0;
-    auto apply = [&](Acc& a) {
-      if (created) {
-        a.row.set_connections_created(a.row.connections_created() + 1);
-        a.row.set_matches_suggested(a.row.matches_suggested() +
-                                    (c.origin() == v1::Connection::MATCH));
-        ++a.by_state[c.state()];
-      }
-      if (signed_in_period) {
-        a.row.set_agreements_signed(a.row.agreements_signed() + 1);
-        a.row.set_agreement_value_vnd(a.row.agreement_value_vnd() + c.agreement().value_vnd());
-        a.delays_days.push_back(delay);
-      }
-    };
-    for (const std::string& key : keys) apply(rows[key]);
-    apply(total);
-    return true;
-  }));
+  TM_RETURN_IF_ERROR(
+      catalog_->Scan<v1::Connection>(0, [&](const v1::Connection& c) {
+        const v1::Need& need = needs[c.need()];
+        std::vector<std::string> keys;
+        if (group_by == v1::ReportRequest::ORGANIZATION) {
+          keys.push_back(c.need_broker().empty() ? "-" : c.need_broker());
+          if (c.offer_broker() != c.need_broker()) {
+            keys.push_back(c.offer_broker().empty() ? "-" : c.offer_broker());
+          }
+        } else {
+          keys.push_back(
+              group(need.province(), top_sector(need.sector_codes()), ""));
+        }
+        bool created = in(c.create_time());
+        bool signed_in_period =
+            c.has_agreement() && in(c.agreement().signed_time());
+        if (!created && !signed_in_period) return true;
+        double delay =
+            signed_in_period && need.has_create_time()
+                ? std::max<double>(0, (Micros(c.agreement().signed_time()) -
+                                       Micros(need.create_time())) /
+                                          kMicrosPerDay)
+                : 0;
+        auto apply = [&](Acc& a) {
+          if (created) {
+            a.row.set_connections_created(a.row.connections_created() + 1);
+            a.row.set_matches_suggested(a.row.matches_suggested() +
+                                        (c.origin() == v1::Connection::MATCH));
+            ++a.by_state[c.state()];
+          }
+          if (signed_in_period) {
+            a.row.set_agreements_signed(a.row.agreements_signed() + 1);
+            a.row.set_agreement_value_vnd(a.row.agreement_value_vnd() +
+                                          c.agreement().value_vnd());
+            a.delays_days.push_back(delay);
+          }
+        };
+        for (const std::string& key : keys) apply(rows[key]);
+        apply(total);
+        return true;
+      }));
 
   v1::Report report;
   if (request.has_from()) *report.mutable_from() = request.from();
@@ -186,7 +203,8 @@ absl::StatusOr<v1::Report> Reporter::Build(const v1::ReportRequest& request) con
     acc.row.set_key(key);
     std::string label = key;
     if (group_by == v1::ReportRequest::PROVINCE) {
-      if (const ProvinceInfo* p = reference_->FindProvince(key)) label = p->name;
+      if (const ProvinceInfo* p = reference_->FindProvince(key))
+        label = p->name;
     } else if (group_by == v1::ReportRequest::SECTOR) {
       if (const SectorInfo* s = reference_->FindSector(key)) label = s->name_vi;
     } else if (group_by == v1::ReportRequest::ORGANIZATION) {

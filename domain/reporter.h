@@ -22,11 +22,13 @@ namespace techmatch::domain {
 class Reporter {
  public:
   // Borrowed pointers; all must outlive the reporter.
-  Reporter(const storage::Catalog* catalog, const ReferenceData* reference, Clock* clock)
+  Reporter(const storage::Catalog* catalog, const ReferenceData* reference,
+           Clock* clock)
       : catalog_(catalog), reference_(reference), clock_(clock) {}
 
   // INVALID_ARGUMENT for an empty or reversed period or an unknown grouping.
-  absl::StatusOr<techmatch::v1::Report> Build(const techmatch::v1::ReportRequest& request) const;
+  absl::StatusOr<techmatch::v1::Report> Build(
+      const techmatch::v1::ReportRequest& request) const;
 
  private:
   const storage::Catalog* const catalog_;

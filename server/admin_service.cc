@@ -8,33 +8,40 @@ namespace v1 = techmatch::v1;
 using grpc::ServerContext;
 using grpc::Status;
 
-Status AdminService::CreateBackup(ServerContext* context, const v1::CreateBackupRequest*,
+Status AdminService::CreateBackup(ServerContext* context,
+                                  const v1::CreateBackupRequest*,
                                   v1::Backup* response) {
-  return auth_->Serve(context, "AdminService.CreateBackup", [&](const domain::Caller& caller) {
-    return Reply(backups_->Create(caller), response);
-  });
+  return auth_->Serve(context, "AdminService.CreateBackup",
+                      [&](const domain::Caller& caller) {
+                        return Reply(backups_->Create(caller), response);
+                      });
 }
 
-Status AdminService::ListBackups(ServerContext* context, const v1::ListBackupsRequest*,
+Status AdminService::ListBackups(ServerContext* context,
+                                 const v1::ListBackupsRequest*,
                                  v1::ListBackupsResponse* response) {
-  return auth_->Serve(context, "AdminService.ListBackups", [&](const domain::Caller& caller) {
-    return Reply(backups_->List(caller), response);
-  });
+  return auth_->Serve(context, "AdminService.ListBackups",
+                      [&](const domain::Caller& caller) {
+                        return Reply(backups_->List(caller), response);
+                      });
 }
 
-Status AdminService::VerifyBackup(ServerContext* context, const v1::VerifyBackupRequest* request,
+Status AdminService::VerifyBackup(ServerContext* context,
+                                  const v1::VerifyBackupRequest* request,
                                   v1::Backup* response) {
-  return auth_->Serve(context, "AdminService.VerifyBackup", [&](const domain::Caller& caller) {
-    return Reply(backups_->Verify(caller, request->id()), response);
-  });
+  return auth_->Serve(
+      context, "AdminService.VerifyBackup", [&](const domain::Caller& caller) {
+        return Reply(backups_->Verify(caller, request->id()), response);
+      });
 }
 
 Status AdminService::RestoreBackup(ServerContext* context,
                                    const v1::RestoreBackupRequest* request,
                                    v1::RestoreBackupResponse* response) {
-  return auth_->Serve(context, "AdminService.RestoreBackup", [&](const domain::Caller& caller) {
-    return Reply(backups_->Restore(caller, *request), response);
-  });
+  return auth_->Serve(
+      context, "AdminService.RestoreBackup", [&](const domain::Caller& caller) {
+        return Reply(backups_->Restore(caller, *request), response);
+      });
 }
 
 }  // namespace techmatch::server

@@ -14,13 +14,17 @@ class AdminService final : public techmatch::v1::AdminService::Service {
   AdminService(domain::Backups* backups, Authenticator* auth)
       : backups_(backups), auth_(auth) {}
 
-  grpc::Status CreateBackup(grpc::ServerContext*, const techmatch::v1::CreateBackupRequest*,
+  grpc::Status CreateBackup(grpc::ServerContext*,
+                            const techmatch::v1::CreateBackupRequest*,
                             techmatch::v1::Backup*) override;
-  grpc::Status ListBackups(grpc::ServerContext*, const techmatch::v1::ListBackupsRequest*,
+  grpc::Status ListBackups(grpc::ServerContext*,
+                           const techmatch::v1::ListBackupsRequest*,
                            techmatch::v1::ListBackupsResponse*) override;
-  grpc::Status VerifyBackup(grpc::ServerContext*, const techmatch::v1::VerifyBackupRequest*,
+  grpc::Status VerifyBackup(grpc::ServerContext*,
+                            const techmatch::v1::VerifyBackupRequest*,
                             techmatch::v1::Backup*) override;
-  grpc::Status RestoreBackup(grpc::ServerContext*, const techmatch::v1::RestoreBackupRequest*,
+  grpc::Status RestoreBackup(grpc::ServerContext*,
+                             const techmatch::v1::RestoreBackupRequest*,
                              techmatch::v1::RestoreBackupResponse*) override;
 
  private:

@@ -14,12 +14,15 @@ class AlertService final : public techmatch::v1::AlertService::Service {
   // Borrowed pointers; both must outlive the service. A watch ends with
   // DEADLINE_EXCEEDED after `max_stream_duration` (resume from the last
   // sequence received).
-  AlertService(domain::AlertBox* box, Authenticator* auth, absl::Duration max_stream_duration)
+  AlertService(domain::AlertBox* box, Authenticator* auth,
+               absl::Duration max_stream_duration)
       : box_(box), auth_(auth), max_stream_duration_(max_stream_duration) {}
 
-  grpc::Status WatchAlerts(grpc::ServerContext*, const techmatch::v1::WatchAlertsRequest*,
+  grpc::Status WatchAlerts(grpc::ServerContext*,
+                           const techmatch::v1::WatchAlertsRequest*,
                            grpc::ServerWriter<techmatch::v1::Alert>*) override;
-  grpc::Status PullAlerts(grpc::ServerContext*, const techmatch::v1::PullAlertsRequest*,
+  grpc::Status PullAlerts(grpc::ServerContext*,
+                          const techmatch::v1::PullAlertsRequest*,
                           techmatch::v1::PullAlertsResponse*) override;
 
  private:

@@ -51,7 +51,8 @@ grpc::Status Authenticator::Admit(grpc::ServerContext* context,
                                   absl::string_view method,
                                   domain::Caller* caller) {
   caller->method = std::string(method);
-  caller->peer = resolve_peer_ ? resolve_peer_(context->peer()) : context->peer();
+  caller->peer =
+      resolve_peer_ ? resolve_peer_(context->peer()) : context->peer();
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
   absl::StatusOr<domain::Principal> principal;
@@ -60,7 +61,8 @@ grpc::Status Authenticator::Admit(grpc::ServerContext* context,
         "no API key: send the metadata \"authorization: Bearer <key>\"");
   } else {
     absl::string_view value(it->second.data(), it->second.size());
-    if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "Bearer ")) {
+    if (value.size() < 7 ||
+        !absl::EqualsIgnoreCase(value.substr(0, 7), "Bearer ")) {
       principal = absl::UnauthenticatedError(
           "the authorization metadata must read \"Bearer <key>\"");
     } else {
@@ -74,10 +76,12 @@ grpc::Status Authenticator::Admit(grpc::ServerContext* context,
   caller->principal = *std::move(principal);
   absl::Duration wait = key_limiter_.Acquire(caller->principal.key);
   if (wait > absl::ZeroDuration()) {
-    int64_t ms = static_cast<int64_t>(std::ceil(absl::ToDoubleMilliseconds(wait)));
+    int64_t ms =
+        static_cast<int64_t>(std::ceil(absl::ToDoubleMilliseconds(wait)));
     context->AddTrailingMetadata("retry-after-ms", std::to_string(ms));
-    absl::Status limited = absl::ResourceExhaustedError(absl::StrCat(
-        caller->principal.key, " is over its rate limit; retry after ", ms, " ms"));
+    absl::Status limited = absl::ResourceExhaustedError(
+        absl::StrCat(caller->principal.key,
+                     " is over its rate limit; retry after ", ms, " ms"));
     AuditRefusal(*caller, caller->principal.key, limited);
     return ToGrpcStatus(limited);
   }

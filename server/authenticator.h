@@ -57,7 +57,8 @@ class Authenticator {
 
   // Maps the peer gRPC reports to the client's address (the H2Guard relays
   // connections). Call before serving.
-  void set_peer_resolver(std::function<std::string(absl::string_view)> resolver) {
+  void set_peer_resolver(
+      std::function<std::string(absl::string_view)> resolver) {
     resolve_peer_ = std::move(resolver);
   }
 

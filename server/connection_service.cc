@@ -8,9 +8,9 @@ namespace v1 = techmatch::v1;
 using grpc::ServerContext;
 using grpc::Status;
 
-Status ConnectionService::CreateConnection(ServerContext* context,
-                                           const v1::CreateConnectionRequest* request,
-                                           v1::Connection* response) {
+Status ConnectionService::CreateConnection(
+    ServerContext* context, const v1::CreateConnectionRequest* request,
+    v1::Connection* response) {
   return auth_->Serve(context, "ConnectionService.CreateConnection",
                       [&](const domain::Caller& caller) {
                         return Reply(book_->Create(caller, *request), response);
@@ -22,22 +22,24 @@ Status ConnectionService::GetConnection(ServerContext* context,
                                         v1::Connection* response) {
   return auth_->Serve(context, "ConnectionService.GetConnection",
                       [&](const domain::Caller& caller) {
-                        return Reply(book_->Get(caller, request->name()), response);
+                        return Reply(book_->Get(caller, request->name()),
+                                     response);
                       });
 }
 
-Status ConnectionService::TransitionConnection(ServerContext* context,
-                                               const v1::TransitionConnectionRequest* request,
-                                               v1::Connection* response) {
+Status ConnectionService::TransitionConnection(
+    ServerContext* context, const v1::TransitionConnectionRequest* request,
+    v1::Connection* response) {
   return auth_->Serve(context, "ConnectionService.TransitionConnection",
                       [&](const domain::Caller& caller) {
-                        return Reply(book_->Transition(caller, *request), response);
+                        return Reply(book_->Transition(caller, *request),
+                                     response);
                       });
 }
 
-Status ConnectionService::ListConnections(ServerContext* context,
-                                          const v1::ListConnectionsRequest* request,
-                                          v1::ListConnectionsResponse* response) {
+Status ConnectionService::ListConnections(
+    ServerContext* context, const v1::ListConnectionsRequest* request,
+    v1::ListConnectionsResponse* response) {
   return auth_->Serve(context, "ConnectionService.ListConnections",
                       [&](const domain::Caller& caller) {
                         return Reply(book_->List(caller, *request), response);

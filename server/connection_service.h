@@ -8,7 +8,8 @@
 
 namespace techmatch::server {
 
-class ConnectionService final : public techmatch::v1::ConnectionService::Service {
+class ConnectionService final
+    : public techmatch::v1::ConnectionService::Service {
  public:
   // Borrowed pointers; both must outlive the service.
   ConnectionService(domain::ConnectionBook* book, Authenticator* auth)
@@ -17,14 +18,15 @@ class ConnectionService final : public techmatch::v1::ConnectionService::Service
   grpc::Status CreateConnection(grpc::ServerContext*,
                                 const techmatch::v1::CreateConnectionRequest*,
                                 techmatch::v1::Connection*) override;
-  grpc::Status GetConnection(grpc::ServerContext*, const techmatch::v1::GetConnectionRequest*,
+  grpc::Status GetConnection(grpc::ServerContext*,
+                             const techmatch::v1::GetConnectionRequest*,
                              techmatch::v1::Connection*) override;
-  grpc::Status TransitionConnection(grpc::ServerContext*,
-                                    const techmatch::v1::TransitionConnectionRequest*,
-                                    techmatch::v1::Connection*) override;
-  grpc::Status ListConnections(grpc::ServerContext*,
-                               const techmatch::v1::ListConnectionsRequest*,
-                               techmatch::v1::ListConnectionsResponse*) override;
+  grpc::Status TransitionConnection(
+      grpc::ServerContext*, const techmatch::v1::TransitionConnectionRequest*,
+      techmatch::v1::Connection*) override;
+  grpc::Status ListConnections(
+      grpc::ServerContext*, const techmatch::v1::ListConnectionsRequest*,
+      techmatch::v1::ListConnectionsResponse*) override;
 
  private:
   domain::ConnectionBook* const book_;

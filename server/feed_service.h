@@ -18,8 +18,9 @@ class FeedService final : public techmatch::v1::FeedService::Service {
               absl::Duration max_stream_duration)
       : feed_(feed), auth_(auth), max_stream_duration_(max_stream_duration) {}
 
-  grpc::Status WatchChanges(grpc::ServerContext*, const techmatch::v1::WatchChangesRequest*,
-                            grpc::ServerWriter<techmatch::v1::FeedEvent>*) override;
+  grpc::Status WatchChanges(
+      grpc::ServerContext*, const techmatch::v1::WatchChangesRequest*,
+      grpc::ServerWriter<techmatch::v1::FeedEvent>*) override;
 
  private:
   const domain::ChangeFeed* const feed_;

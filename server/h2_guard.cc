@@ -33,7 +33,8 @@ constexpr uint32_t kEnhanceYourCalm = 0xb;
 // keeping payloads.
 class FrameScanner {
  public:
-  explicit FrameScanner(bool expect_preface) : preface_left_(expect_preface ? kPrefaceSize : 0) {}
+  explicit FrameScanner(bool expect_preface)
+      : preface_left_(expect_preface ? kPrefaceSize : 0) {}
 
   // Feeds bytes; calls on_frame(type, flags, stream) for every frame header
   // completed. Returns false when on_frame does, or when the client
@@ -43,7 +44,8 @@ class FrameScanner {
     while (n > 0) {
       if (preface_left_ > 0) {
         size_t k = std::min(n, preface_left_);
-        if (std::memcmp(p, kPreface + (kPrefaceSize - preface_left_), k) != 0) return false;
+        if (std::memcmp(p, kPreface + (kPrefaceSize - preface_left_), k) != 0)
+          return false;
         preface_left_ -= k;
         p += k;
         n -= k;
@@ -60,8 +62,10 @@ class FrameScanner {
         n -= k;
         if (header_len_ == sizeof(header_)) {
           header_len_ = 0;
-          payload_left_ = (uint32_t{header_[0]} << 16) | (uint32_t{header_[1]} << 8) | header_[2];
-          uint32_t stream = ((uint32_t{header_[5]} & 0x7f) << 24) | (uint32_t{header_[6]} << 16) |
+          payload_left_ = (uint32_t{header_[0]} << 16) |
+                          (uint32_t{header_[1]} << 8) | header_[2];
+          uint32_t stream = ((uint32_t{header_[5]} & 0x7f) << 24) |
+                            (uint32_t{header_[6]} << 16) |
                             (uint32_t{header_[7]} << 8) | header_[8];
           if (!on_frame(header_[3], header_[4], stream)) return false;
         }
@@ -95,7 +99,8 @@ bool WriteAll(int fd, const char* p, size_t n) {
 std::string GoAway(uint32_t last_stream) {
   std::string f = {0, 0, 8, static_cast<char>(kGoAway), 0, 0, 0, 0, 0};
   for (uint32_t v : {last_stream & 0x7fffffffu, kEnhanceYourCalm}) {
-    for (int shift = 24; shift >= 0; shift -= 8) f.push_back(static_cast<char>((v >> shift) & 0xff));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      f.push_back(static_cast<char>((v >> shift) & 0xff));
   }
   return f;
 }
@@ -120,22 +125,24 @@ std::pair<std::string, std::string> Describe(const sockaddr_storage& ss) {
 
 struct H2Guard::Connection {
   int client_fd = -1;
-  int relay_fd = -1;  // our end of the socketpair
-  int grpc_fd = -1;   // gRPC's end, its peer name is "fd:<grpc_fd>"
+  int relay_fd = -1;    // our end of the socketpair
+  int grpc_fd = -1;     // gRPC's end, its peer name is "fd:<grpc_fd>"
   std::string peer;     // "ipv4:1.2.3.4:5678"
   std::string address;  // "1.2.3.4"
 };
 
 H2Guard::H2Guard(H2GuardOptions options, Clock* clock)
-    : options_(options), clock_(clock), accepts_(options.accepts_per_address, clock) {}
+    : options_(options),
+      clock_(clock),
+      accepts_(options.accepts_per_address, clock) {}
 
-absl::StatusOr<std::unique_ptr<H2Guard>> H2Guard::Listen(const std::string& address,
-                                                        H2GuardOptions options, Clock* clock) {
+absl::StatusOr<std::unique_ptr<H2Guard>> H2Guard::Listen(
+    const std::string& address, H2GuardOptions options, Clock* clock) {
   std::unique_ptr<H2Guard> guard(new H2Guard(options, clock));
   size_t colon = address.rfind(':');
   if (colon == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("listen address \"", address,
-                                                   "\" is not host:port"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen address \"", address, "\" is not host:port"));
   }
   std::string host = address.substr(0, colon);
   std::string port = address.substr(colon + 1);
@@ -147,11 +154,13 @@ absl::StatusOr<std::unique_ptr<H2Guard>> H2Guard::Listen(const std::string& addr
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found) != 0 ||
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints,
+                  &found) != 0 ||
       found == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot resolve ", address));
   }
-  int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int fd =
+      ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   bool ok = fd >= 0 && ::bind(fd, found->ai_addr, found->ai_addrlen) == 0 &&
@@ -159,15 +168,16 @@ absl::StatusOr<std::unique_ptr<H2Guard>> H2Guard::Listen(const std::string& addr
   freeaddrinfo(found);
   if (!ok) {
     if (fd >= 0) ::close(fd);
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ": ",
-                                               std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address, ": ", std::strerror(errno)));
   }
   sockaddr_storage bound{};
   socklen_t len = sizeof(bound);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  guard->port_ = ntohs(bound.ss_family == AF_INET
-                           ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
-                           : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+  guard->port_ =
+      ntohs(bound.ss_family == AF_INET
+                ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
   guard->listen_fd_ = fd;
   if (::pipe2(guard->wake_fd_, O_CLOEXEC) != 0) {
     return absl::InternalError("cannot create the guard's wake-up pipe");
@@ -232,7 +242,8 @@ void H2Guard::AcceptLoop() {
     for (;;) {
       sockaddr_storage ss{};
       socklen_t len = sizeof(ss);
-      int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
+      int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len,
+                         SOCK_CLOEXEC);
       if (fd < 0) break;
       auto [peer, address] = Describe(ss);
       Admit(fd, peer, address);
@@ -240,7 +251,8 @@ void H2Guard::AcceptLoop() {
   }
 }
 
-void H2Guard::Admit(int fd, const std::string& peer, const std::string& address) {
+void H2Guard::Admit(int fd, const std::string& peer,
+                    const std::string& address) {
   const char* refusal = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -309,14 +321,16 @@ void H2Guard::Relay(std::shared_ptr<Connection> c) {
     return true;
   };
   auto server_frame = [&](uint8_t type, uint8_t flags, uint32_t stream) {
-    if (type == kRstStream || ((type == kHeaders || type == kData) && (flags & kEndStream))) {
+    if (type == kRstStream ||
+        ((type == kHeaders || type == kData) && (flags & kEndStream))) {
       open.erase(stream);
     }
     return true;
   };
   std::vector<char> buffer(64 << 10);
   for (;;) {
-    bool paused = static_cast<int>(open.size()) >= options_.max_open_streams_per_connection;
+    bool paused = static_cast<int>(open.size()) >=
+                  options_.max_open_streams_per_connection;
     pollfd fds[2] = {{c->client_fd, static_cast<short>(paused ? 0 : POLLIN), 0},
                      {c->relay_fd, POLLIN, 0}};
     if (::poll(fds, 2, 1000) < 0) {
@@ -332,7 +346,8 @@ void H2Guard::Relay(std::shared_ptr<Connection> c) {
     if (fds[0].revents != 0) {
       ssize_t n = ::recv(c->client_fd, buffer.data(), buffer.size(), 0);
       if (n <= 0) break;
-      if (!from_client.Feed(buffer.data(), static_cast<size_t>(n), client_frame)) {
+      if (!from_client.Feed(buffer.data(), static_cast<size_t>(n),
+                            client_frame)) {
         if (abuse == nullptr) abuse = "did not speak HTTP/2";
         break;
       }

@@ -57,9 +57,8 @@ class H2Guard {
  public:
   // Binds and listens on `address` ("host:port", port 0 picks one) without
   // accepting yet. `clock` is borrowed. UNAVAILABLE when it cannot bind.
-  static absl::StatusOr<std::unique_ptr<H2Guard>> Listen(const std::string& address,
-                                                         H2GuardOptions options,
-                                                         Clock* clock);
+  static absl::StatusOr<std::unique_ptr<H2Guard>> Listen(
+      const std::string& address, H2GuardOptions options, Clock* clock);
   // Stops (see Stop).
   ~H2Guard();
 
@@ -101,7 +100,8 @@ class H2Guard {
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
   mutable std::mutex mu_;
-  std::unordered_map<int, std::shared_ptr<Connection>> connections_;  // by gRPC fd
+  std::unordered_map<int, std::shared_ptr<Connection>>
+      connections_;  // by gRPC fd
   std::unordered_map<std::string, int> per_address_;
   int relays_running_ = 0;  // guarded by mu_
   std::condition_variable relays_done_;

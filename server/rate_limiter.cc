@@ -14,7 +14,8 @@ absl::Duration RateLimiter::Acquire(absl::string_view subject) {
     if (buckets_.size() >= limit_.max_subjects) {
       return absl::Seconds(1.0 / limit_.rate);
     }
-    it = buckets_.emplace(std::string(subject), Bucket{limit_.burst, now}).first;
+    it =
+        buckets_.emplace(std::string(subject), Bucket{limit_.burst, now}).first;
   }
   Bucket& b = it->second;
   double elapsed = std::max(0.0, absl::ToDoubleSeconds(now - b.updated));

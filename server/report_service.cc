@@ -4,12 +4,13 @@
 
 namespace techmatch::server {
 
-grpc::Status ReportService::GetReport(grpc::ServerContext* context,
-                                      const techmatch::v1::ReportRequest* request,
-                                      techmatch::v1::Report* response) {
-  return auth_->Serve(context, "ReportService.GetReport", [&](const domain::Caller&) {
-    return Reply(reporter_->Build(*request), response);
-  });
+grpc::Status ReportService::GetReport(
+    grpc::ServerContext* context, const techmatch::v1::ReportRequest* request,
+    techmatch::v1::Report* response) {
+  return auth_->Serve(context, "ReportService.GetReport",
+                      [&](const domain::Caller&) {
+                        return Reply(reporter_->Build(*request), response);
+                      });
 }
 
 }  // namespace techmatch::server

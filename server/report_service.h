@@ -14,7 +14,8 @@ class ReportService final : public techmatch::v1::ReportService::Service {
   ReportService(const domain::Reporter* reporter, Authenticator* auth)
       : reporter_(reporter), auth_(auth) {}
 
-  grpc::Status GetReport(grpc::ServerContext*, const techmatch::v1::ReportRequest*,
+  grpc::Status GetReport(grpc::ServerContext*,
+                         const techmatch::v1::ReportRequest*,
                          techmatch::v1::Report*) override;
 
  private:

@@ -21,7 +21,8 @@ struct BackupSummary {
 };
 
 // The backups in `backup_dir`, oldest first (empty when there is none).
-absl::StatusOr<std::vector<BackupSummary>> ListBackups(const std::string& backup_dir);
+absl::StatusOr<std::vector<BackupSummary>> ListBackups(
+    const std::string& backup_dir);
 
 // Re-reads every file of backup `id` and checks sizes and checksums.
 // NOT_FOUND for an unknown id; DATA_LOSS for a damaged backup.

@@ -13,6 +13,7 @@
 #include "base/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "storage/key_codec.h"
+#include "storage/rocks_status.h"
 
 namespace techmatch::storage {
 namespace {
@@ -23,19 +24,6 @@ using techmatch::v1::Offer;
 using techmatch::v1::Organization;
 
 constexpr char kFormatVersionKey[] = "format_version";
-
-// The one place where rocksdb::Status becomes absl::Status.
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  std::string message = absl::StrCat(what, ": ", s.ToString());
-  if (s.IsNotFound()) return absl::NotFoundError(message);
-  if (s.IsCorruption()) return absl::DataLossError(message);
-  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
-  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsIOError()) {
-    return absl::UnavailableError(message);
-  }
-  return absl::InternalError(message);
-}
 
 size_t KindSlot(RecordKind kind) { return static_cast<size_t>(kind); }
 

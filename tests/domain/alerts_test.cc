@@ -2,6 +2,7 @@
 
 #include "domain/alert_box.h"
 #include "domain/alert_engine.h"
+#include "tests/domain/domain_stack.h"
 #include "tests/test_util.h"
 
 namespace techmatch::domain {
@@ -13,44 +14,28 @@ class AlertsTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
-    reference_ = testing::LoadReference();
     Open();
     centre_ = Org("Trung tâm Vĩnh Long", v1::Organization::REGIONAL_CENTRE, "");
     exchange_ = Org("Sàn công nghệ", v1::Organization::NATIONAL_EXCHANGE, "");
-    enterprise_ = Org("Công ty thủy sản", v1::Organization::ENTERPRISE, centre_);
+    enterprise_ =
+        Org("Công ty thủy sản", v1::Organization::ENTERPRISE, centre_);
     owner_ = Org("Viện", v1::Organization::RESEARCH_INSTITUTE, exchange_);
   }
 
   void Open() {
     engine_.reset();
     box_.reset();
-    matchmaker_.reset();
-    registry_.reset();
-    audit_.reset();
-    catalog_.reset();
-    storage::CatalogOptions options;
-    options.path = Path("db");
-    catalog_ = *storage::Catalog::Open(options);
-    audit_ = std::make_unique<AuditLog>(catalog_.get(), &clock_);
-    registry_ = std::make_unique<Registry>(catalog_.get(), reference_.get(), audit_.get(),
-                                           &clock_);
-    matchmaker_ = std::make_unique<Matchmaker>(catalog_.get(), registry_.get(),
-                                               reference_.get(), &clock_, matching::Weights());
-    ASSERT_OK(matchmaker_->LoadAll(nullptr));
-    registry_->AddObserver(matchmaker_.get());
+    stack_.Open(Path("db"), /*sync_writes=*/true);
     AlertOptions options_alerts;
     options_alerts.default_threshold = 0.5;
-    engine_ = std::make_unique<AlertEngine>(catalog_.get(), matchmaker_.get(), &clock_,
-                                            options_alerts);
-    box_ = std::make_unique<AlertBox>(catalog_.get());
+    engine_ = std::make_unique<AlertEngine>(
+        stack_.catalog(), stack_.matchmaker(), &clock_, options_alerts);
+    box_ = std::make_unique<AlertBox>(stack_.catalog());
   }
 
   std::string Org(const std::string& name, v1::Organization::Kind kind,
                   const std::string& parent) {
-    v1::CreateOrganizationRequest request;
-    *request.mutable_organization() = testing::MakeOrg(name, kind);
-    request.mutable_organization()->set_parent(parent);
-    return registry_->CreateOrganization(testing::Admin(), request)->name();
+    return stack_.Org(name, kind, parent);
   }
   std::string Need(const std::string& title, bool confidential) {
     v1::CreateNeedRequest request;
@@ -58,14 +43,15 @@ class AlertsTest : public testing::TempDirTest {
     request.mutable_need()->set_centre(centre_);
     request.mutable_need()->add_sector_codes("207");
     request.mutable_need()->set_state(v1::PUBLISHED);
-    if (confidential) request.mutable_need()->set_confidentiality(v1::CONFIDENTIAL);
-    return registry_->CreateNeed(testing::Admin(), request)->name();
+    if (confidential)
+      request.mutable_need()->set_confidentiality(v1::CONFIDENTIAL);
+    return stack_.registry()->CreateNeed(testing::Admin(), request)->name();
   }
   std::string Offer(const std::string& title) {
     v1::CreateOfferRequest request;
     *request.mutable_offer() = testing::MakeOffer(owner_, title);
     request.mutable_offer()->set_state(v1::PUBLISHED);
-    return registry_->CreateOffer(testing::Admin(), request)->name();
+    return stack_.registry()->CreateOffer(testing::Admin(), request)->name();
   }
   Caller As(const std::string& org) {
     Caller caller;
@@ -82,14 +68,15 @@ class AlertsTest : public testing::TempDirTest {
       EXPECT_OK(n);
       if (!n.ok()) return raised;
       raised += *n;
-      if (catalog_->GetCounter(AlertEngine::kCursor).value_or(0) >= catalog_->last_sequence()) {
+      if (stack_.catalog()->GetCounter(AlertEngine::kCursor).value_or(0) >=
+          stack_.catalog()->last_sequence()) {
         return raised;
       }
     }
   }
   std::vector<v1::Alert> All() {
     std::vector<v1::Alert> out;
-    EXPECT_OK(catalog_->ScanAlerts(0, 0, [&](const v1::Alert& a) {
+    EXPECT_OK(stack_.catalog()->ScanAlerts(0, 0, [&](const v1::Alert& a) {
       out.push_back(a);
       return true;
     }));
@@ -97,19 +84,17 @@ class AlertsTest : public testing::TempDirTest {
   }
 
   SystemClock clock_;
-  std::unique_ptr<ReferenceData> reference_;
-  std::unique_ptr<storage::Catalog> catalog_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<Registry> registry_;
-  std::unique_ptr<Matchmaker> matchmaker_;
+  testing::DomainStack stack_{&clock_};
   std::unique_ptr<AlertEngine> engine_;
   std::unique_ptr<AlertBox> box_;
   std::string centre_, exchange_, enterprise_, owner_;
 };
 
 TEST_F(AlertsTest, EachPairIsAlertedOncePerSideEvenAcrossARestart) {
-  std::string need = Need("Xử lý nước thải chế biến thủy sản 500 m3 mỗi ngày", false);
-  std::string offer = Offer("Xử lý nước thải chế biến thủy sản bằng công nghệ MBBR");
+  std::string need =
+      Need("Xử lý nước thải chế biến thủy sản 500 m3 mỗi ngày", false);
+  std::string offer =
+      Offer("Xử lý nước thải chế biến thủy sản bằng công nghệ MBBR");
   Drain();
   std::vector<v1::Alert> alerts = All();
   ASSERT_EQ(alerts.size(), 2u);
@@ -133,12 +118,13 @@ TEST_F(AlertsTest, EachPairIsAlertedOncePerSideEvenAcrossARestart) {
   v1::UpdateOfferRequest update;
   update.mutable_offer()->set_name(offer);
   update.mutable_offer()->set_summary("Hiệu suất cao, chi phí thấp");
-  ASSERT_OK(registry_->UpdateOffer(testing::Admin(), update));
+  ASSERT_OK(stack_.registry()->UpdateOffer(testing::Admin(), update));
   EXPECT_EQ(Drain(), 0);
 
   // Nor does a restart that replays the log from the start of the index.
   Open();
-  ASSERT_OK(catalog_->SetCounter(AlertEngine::kCursor, 0));  // as if the cursor were lost
+  ASSERT_OK(stack_.catalog()->SetCounter(AlertEngine::kCursor,
+                                         0));  // as if the cursor were lost
   EXPECT_EQ(Drain(), 0);
   EXPECT_EQ(All().size(), 2u);
 
@@ -161,17 +147,19 @@ TEST_F(AlertsTest, AConfidentialNeedIsAlertedToItsSideOnly) {
 
 TEST_F(AlertsTest, AHighThresholdIsRespected) {
   v1::CreateNeedRequest request;
-  *request.mutable_need() = testing::MakeNeed(enterprise_, "Xử lý nước thải thủy sản");
+  *request.mutable_need() =
+      testing::MakeNeed(enterprise_, "Xử lý nước thải thủy sản");
   request.mutable_need()->set_centre(centre_);
   request.mutable_need()->set_state(v1::PUBLISHED);
   request.mutable_need()->set_alert_threshold(0.999);
-  ASSERT_OK(registry_->CreateNeed(testing::Admin(), request));
+  ASSERT_OK(stack_.registry()->CreateNeed(testing::Admin(), request));
   Offer("Máy sấy nông sản");  // a poor match
   Drain();
   for (const auto& a : All()) EXPECT_NE(a.kind(), v1::Alert::OFFER_FOR_NEED);
   request.mutable_need()->set_alert_threshold(1.5);
-  EXPECT_EQ(registry_->CreateNeed(testing::Admin(), request).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      stack_.registry()->CreateNeed(testing::Admin(), request).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(AlertsTest, WatchResumesAndPullDigestsSinceTheLastPull) {
@@ -203,8 +191,8 @@ TEST_F(AlertsTest, WatchResumesAndPullDigestsSinceTheLastPull) {
   // Another organisation sees none of the centre's alerts.
   int others = 0;
   ASSERT_OK(box_->Watch(
-      As(enterprise_), 0, false, [&](const v1::Alert&) { return ++others, true; },
-      [] { return false; }));
+      As(enterprise_), 0, false,
+      [&](const v1::Alert&) { return ++others, true; }, [] { return false; }));
   EXPECT_EQ(others, 0);
 
   auto first = box_->Pull(centre, 0);

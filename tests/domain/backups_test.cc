@@ -10,6 +10,7 @@
 
 #include "domain/registry.h"
 #include "storage/backup.h"
+#include "tests/domain/domain_stack.h"
 #include "tests/test_util.h"
 
 namespace techmatch::domain {
@@ -21,24 +22,18 @@ class BackupsTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
-    reference_ = testing::LoadReference();
-    storage::CatalogOptions options;
-    options.path = Path("db");
-    catalog_ = *storage::Catalog::Open(options);
-    audit_ = std::make_unique<AuditLog>(catalog_.get(), &clock_);
-    registry_ = std::make_unique<Registry>(catalog_.get(), reference_.get(), audit_.get(),
-                                           &clock_);
-    backups_ = std::make_unique<Backups>(catalog_.get(), Path("backups"), audit_.get());
+    stack_.Open(Path("db"), /*sync_writes=*/true);
+    backups_ = std::make_unique<Backups>(stack_.catalog(), Path("backups"),
+                                         stack_.audit());
     v1::CreateOrganizationRequest org;
-    *org.mutable_organization() = testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
-    owner_ = registry_->CreateOrganization(testing::Admin(), org)->name();
+    *org.mutable_organization() =
+        testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
+    owner_ =
+        stack_.registry()->CreateOrganization(testing::Admin(), org)->name();
   }
 
   SystemClock clock_;
-  std::unique_ptr<ReferenceData> reference_;
-  std::unique_ptr<storage::Catalog> catalog_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<Registry> registry_;
+  testing::DomainStack stack_{&clock_};
   std::unique_ptr<Backups> backups_;
   std::string owner_;
 };
@@ -54,19 +49,22 @@ TEST_F(BackupsTest, BackupDuringWritesRestoresToAConsistentState) {
         v1::UpdateOfferRequest update;
         update.mutable_offer()->set_name(last);
         update.mutable_offer()->set_summary("sửa lần " + std::to_string(i));
-        if (registry_->UpdateOffer(testing::Admin(), update).ok()) ++acknowledged;
+        if (stack_.registry()->UpdateOffer(testing::Admin(), update).ok())
+          ++acknowledged;
         continue;
       }
       v1::CreateOfferRequest create;
-      *create.mutable_offer() = testing::MakeOffer(owner_, "Công nghệ " + std::to_string(i));
-      auto offer = registry_->CreateOffer(testing::Admin(), create);
+      *create.mutable_offer() =
+          testing::MakeOffer(owner_, "Công nghệ " + std::to_string(i));
+      auto offer = stack_.registry()->CreateOffer(testing::Admin(), create);
       if (offer.ok()) {
         last = offer->name();
         ++acknowledged;
       }
     }
   });
-  while (acknowledged.load() < 50) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (acknowledged.load() < 50)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   std::vector<uint32_t> ids;
   for (int b = 0; b < 3; ++b) {
     auto backup = backups_->Create(testing::Admin());
@@ -117,14 +115,14 @@ TEST_F(BackupsTest, BackupDuringWritesRestoresToAConsistentState) {
     }));
     EXPECT_EQ(offers_seen, restored->offers());
     uint64_t indexed = 0;
-    ASSERT_OK((*copy)->ScanIndex(storage::IndexId::kOfferByOwner,
-                                 storage::ParseName(storage::RecordKind::kOrganization, owner_,
-                                                    "owner")
-                                     .value(),
-                                 0, [&](uint64_t) {
-                                   ++indexed;
-                                   return true;
-                                 }));
+    ASSERT_OK((*copy)->ScanIndex(
+        storage::IndexId::kOfferByOwner,
+        storage::ParseName(storage::RecordKind::kOrganization, owner_, "owner")
+            .value(),
+        0, [&](uint64_t) {
+          ++indexed;
+          return true;
+        }));
     EXPECT_EQ(indexed, offers_seen);
   }
   // A restore never overwrites data.
@@ -139,16 +137,19 @@ TEST_F(BackupsTest, OnlyAdminsAndADamagedBackupIsFound) {
   Caller reader;
   reader.principal.key = "apiKeys/9";
   reader.principal.role = v1::CENTRE_OPERATOR;
-  EXPECT_EQ(backups_->Create(reader).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(backups_->Create(reader).status().code(),
+            absl::StatusCode::kPermissionDenied);
   auto backup = backups_->Create(testing::Admin());
   ASSERT_OK(backup);
-  EXPECT_EQ(backups_->Verify(testing::Admin(), 99).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(backups_->Verify(testing::Admin(), 99).status().code(),
+            absl::StatusCode::kNotFound);
   // Damage one file of the backup: verification says DATA_LOSS.
   bool damaged = false;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(Path("backups") + "/shared_checksum")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           Path("backups") + "/shared_checksum")) {
     if (entry.is_regular_file() && entry.path().extension() == ".sst") {
-      std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+      std::fstream f(entry.path(),
+                     std::ios::in | std::ios::out | std::ios::binary);
       f.seekp(10);
       f.put('\x5a');
       damaged = true;
@@ -156,9 +157,11 @@ TEST_F(BackupsTest, OnlyAdminsAndADamagedBackupIsFound) {
     }
   }
   if (!damaged) {  // no table file (a tiny database): damage the WAL copy
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(Path("backups"))) {
+    for (const auto& entry :
+         std::filesystem::recursive_directory_iterator(Path("backups"))) {
       if (entry.is_regular_file() && entry.path().extension() == ".log") {
-        std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+        std::fstream f(entry.path(),
+                       std::ios::in | std::ios::out | std::ios::binary);
         f.seekp(10);
         f.put('\x5a');
         damaged = true;

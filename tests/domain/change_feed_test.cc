@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/domain/domain_stack.h"
 #include "tests/test_util.h"
 
 namespace techmatch::domain {
@@ -17,20 +18,12 @@ class ChangeFeedTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
-    reference_ = testing::LoadReference();
-    storage::CatalogOptions options;
-    options.path = Path("db");
-    options.sync_writes = false;
-    catalog_ = *storage::Catalog::Open(options);
-    audit_ = std::make_unique<AuditLog>(catalog_.get(), &clock_);
-    registry_ = std::make_unique<Registry>(catalog_.get(), reference_.get(), audit_.get(),
-                                           &clock_);
-    matchmaker_ = std::make_unique<Matchmaker>(catalog_.get(), registry_.get(),
-                                               reference_.get(), &clock_, matching::Weights());
-    registry_->AddObserver(matchmaker_.get());
-    book_ = std::make_unique<ConnectionBook>(catalog_.get(), registry_.get(), matchmaker_.get(),
-                                             audit_.get(), &clock_);
-    feed_ = std::make_unique<ChangeFeed>(catalog_.get(), registry_.get(), book_.get());
+    stack_.Open(Path("db"), /*sync_writes=*/false);
+    book_ = std::make_unique<ConnectionBook>(
+        stack_.catalog(), stack_.registry(), stack_.matchmaker(),
+        stack_.audit(), &clock_);
+    feed_ = std::make_unique<ChangeFeed>(stack_.catalog(), stack_.registry(),
+                                         book_.get());
     centre_ = Org("Trung tâm", v1::Organization::REGIONAL_CENTRE, "");
     mine_ = Org("Công ty A", v1::Organization::ENTERPRISE, centre_);
     theirs_ = Org("Công ty B", v1::Organization::ENTERPRISE, "");
@@ -38,21 +31,22 @@ class ChangeFeedTest : public testing::TempDirTest {
 
   std::string Org(const std::string& name, v1::Organization::Kind kind,
                   const std::string& parent) {
-    v1::CreateOrganizationRequest request;
-    *request.mutable_organization() = testing::MakeOrg(name, kind);
-    request.mutable_organization()->set_parent(parent);
-    return registry_->CreateOrganization(testing::Admin(), request)->name();
+    return stack_.Org(name, kind, parent);
   }
 
-  std::string Need(const std::string& enterprise, bool published, bool confidential) {
+  std::string Need(const std::string& enterprise, bool published,
+                   bool confidential) {
     v1::CreateNeedRequest request;
-    *request.mutable_need() = testing::MakeNeed(enterprise, "Nhu cầu xử lý nước");
+    *request.mutable_need() =
+        testing::MakeNeed(enterprise, "Nhu cầu xử lý nước");
     if (published) request.mutable_need()->set_state(v1::PUBLISHED);
-    if (confidential) request.mutable_need()->set_confidentiality(v1::CONFIDENTIAL);
-    return registry_->CreateNeed(testing::Admin(), request)->name();
+    if (confidential)
+      request.mutable_need()->set_confidentiality(v1::CONFIDENTIAL);
+    return stack_.registry()->CreateNeed(testing::Admin(), request)->name();
   }
 
-  Caller As(const std::string& org, v1::Role role, v1::Organization::Kind kind) {
+  Caller As(const std::string& org, v1::Role role,
+            v1::Organization::Kind kind) {
     Caller caller;
     caller.principal.key = "apiKeys/x";
     caller.principal.organization = org;
@@ -75,11 +69,7 @@ class ChangeFeedTest : public testing::TempDirTest {
   }
 
   SystemClock clock_;
-  std::unique_ptr<ReferenceData> reference_;
-  std::unique_ptr<storage::Catalog> catalog_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<Registry> registry_;
-  std::unique_ptr<Matchmaker> matchmaker_;
+  testing::DomainStack stack_{&clock_};
   std::unique_ptr<ConnectionBook> book_;
   std::unique_ptr<ChangeFeed> feed_;
   std::string centre_, mine_, theirs_;
@@ -103,7 +93,8 @@ TEST_F(ChangeFeedTest, SendsWhatTheCallerMaySeeInCommitOrderAndResumes) {
   }
   // Three organisations, my draft, their public need; not their draft or
   // their confidential need.
-  EXPECT_EQ(resources, (std::vector<std::string>{centre_, mine_, theirs_, my_draft, their_public}));
+  EXPECT_EQ(resources, (std::vector<std::string>{centre_, mine_, theirs_,
+                                                 my_draft, their_public}));
   // The admin sees everything.
   EXPECT_EQ(Read(testing::Admin(), 0).size(), 7u);
 
@@ -112,7 +103,7 @@ TEST_F(ChangeFeedTest, SendsWhatTheCallerMaySeeInCommitOrderAndResumes) {
   v1::UpdateNeedRequest update;
   update.mutable_need()->set_name(my_draft);
   update.mutable_need()->set_min_trl(5);
-  ASSERT_OK(registry_->UpdateNeed(testing::Admin(), update));
+  ASSERT_OK(stack_.registry()->UpdateNeed(testing::Admin(), update));
   std::vector<v1::FeedEvent> rest = Read(me, cursor);
   ASSERT_EQ(rest.size(), 3u);
   EXPECT_EQ(rest[0].change().resource(), my_draft);
@@ -125,7 +116,7 @@ TEST_F(ChangeFeedTest, SendsWhatTheCallerMaySeeInCommitOrderAndResumes) {
 
 TEST_F(ChangeFeedTest, FollowDeliversNewCommitsAsTheyHappen) {
   Caller me = As(mine_, v1::ENTERPRISE, v1::Organization::ENTERPRISE);
-  uint64_t start = catalog_->last_sequence();
+  uint64_t start = stack_.catalog()->last_sequence();
   std::atomic<bool> stop{false};
   std::vector<std::string> seen;
   std::mutex mu;

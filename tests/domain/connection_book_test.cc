@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/domain/domain_stack.h"
 #include "tests/test_util.h"
 
 namespace techmatch::domain {
@@ -14,58 +15,49 @@ class ConnectionBookTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
-    reference_ = testing::LoadReference();
     Open();
     exchange_ = Org("Sàn", v1::Organization::NATIONAL_EXCHANGE, "");
     centre_ = Org("Trung tâm Vĩnh Long", v1::Organization::REGIONAL_CENTRE, "");
-    other_centre_ = Org("Trung tâm Tây Ninh", v1::Organization::REGIONAL_CENTRE, "");
-    enterprise_ = Org("Công ty thủy sản", v1::Organization::ENTERPRISE, centre_);
-    owner_ = Org("Viện công nghệ", v1::Organization::RESEARCH_INSTITUTE, exchange_);
-    stranger_ = Org("Công ty khác", v1::Organization::ENTERPRISE, other_centre_);
+    other_centre_ =
+        Org("Trung tâm Tây Ninh", v1::Organization::REGIONAL_CENTRE, "");
+    enterprise_ =
+        Org("Công ty thủy sản", v1::Organization::ENTERPRISE, centre_);
+    owner_ =
+        Org("Viện công nghệ", v1::Organization::RESEARCH_INSTITUTE, exchange_);
+    stranger_ =
+        Org("Công ty khác", v1::Organization::ENTERPRISE, other_centre_);
 
     v1::CreateOfferRequest offer;
-    *offer.mutable_offer() = testing::MakeOffer(owner_, "Xử lý nước thải thủy sản MBBR");
+    *offer.mutable_offer() =
+        testing::MakeOffer(owner_, "Xử lý nước thải thủy sản MBBR");
     offer.mutable_offer()->set_state(v1::PUBLISHED);
-    offer_ = registry_->CreateOffer(testing::Admin(), offer)->name();
-    *offer.mutable_offer() = testing::MakeOffer(owner_, "Máy sấy nông sản bơm nhiệt");
+    offer_ = stack_.registry()->CreateOffer(testing::Admin(), offer)->name();
+    *offer.mutable_offer() =
+        testing::MakeOffer(owner_, "Máy sấy nông sản bơm nhiệt");
     offer.mutable_offer()->set_state(v1::PUBLISHED);
-    other_offer_ = registry_->CreateOffer(testing::Admin(), offer)->name();
+    other_offer_ =
+        stack_.registry()->CreateOffer(testing::Admin(), offer)->name();
     v1::CreateNeedRequest need;
-    *need.mutable_need() = testing::MakeNeed(enterprise_, "Xử lý nước thải chế biến thủy sản");
+    *need.mutable_need() =
+        testing::MakeNeed(enterprise_, "Xử lý nước thải chế biến thủy sản");
     need.mutable_need()->set_centre(centre_);
     need.mutable_need()->set_state(v1::PUBLISHED);
-    need_ = registry_->CreateNeed(testing::Admin(), need)->name();
+    need_ = stack_.registry()->CreateNeed(testing::Admin(), need)->name();
     need.mutable_need()->set_state(v1::DRAFT);
-    draft_need_ = registry_->CreateNeed(testing::Admin(), need)->name();
+    draft_need_ = stack_.registry()->CreateNeed(testing::Admin(), need)->name();
   }
 
   void Open() {
     book_.reset();
-    matchmaker_.reset();
-    registry_.reset();
-    audit_.reset();
-    catalog_.reset();
-    storage::CatalogOptions options;
-    options.path = Path("db");
-    options.sync_writes = false;
-    catalog_ = *storage::Catalog::Open(options);
-    audit_ = std::make_unique<AuditLog>(catalog_.get(), &clock_);
-    registry_ = std::make_unique<Registry>(catalog_.get(), reference_.get(), audit_.get(),
-                                           &clock_);
-    matchmaker_ = std::make_unique<Matchmaker>(catalog_.get(), registry_.get(),
-                                               reference_.get(), &clock_, matching::Weights());
-    ASSERT_OK(matchmaker_->LoadAll(nullptr));
-    registry_->AddObserver(matchmaker_.get());
-    book_ = std::make_unique<ConnectionBook>(catalog_.get(), registry_.get(), matchmaker_.get(),
-                                             audit_.get(), &clock_);
+    stack_.Open(Path("db"));
+    book_ = std::make_unique<ConnectionBook>(
+        stack_.catalog(), stack_.registry(), stack_.matchmaker(),
+        stack_.audit(), &clock_);
   }
 
   std::string Org(const std::string& name, v1::Organization::Kind kind,
                   const std::string& parent) {
-    v1::CreateOrganizationRequest request;
-    *request.mutable_organization() = testing::MakeOrg(name, kind);
-    request.mutable_organization()->set_parent(parent);
-    return registry_->CreateOrganization(testing::Admin(), request)->name();
+    return stack_.Org(name, kind, parent);
   }
 
   // A caller acting for `org` with `role`.
@@ -75,13 +67,14 @@ class ConnectionBookTest : public testing::TempDirTest {
     caller.principal.key = "apiKeys/" + org;
     caller.principal.organization = org;
     caller.principal.role = role;
-    caller.principal.org_kind = registry_->GetOrganization(testing::Admin(), org)->kind();
+    caller.principal.org_kind =
+        stack_.registry()->GetOrganization(testing::Admin(), org)->kind();
     return caller;
   }
 
-  absl::StatusOr<v1::Connection> Create(const Caller& caller, const std::string& need,
-                                        const std::string& offer,
-                                        v1::Connection::Origin origin = v1::Connection::BROKER) {
+  absl::StatusOr<v1::Connection> Create(
+      const Caller& caller, const std::string& need, const std::string& offer,
+      v1::Connection::Origin origin = v1::Connection::BROKER) {
     v1::CreateConnectionRequest request;
     request.set_need(need);
     request.set_offer(offer);
@@ -90,8 +83,9 @@ class ConnectionBookTest : public testing::TempDirTest {
     return book_->Create(caller, request);
   }
 
-  absl::StatusOr<v1::Connection> Move(const Caller& caller, const std::string& name, State to,
-                                      const v1::Agreement* agreement = nullptr) {
+  absl::StatusOr<v1::Connection> Move(
+      const Caller& caller, const std::string& name, State to,
+      const v1::Agreement* agreement = nullptr) {
     v1::TransitionConnectionRequest request;
     request.set_name(name);
     request.set_to(to);
@@ -101,11 +95,7 @@ class ConnectionBookTest : public testing::TempDirTest {
   }
 
   FakeClock clock_{absl::FromUnixSeconds(1790000000)};
-  std::unique_ptr<ReferenceData> reference_;
-  std::unique_ptr<storage::Catalog> catalog_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<Registry> registry_;
-  std::unique_ptr<Matchmaker> matchmaker_;
+  testing::DomainStack stack_{&clock_};
   std::unique_ptr<ConnectionBook> book_;
   std::string exchange_, centre_, other_centre_, enterprise_, owner_, stranger_;
   std::string offer_, other_offer_, need_, draft_need_;
@@ -113,16 +103,24 @@ class ConnectionBookTest : public testing::TempDirTest {
 
 TEST(ConnectionRules, EveryTransitionOfTheStateMachine) {
   using C = v1::Connection;
-  const std::vector<State> all = {C::SUGGESTED,        C::INTEREST_EXPRESSED, C::INTRODUCED,
-                                  C::NEGOTIATING,      C::AGREEMENT_SIGNED,   C::CLOSED,
-                                  C::DECLINED,         C::EXPIRED,            C::STATE_UNSPECIFIED};
+  const std::vector<State> all = {C::SUGGESTED,        C::INTEREST_EXPRESSED,
+                                  C::INTRODUCED,       C::NEGOTIATING,
+                                  C::AGREEMENT_SIGNED, C::CLOSED,
+                                  C::DECLINED,         C::EXPIRED,
+                                  C::STATE_UNSPECIFIED};
   const std::set<std::pair<State, State>> legal = {
-      {C::SUGGESTED, C::INTEREST_EXPRESSED}, {C::SUGGESTED, C::DECLINED},
-      {C::SUGGESTED, C::EXPIRED},            {C::INTEREST_EXPRESSED, C::INTRODUCED},
-      {C::INTEREST_EXPRESSED, C::DECLINED},  {C::INTEREST_EXPRESSED, C::EXPIRED},
-      {C::INTRODUCED, C::NEGOTIATING},       {C::INTRODUCED, C::DECLINED},
-      {C::INTRODUCED, C::EXPIRED},           {C::NEGOTIATING, C::AGREEMENT_SIGNED},
-      {C::NEGOTIATING, C::DECLINED},         {C::NEGOTIATING, C::EXPIRED},
+      {C::SUGGESTED, C::INTEREST_EXPRESSED},
+      {C::SUGGESTED, C::DECLINED},
+      {C::SUGGESTED, C::EXPIRED},
+      {C::INTEREST_EXPRESSED, C::INTRODUCED},
+      {C::INTEREST_EXPRESSED, C::DECLINED},
+      {C::INTEREST_EXPRESSED, C::EXPIRED},
+      {C::INTRODUCED, C::NEGOTIATING},
+      {C::INTRODUCED, C::DECLINED},
+      {C::INTRODUCED, C::EXPIRED},
+      {C::NEGOTIATING, C::AGREEMENT_SIGNED},
+      {C::NEGOTIATING, C::DECLINED},
+      {C::NEGOTIATING, C::EXPIRED},
       {C::AGREEMENT_SIGNED, C::CLOSED}};
   int checked = 0;
   for (State from : all) {
@@ -150,12 +148,14 @@ TEST_F(ConnectionBookTest, FromSuggestionToClosedKeepsTheHistory) {
   ASSERT_OK(Move(centre, name, v1::Connection::INTRODUCED));
   ASSERT_OK(Move(exchange, name, v1::Connection::NEGOTIATING));
   // Signing needs the agreement.
-  EXPECT_EQ(Move(centre, name, v1::Connection::AGREEMENT_SIGNED).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Move(centre, name, v1::Connection::AGREEMENT_SIGNED).status().code(),
+      absl::StatusCode::kInvalidArgument);
   v1::Agreement agreement;
   agreement.set_contract_type(v1::TECHNOLOGY_TRANSFER);
   agreement.set_value_vnd(1'200'000'000);
-  auto signed_ = Move(centre, name, v1::Connection::AGREEMENT_SIGNED, &agreement);
+  auto signed_ =
+      Move(centre, name, v1::Connection::AGREEMENT_SIGNED, &agreement);
   ASSERT_OK(signed_);
   EXPECT_EQ(signed_->agreement().value_vnd(), 1'200'000'000);
   EXPECT_TRUE(signed_->agreement().has_signed_time());
@@ -183,23 +183,28 @@ TEST_F(ConnectionBookTest, FromSuggestionToClosedKeepsTheHistory) {
   EXPECT_EQ(reread->history_size(), 6);
 }
 
-TEST_F(ConnectionBookTest, IllegalMovesAreFailedPreconditionNamingTheLegalOnes) {
+TEST_F(ConnectionBookTest,
+       IllegalMovesAreFailedPreconditionNamingTheLegalOnes) {
   Caller centre = As(centre_, v1::CENTRE_OPERATOR);
   auto c = Create(centre, need_, offer_);
   ASSERT_OK(c);
   auto skip = Move(centre, c->name(), v1::Connection::NEGOTIATING);
   EXPECT_EQ(skip.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(skip.status().message().find("INTEREST_EXPRESSED, DECLINED, EXPIRED"),
-            std::string::npos)
+  EXPECT_NE(
+      skip.status().message().find("INTEREST_EXPRESSED, DECLINED, EXPIRED"),
+      std::string::npos)
       << skip.status();
-  EXPECT_EQ(Move(centre, c->name(), v1::Connection::STATE_UNSPECIFIED).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  v1::Agreement agreement;
-  agreement.set_contract_type(v1::LICENSE_AGREEMENT);
-  EXPECT_EQ(Move(centre, c->name(), v1::Connection::INTEREST_EXPRESSED, &agreement)
+  EXPECT_EQ(Move(centre, c->name(), v1::Connection::STATE_UNSPECIFIED)
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
+  v1::Agreement agreement;
+  agreement.set_contract_type(v1::LICENSE_AGREEMENT);
+  EXPECT_EQ(
+      Move(centre, c->name(), v1::Connection::INTEREST_EXPRESSED, &agreement)
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(book_->Get(centre, c->name())->state(), v1::Connection::SUGGESTED);
 }
 
@@ -224,7 +229,7 @@ TEST_F(ConnectionBookTest, FromAMatchKeepsTheScoreTheRankingGave) {
   EXPECT_GT(c->explanation().components_size(), 3);
   v1::MatchOffersForNeedRequest request;
   request.set_need(need_);
-  auto ranked = matchmaker_->OffersForNeed(testing::Admin(), request);
+  auto ranked = stack_.matchmaker()->OffersForNeed(testing::Admin(), request);
   ASSERT_OK(ranked);
   bool found = false;
   for (const auto& m : ranked->matches()) {
@@ -248,7 +253,8 @@ TEST_F(ConnectionBookTest, WhoSeesAndWhoActs) {
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(Create(other_centre, need_, offer_).status().code(),
             absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Create(reader, need_, offer_).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Create(reader, need_, offer_).status().code(),
+            absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(Create(centre, draft_need_, offer_).status().code(),
             absl::StatusCode::kFailedPrecondition);
   auto c = Create(centre, need_, offer_);
@@ -258,15 +264,22 @@ TEST_F(ConnectionBookTest, WhoSeesAndWhoActs) {
   EXPECT_OK(book_->Get(owner, c->name()));
   EXPECT_OK(book_->Get(reader, c->name()));
   // ...but do not move it.
-  EXPECT_EQ(Move(enterprise, c->name(), v1::Connection::INTEREST_EXPRESSED).status().code(),
+  EXPECT_EQ(Move(enterprise, c->name(), v1::Connection::INTEREST_EXPRESSED)
+                .status()
+                .code(),
             absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Move(reader, c->name(), v1::Connection::INTEREST_EXPRESSED).status().code(),
+  EXPECT_EQ(Move(reader, c->name(), v1::Connection::INTEREST_EXPRESSED)
+                .status()
+                .code(),
             absl::StatusCode::kPermissionDenied);
   // Others do not see it at all.
-  EXPECT_EQ(book_->Get(stranger, c->name()).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(book_->Get(other_centre, c->name()).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(Move(other_centre, c->name(), v1::Connection::DECLINED).status().code(),
+  EXPECT_EQ(book_->Get(stranger, c->name()).status().code(),
             absl::StatusCode::kNotFound);
+  EXPECT_EQ(book_->Get(other_centre, c->name()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      Move(other_centre, c->name(), v1::Connection::DECLINED).status().code(),
+      absl::StatusCode::kNotFound);
   v1::ListConnectionsRequest list;
   EXPECT_EQ(book_->List(owner, list)->connections_size(), 1);
   EXPECT_EQ(book_->List(stranger, list)->connections_size(), 0);
@@ -280,9 +293,10 @@ TEST_F(ConnectionBookTest, AConfidentialNeedIsConnectedOnlyByItsOwnSide) {
   v1::UpdateNeedRequest update;
   update.mutable_need()->set_name(need_);
   update.mutable_need()->set_confidentiality(v1::CONFIDENTIAL);
-  ASSERT_OK(registry_->UpdateNeed(testing::Admin(), update));
+  ASSERT_OK(stack_.registry()->UpdateNeed(testing::Admin(), update));
   Caller exchange = As(exchange_, v1::EXCHANGE_OPERATOR);
-  EXPECT_EQ(Create(exchange, need_, offer_).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Create(exchange, need_, offer_).status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_OK(Create(As(centre_, v1::CENTRE_OPERATOR), need_, offer_));
 }
 
@@ -291,9 +305,11 @@ TEST_F(ConnectionBookTest, ListPagesThroughEveryVisibleConnection) {
   std::vector<std::string> offers;
   for (int i = 0; i < 7; ++i) {
     v1::CreateOfferRequest offer;
-    *offer.mutable_offer() = testing::MakeOffer(owner_, "Công nghệ " + std::to_string(i));
+    *offer.mutable_offer() =
+        testing::MakeOffer(owner_, "Công nghệ " + std::to_string(i));
     offer.mutable_offer()->set_state(v1::PUBLISHED);
-    offers.push_back(registry_->CreateOffer(testing::Admin(), offer)->name());
+    offers.push_back(
+        stack_.registry()->CreateOffer(testing::Admin(), offer)->name());
     ASSERT_OK(Create(centre, need_, offers.back()));
   }
   v1::ListConnectionsRequest list;

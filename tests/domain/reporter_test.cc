@@ -5,6 +5,7 @@
 #include "client/report_format.h"
 #include "domain/connection_book.h"
 #include "google/protobuf/util/time_util.h"
+#include "tests/domain/domain_stack.h"
 #include "tests/test_util.h"
 
 namespace techmatch::domain {
@@ -19,25 +20,21 @@ class ReporterTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
-    reference_ = testing::LoadReference();
-    storage::CatalogOptions options;
-    options.path = Path("db");
-    options.sync_writes = false;
-    catalog_ = *storage::Catalog::Open(options);
-    audit_ = std::make_unique<AuditLog>(catalog_.get(), &clock_);
-    registry_ = std::make_unique<Registry>(catalog_.get(), reference_.get(), audit_.get(),
+    stack_.Open(Path("db"), /*sync_writes=*/false);
+    book_ = std::make_unique<ConnectionBook>(
+        stack_.catalog(), stack_.registry(), stack_.matchmaker(),
+        stack_.audit(), &clock_);
+    reporter_ = std::make_unique<Reporter>(stack_.catalog(), stack_.reference(),
                                            &clock_);
-    matchmaker_ = std::make_unique<Matchmaker>(catalog_.get(), registry_.get(),
-                                               reference_.get(), &clock_, matching::Weights());
-    registry_->AddObserver(matchmaker_.get());
-    book_ = std::make_unique<ConnectionBook>(catalog_.get(), registry_.get(), matchmaker_.get(),
-                                             audit_.get(), &clock_);
-    reporter_ = std::make_unique<Reporter>(catalog_.get(), reference_.get(), &clock_);
 
-    centre_ = Org("Trung tâm Vĩnh Long", v1::Organization::REGIONAL_CENTRE, "Vĩnh Long", "");
-    std::string e1 = Org("Công ty Vĩnh Long", v1::Organization::ENTERPRISE, "Vĩnh Long", centre_);
-    std::string e2 = Org("Công ty Cần Thơ", v1::Organization::ENTERPRISE, "Cần Thơ", "");
-    university_ = Org("Trường ĐH", v1::Organization::UNIVERSITY, "TP Hồ Chí Minh", "");
+    centre_ = Org("Trung tâm Vĩnh Long", v1::Organization::REGIONAL_CENTRE,
+                  "Vĩnh Long", "");
+    std::string e1 = Org("Công ty Vĩnh Long", v1::Organization::ENTERPRISE,
+                         "Vĩnh Long", centre_);
+    std::string e2 =
+        Org("Công ty Cần Thơ", v1::Organization::ENTERPRISE, "Cần Thơ", "");
+    university_ =
+        Org("Trường ĐH", v1::Organization::UNIVERSITY, "TP Hồ Chí Minh", "");
     std::string o1 = Offer("Xử lý nước thải thủy sản", true);
     Offer("Máy sấy", false);
     std::string n1 = Need(e1, centre_, true);
@@ -48,8 +45,9 @@ class ReporterTest : public testing::TempDirTest {
     k1_ = Connect(n1, o1);
     std::string k2 = Connect(n2, o1);
     ASSERT_OK(Move(k2, v1::Connection::DECLINED));
-    for (auto state : {v1::Connection::INTEREST_EXPRESSED, v1::Connection::INTRODUCED,
-                       v1::Connection::NEGOTIATING}) {
+    for (auto state :
+         {v1::Connection::INTEREST_EXPRESSED, v1::Connection::INTRODUCED,
+          v1::Connection::NEGOTIATING}) {
       ASSERT_OK(Move(k1_, state));
     }
     clock_.Advance(absl::Hours(24 * 30));  // day 40
@@ -66,21 +64,24 @@ class ReporterTest : public testing::TempDirTest {
     v1::CreateOrganizationRequest request;
     *request.mutable_organization() = testing::MakeOrg(name, kind, province);
     request.mutable_organization()->set_parent(parent);
-    return registry_->CreateOrganization(testing::Admin(), request)->name();
+    return stack_.registry()
+        ->CreateOrganization(testing::Admin(), request)
+        ->name();
   }
   std::string Offer(const std::string& title, bool published) {
     v1::CreateOfferRequest request;
     *request.mutable_offer() = testing::MakeOffer(university_, title);
     if (published) request.mutable_offer()->set_state(v1::PUBLISHED);
-    return registry_->CreateOffer(testing::Admin(), request)->name();
+    return stack_.registry()->CreateOffer(testing::Admin(), request)->name();
   }
-  std::string Need(const std::string& enterprise, const std::string& centre, bool published) {
+  std::string Need(const std::string& enterprise, const std::string& centre,
+                   bool published) {
     v1::CreateNeedRequest request;
     *request.mutable_need() = testing::MakeNeed(enterprise, "Xử lý nước thải");
     request.mutable_need()->set_centre(centre);
     request.mutable_need()->add_sector_codes("207");
     if (published) request.mutable_need()->set_state(v1::PUBLISHED);
-    return registry_->CreateNeed(testing::Admin(), request)->name();
+    return stack_.registry()->CreateNeed(testing::Admin(), request)->name();
   }
   std::string Connect(const std::string& need, const std::string& offer) {
     v1::CreateConnectionRequest request;
@@ -89,7 +90,8 @@ class ReporterTest : public testing::TempDirTest {
     request.set_origin(v1::Connection::MATCH);
     return book_->Create(testing::Admin(), request)->name();
   }
-  absl::StatusOr<v1::Connection> Move(const std::string& name, v1::Connection::State to) {
+  absl::StatusOr<v1::Connection> Move(const std::string& name,
+                                      v1::Connection::State to) {
     v1::TransitionConnectionRequest request;
     request.set_name(name);
     request.set_to(to);
@@ -97,10 +99,10 @@ class ReporterTest : public testing::TempDirTest {
   }
   v1::ReportRequest Year(int year, v1::ReportRequest::GroupBy by) {
     v1::ReportRequest request;
-    *request.mutable_from() = TimeUtil::SecondsToTimestamp(
-        absl::ToUnixSeconds(absl::FromCivil(absl::CivilYear(year), absl::UTCTimeZone())));
-    *request.mutable_to() = TimeUtil::SecondsToTimestamp(
-        absl::ToUnixSeconds(absl::FromCivil(absl::CivilYear(year + 1), absl::UTCTimeZone())));
+    *request.mutable_from() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(
+        absl::FromCivil(absl::CivilYear(year), absl::UTCTimeZone())));
+    *request.mutable_to() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(
+        absl::FromCivil(absl::CivilYear(year + 1), absl::UTCTimeZone())));
     request.set_group_by(by);
     return request;
   }
@@ -111,12 +113,9 @@ class ReporterTest : public testing::TempDirTest {
     return nullptr;
   }
 
-  FakeClock clock_{absl::FromCivil(absl::CivilDay(2026, 1, 1), absl::UTCTimeZone())};
-  std::unique_ptr<ReferenceData> reference_;
-  std::unique_ptr<storage::Catalog> catalog_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<Registry> registry_;
-  std::unique_ptr<Matchmaker> matchmaker_;
+  FakeClock clock_{
+      absl::FromCivil(absl::CivilDay(2026, 1, 1), absl::UTCTimeZone())};
+  testing::DomainStack stack_{&clock_};
   std::unique_ptr<ConnectionBook> book_;
   std::unique_ptr<Reporter> reporter_;
   std::string centre_, university_, k1_;
@@ -140,7 +139,8 @@ TEST_F(ReporterTest, ProvinceFiguresOfAKnownYear) {
   EXPECT_EQ(vl->agreement_value_vnd(), 1'000'000'000);
   EXPECT_DOUBLE_EQ(vl->median_days_need_to_agreement(), 40.0);
   ASSERT_EQ(vl->connections_by_state_size(), 1);
-  EXPECT_EQ(vl->connections_by_state(0).state(), v1::Connection::AGREEMENT_SIGNED);
+  EXPECT_EQ(vl->connections_by_state(0).state(),
+            v1::Connection::AGREEMENT_SIGNED);
   EXPECT_EQ(ct->connections_created(), 1u);
   ASSERT_EQ(ct->connections_by_state_size(), 1);
   EXPECT_EQ(ct->connections_by_state(0).state(), v1::Connection::DECLINED);
@@ -163,7 +163,8 @@ TEST_F(ReporterTest, OtherGroupingsAndPeriods) {
   EXPECT_EQ(university->connections_created(), 2u);  // the offer side of both
   EXPECT_EQ(centre->connections_created(), 1u);
   EXPECT_EQ(centre->agreements_signed(), 1u);
-  EXPECT_EQ(by_org->total().connections_created(), 2u);  // counted once in the total
+  EXPECT_EQ(by_org->total().connections_created(),
+            2u);  // counted once in the total
 
   auto by_region = reporter_->Build(Year(2026, v1::ReportRequest::REGION));
   ASSERT_OK(by_region);
@@ -180,7 +181,8 @@ TEST_F(ReporterTest, OtherGroupingsAndPeriods) {
 
   v1::ReportRequest reversed = Year(2026, v1::ReportRequest::PROVINCE);
   std::swap(*reversed.mutable_from(), *reversed.mutable_to());
-  EXPECT_EQ(reporter_->Build(reversed).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(reporter_->Build(reversed).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ReporterTest, CsvAndSvgCarryTheFigures) {

@@ -5,7 +5,8 @@
 // frames are read and dropped (SETTINGS are acknowledged); a connection the
 // server closes is reopened.
 //
-//   h2_flood --port=50051 [--connections=4] [--seconds=10] [--path=/pkg.Svc/Method]
+//   h2_flood --port=50051 [--connections=4] [--seconds=10]
+//   [--path=/pkg.Svc/Method]
 //            [--source=127.0.0.2]
 //
 // --source binds the flood's connections to that local address (so that on
@@ -31,7 +32,8 @@
 
 namespace {
 
-std::string Frame(uint8_t type, uint8_t flags, uint32_t stream, const std::string& payload) {
+std::string Frame(uint8_t type, uint8_t flags, uint32_t stream,
+                  const std::string& payload) {
   std::string f;
   uint32_t n = static_cast<uint32_t>(payload.size());
   f.push_back(static_cast<char>((n >> 16) & 0xff));
@@ -63,7 +65,8 @@ constexpr uint8_t kEndHeaders = 0x4, kAck = 0x1;
 bool SendAll(int fd, const std::string& bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    ssize_t n =
+        ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
     if (n <= 0) return false;
     done += static_cast<size_t>(n);
   }
@@ -106,7 +109,8 @@ void Drain(int fd) {
     buffer.append(chunk, static_cast<size_t>(n));
     while (buffer.size() >= 9) {
       uint32_t len = (static_cast<uint8_t>(buffer[0]) << 16) |
-                     (static_cast<uint8_t>(buffer[1]) << 8) | static_cast<uint8_t>(buffer[2]);
+                     (static_cast<uint8_t>(buffer[1]) << 8) |
+                     static_cast<uint8_t>(buffer[2]);
       if (buffer.size() < 9 + len) break;
       if (static_cast<uint8_t>(buffer[3]) == kSettings &&
           (static_cast<uint8_t>(buffer[4]) & kAck) == 0) {
@@ -117,7 +121,8 @@ void Drain(int fd) {
   }
 }
 
-std::string FlagValue(int argc, char** argv, const std::string& name, const std::string& def) {
+std::string FlagValue(int argc, char** argv, const std::string& name,
+                      const std::string& def) {
   std::string prefix = "--" + name + "=";
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) {
@@ -131,8 +136,10 @@ std::string FlagValue(int argc, char** argv, const std::string& name, const std:
 
 int main(int argc, char** argv) {
   const int port = std::atoi(FlagValue(argc, argv, "port", "0").c_str());
-  const int connections = std::atoi(FlagValue(argc, argv, "connections", "4").c_str());
-  const double seconds = std::atof(FlagValue(argc, argv, "seconds", "10").c_str());
+  const int connections =
+      std::atoi(FlagValue(argc, argv, "connections", "4").c_str());
+  const double seconds =
+      std::atof(FlagValue(argc, argv, "seconds", "10").c_str());
   const std::string path =
       FlagValue(argc, argv, "path", "/techmatch.v1.OfferService/GetOffer");
   const std::string source = FlagValue(argc, argv, "source", "");
@@ -143,12 +150,14 @@ int main(int argc, char** argv) {
   std::string block =
       std::string(1, static_cast<char>(0x83)) +  // :method POST (static 3)
       std::string(1, static_cast<char>(0x86)) +  // :scheme http (static 6)
-      Literal(":path", path) + Literal(":authority", "127.0.0.1:" + std::to_string(port)) +
+      Literal(":path", path) +
+      Literal(":authority", "127.0.0.1:" + std::to_string(port)) +
       Literal("content-type", "application/grpc") + Literal("te", "trailers");
   std::string cancel("\0\0\0\x08", 4);  // CANCEL
   std::atomic<int64_t> streams{0}, opened{0};
-  const auto end = std::chrono::steady_clock::now() +
-                   std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  const auto end =
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   std::vector<std::thread> threads;
   for (int c = 0; c < connections; ++c) {
     threads.emplace_back([&] {
@@ -164,8 +173,8 @@ int main(int argc, char** argv) {
                   SendAll(fd, Frame(kSettings, 0, 0, ""));
         std::string batch;
         int64_t in_batch = 0;
-        for (uint32_t id = 1; ok && id < (1u << 30) &&
-                              std::chrono::steady_clock::now() < end;
+        for (uint32_t id = 1;
+             ok && id < (1u << 30) && std::chrono::steady_clock::now() < end;
              id += 2) {
           batch += Frame(kHeaders, kEndHeaders, id, block);
           batch += Frame(kRstStream, 0, id, cancel);
@@ -184,8 +193,9 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& t : threads) t.join();
-  std::printf("h2_flood: %lld streams opened and reset on %lld connections in %.1f s\n",
-              static_cast<long long>(streams.load()), static_cast<long long>(opened.load()),
-              seconds);
+  std::printf(
+      "h2_flood: %lld streams opened and reset on %lld connections in %.1f s\n",
+      static_cast<long long>(streams.load()),
+      static_cast<long long>(opened.load()), seconds);
   return 0;
 }

@@ -15,19 +15,24 @@ class TlsTest : public TempDirTest {
     TempDirTest::SetUp();
     certs_ = Path("certs");
     std::string out;
-    ASSERT_EQ(RunCommand(std::string(TECHMATCH_SOURCE_DIR) +
-                             "/tests/e2e/make_test_certs.sh " + certs_ + " 2>&1",
-                         &out),
-              0)
+    ASSERT_EQ(
+        RunCommand(std::string(TECHMATCH_SOURCE_DIR) +
+                       "/tests/e2e/make_test_certs.sh " + certs_ + " 2>&1",
+                   &out),
+        0)
         << out;
   }
-  std::string Cert(const std::string& name) const { return certs_ + "/" + name; }
+  std::string Cert(const std::string& name) const {
+    return certs_ + "/" + name;
+  }
 
   // `techmatch whoami` against `server` with the given TLS options.
-  int WhoAmI(const ServerProcess& server, const std::string& tls, std::string* out) {
-    return RunCommand("TECHMATCH_API_KEY_FILE=" + server.admin_key_file() + " " +
-                          std::string(TECHMATCH_CLI_PATH) + " --timeout=5 --server=" +
-                          server.address() + " " + tls + " whoami 2>&1",
+  int WhoAmI(const ServerProcess& server, const std::string& tls,
+             std::string* out) {
+    return RunCommand("TECHMATCH_API_KEY_FILE=" + server.admin_key_file() +
+                          " " + std::string(TECHMATCH_CLI_PATH) +
+                          " --timeout=5 --server=" + server.address() + " " +
+                          tls + " whoami 2>&1",
                       out);
   }
 
@@ -55,22 +60,24 @@ TEST_F(TlsTest, MutualTlsRequiresAClientCertificateFromTheCa) {
   ASSERT_TRUE(server.Start());
   std::string out;
   const std::string ca = "--tls-ca=" + Cert("ca.pem");
-  EXPECT_EQ(WhoAmI(server, ca + " --tls-cert=" + Cert("client.pem") +
-                               " --tls-key=" + Cert("client.key"),
+  EXPECT_EQ(WhoAmI(server,
+                   ca + " --tls-cert=" + Cert("client.pem") +
+                       " --tls-key=" + Cert("client.key"),
                    &out),
             0)
       << out;
   EXPECT_EQ(WhoAmI(server, ca, &out), 1) << "no client certificate: " << out;
-  EXPECT_EQ(WhoAmI(server, ca + " --tls-cert=" + Cert("rogue-client.pem") +
-                               " --tls-key=" + Cert("rogue-client.key"),
+  EXPECT_EQ(WhoAmI(server,
+                   ca + " --tls-cert=" + Cert("rogue-client.pem") +
+                       " --tls-key=" + Cert("rogue-client.key"),
                    &out),
             1)
       << "a certificate from another CA: " << out;
   // The certificate opens the transport; the API key is still required.
-  EXPECT_EQ(RunCommand(std::string(TECHMATCH_CLI_PATH) + " --timeout=5 --server=" +
-                           server.address() + " " + ca + " --tls-cert=" +
-                           Cert("client.pem") + " --tls-key=" + Cert("client.key") +
-                           " whoami 2>&1",
+  EXPECT_EQ(RunCommand(std::string(TECHMATCH_CLI_PATH) +
+                           " --timeout=5 --server=" + server.address() + " " +
+                           ca + " --tls-cert=" + Cert("client.pem") +
+                           " --tls-key=" + Cert("client.key") + " whoami 2>&1",
                        &out),
             1);
   EXPECT_NE(out.find("UNAUTHENTICATED"), std::string::npos) << out;
@@ -83,7 +90,8 @@ TEST_F(TlsTest, PlaintextBeyondLoopbackIsRefusedUnlessAllowed) {
   RunCommand("cat " + Path("db") + ".log", &log);
   EXPECT_NE(log.find("without TLS"), std::string::npos) << log;
 
-  ServerProcess allowed(Path("db"), {"--listen=0.0.0.0:0", "--allow_insecure_remote"});
+  ServerProcess allowed(Path("db"),
+                        {"--listen=0.0.0.0:0", "--allow_insecure_remote"});
   ASSERT_TRUE(allowed.Start());
   std::string out;
   EXPECT_EQ(WhoAmI(allowed, "", &out), 0) << out;

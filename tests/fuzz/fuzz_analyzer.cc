@@ -8,14 +8,9 @@
 
 #include "matching/analyzer.h"
 #include "matching/unicode_text.h"
+#include "tests/fuzz/fuzz_reference.h"
 
-namespace {
-
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-}  // namespace
+using techmatch::fuzz::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto* analyzer = new techmatch::matching::Analyzer();
@@ -24,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& token : analyzer->Tokenize(input)) {
     Check(!token.accented.empty() && !token.folded.empty());
     Check(text::IsValidUtf8(token.accented) && text::IsValidUtf8(token.folded));
-    Check(token.accented.find(techmatch::matching::kAccentedMarker) == std::string::npos);
+    Check(token.accented.find(techmatch::matching::kAccentedMarker) ==
+          std::string::npos);
     // Folding a folded token changes nothing.
     auto again = analyzer->Tokenize(token.folded);
     Check(again.size() == 1 && again[0].folded == token.folded);

@@ -14,21 +14,15 @@
 #include "domain/validation.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "matching/analyzer.h"
+#include "tests/fuzz/fuzz_reference.h"
 
 namespace {
 
 namespace v1 = techmatch::v1;
 using techmatch::domain::ReferenceData;
 
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-const ReferenceData& Reference() {
-  static const ReferenceData* reference =
-      ReferenceData::LoadFromDirectory(TECHMATCH_SOURCE_DIR "/data/reference")->release();
-  return *reference;
-}
+using techmatch::fuzz::Check;
+using techmatch::fuzz::Reference;
 
 template <class T, class Normalize, class ToDoc>
 void Run(absl::string_view json, Normalize normalize, ToDoc to_doc) {
@@ -52,15 +46,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view json(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 3) {
     case 0:
-      Run<v1::Offer>(json, techmatch::domain::NormalizeOffer, techmatch::domain::ToOfferDoc);
+      Run<v1::Offer>(json, techmatch::domain::NormalizeOffer,
+                     techmatch::domain::ToOfferDoc);
       break;
     case 1:
-      Run<v1::Need>(json, techmatch::domain::NormalizeNeed, techmatch::domain::ToNeedDoc);
+      Run<v1::Need>(json, techmatch::domain::NormalizeNeed,
+                    techmatch::domain::ToNeedDoc);
       break;
     default: {
       v1::Organization org;
       if (!techmatch::client::ParseRecordJson(json, &org).ok()) break;
-      if (!techmatch::domain::NormalizeOrganization(Reference(), &org).ok()) break;
+      if (!techmatch::domain::NormalizeOrganization(Reference(), &org).ok())
+        break;
       v1::Organization again = org;
       Check(techmatch::domain::NormalizeOrganization(Reference(), &again).ok());
       Check(google::protobuf::util::MessageDifferencer::Equals(org, again));

@@ -20,21 +20,15 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "storage/catalog.h"
 #include "storage/resource_name.h"
+#include "tests/fuzz/fuzz_reference.h"
 
 namespace {
 
 namespace v1 = techmatch::v1;
 using techmatch::domain::ReferenceData;
 
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-const ReferenceData& Reference() {
-  static const ReferenceData* reference =
-      ReferenceData::LoadFromDirectory(TECHMATCH_SOURCE_DIR "/data/reference")->release();
-  return *reference;
-}
+using techmatch::fuzz::Check;
+using techmatch::fuzz::Reference;
 
 template <class T, class Normalize>
 void Validate(const std::string& bytes, Normalize normalize) {
@@ -55,7 +49,8 @@ techmatch::domain::KeyStore& Keys() {
     options.sync_writes = false;
     auto* catalog = techmatch::storage::Catalog::Open(options)->release();
     auto* audit = new techmatch::domain::AuditLog(catalog, &clock);
-    auto* store = techmatch::domain::KeyStore::Open(catalog, audit, &clock)->release();
+    auto* store =
+        techmatch::domain::KeyStore::Open(catalog, audit, &clock)->release();
     (void)store->CreateBootstrapAdmin();
     return store;
   }();
@@ -75,14 +70,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Validate<v1::Need>(rest, techmatch::domain::NormalizeNeed);
       break;
     case 2:
-      Validate<v1::Organization>(rest, techmatch::domain::NormalizeOrganization);
+      Validate<v1::Organization>(rest,
+                                 techmatch::domain::NormalizeOrganization);
       break;
     case 3: {
-      auto id = techmatch::storage::ParseName(techmatch::storage::RecordKind::kOffer, rest,
-                                              "name");
+      auto id = techmatch::storage::ParseName(
+          techmatch::storage::RecordKind::kOffer, rest, "name");
       if (id.ok()) {
-        Check(techmatch::storage::MakeName(techmatch::storage::RecordKind::kOffer, *id) ==
-              rest);
+        Check(techmatch::storage::MakeName(
+                  techmatch::storage::RecordKind::kOffer, *id) == rest);
       }
       break;
     }

@@ -23,10 +23,10 @@
 #include "techmatch/v1/alert.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/feed.grpc.pb.h"
-#include "techmatch/v1/report.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
+#include "techmatch/v1/report.grpc.pb.h"
 #include "tests/test_util.h"
 
 namespace techmatch::server {
@@ -51,9 +51,10 @@ enum Who {
   kWhoCount
 };
 
-const char* const kWhoNames[] = {"admin",    "owner",       "same-centre", "centre",
-                                 "other-centre", "exchange", "integration", "read-only",
-                                 "no-key",   "revoked",     "expired"};
+const char* const kWhoNames[] = {"admin",       "owner",        "same-centre",
+                                 "centre",      "other-centre", "exchange",
+                                 "integration", "read-only",    "no-key",
+                                 "revoked",     "expired"};
 
 constexpr Code OK = Code::OK;
 constexpr Code PD = Code::PERMISSION_DENIED;
@@ -75,10 +76,13 @@ class AccessMatrixTest : public testing::TempDirTest {
     channel_ = server_->InProcessChannel();
     keys_[kAdmin] = server_->bootstrap_key();
 
-    x_ = CreateOrg("Sàn giao dịch công nghệ", v1::Organization::NATIONAL_EXCHANGE, "");
+    x_ = CreateOrg("Sàn giao dịch công nghệ",
+                   v1::Organization::NATIONAL_EXCHANGE, "");
     s_ = CreateOrg("Trường Đại học", v1::Organization::UNIVERSITY, x_);
-    c1_ = CreateOrg("Trung tâm Đồng Nai", v1::Organization::REGIONAL_CENTRE, "");
-    c2_ = CreateOrg("Trung tâm Tây Ninh", v1::Organization::REGIONAL_CENTRE, "");
+    c1_ =
+        CreateOrg("Trung tâm Đồng Nai", v1::Organization::REGIONAL_CENTRE, "");
+    c2_ =
+        CreateOrg("Trung tâm Tây Ninh", v1::Organization::REGIONAL_CENTRE, "");
     e1_ = CreateOrg("Công ty thủy sản", v1::Organization::ENTERPRISE, c1_);
     e2_ = CreateOrg("Công ty gỗ", v1::Organization::ENTERPRISE, c1_);
 
@@ -104,7 +108,8 @@ class AccessMatrixTest : public testing::TempDirTest {
                                 clock_.Now() + absl::Minutes(10));
     clock_.Advance(absl::Hours(1));
 
-    published_offer_ = CreateOffer(e1_, "Xử lý nước thải thủy sản MBBR", true, "O1REF");
+    published_offer_ =
+        CreateOffer(e1_, "Xử lý nước thải thủy sản MBBR", true, "O1REF");
     draft_offer_ = CreateOffer(e1_, "Bản nháp công nghệ sấy", false, "");
     public_need_ = CreateNeed(false, "N1REF");
     confidential_need_ = CreateNeed(true, "");
@@ -131,7 +136,8 @@ class AccessMatrixTest : public testing::TempDirTest {
     *request.mutable_organization() = testing::MakeOrg(name, kind);
     request.mutable_organization()->set_parent(parent);
     v1::Organization out;
-    grpc::Status status = stub->CreateOrganization(context.get(), request, &out);
+    grpc::Status status =
+        stub->CreateOrganization(context.get(), request, &out);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return out.name();
   }
@@ -173,13 +179,14 @@ class AccessMatrixTest : public testing::TempDirTest {
     auto stub = v1::NeedService::NewStub(channel_);
     auto context = Context(kAdmin);
     v1::CreateNeedRequest request;
-    *request.mutable_need() =
-        testing::MakeNeed(e1_, confidential ? "Xử lý nước thải thủy sản bí mật"
-                                            : "Xử lý nước thải thủy sản 500 m3");
+    *request.mutable_need() = testing::MakeNeed(
+        e1_, confidential ? "Xử lý nước thải thủy sản bí mật"
+                          : "Xử lý nước thải thủy sản 500 m3");
     request.mutable_need()->set_centre(c1_);
     request.mutable_need()->set_external_ref(ref);
     request.mutable_need()->set_state(v1::PUBLISHED);
-    if (confidential) request.mutable_need()->set_confidentiality(v1::CONFIDENTIAL);
+    if (confidential)
+      request.mutable_need()->set_confidentiality(v1::CONFIDENTIAL);
     v1::Need out;
     grpc::Status status = stub->CreateNeed(context.get(), request, &out);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -226,7 +233,8 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
   auto reports = v1::ReportService::NewStub(channel_);
   auto alert_stub = v1::AlertService::NewStub(channel_);
   // Alerts for the setup's records (the engine also runs on its thread).
-  for (int i = 0; i < 20 && server_->alert_engine()->RunOnce().value_or(0) >= 0; ++i) {
+  for (int i = 0; i < 20 && server_->alert_engine()->RunOnce().value_or(0) >= 0;
+       ++i) {
   }
   int restores = 0;
   // A connection between E1's public need and a fresh published offer of
@@ -273,8 +281,10 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
     return NF;
   };
 
-  const std::string published_offer = published_offer_, draft_offer = draft_offer_;
-  const std::string public_need = public_need_, confidential_need = confidential_need_;
+  const std::string published_offer = published_offer_,
+                    draft_offer = draft_offer_;
+  const std::string public_need = public_need_,
+                    confidential_need = confidential_need_;
   const std::string e1 = e1_, c1 = c1_, s = s_;
   //                               admin owner same centre other exch integ ro
   std::vector<Row> rows = {
@@ -775,8 +785,8 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
     }
   }
   EXPECT_EQ(cells, static_cast<int>(rows.size()) * kWhoCount);
-  std::printf("authorisation matrix: %zu calls x %d callers = %d cells\n", rows.size(),
-              kWhoCount, cells);
+  std::printf("authorisation matrix: %zu calls x %d callers = %d cells\n",
+              rows.size(), kWhoCount, cells);
 }
 
 TEST_F(AccessMatrixTest, AuditHoldsRefusalsAndMutationsButNoSecret) {
@@ -801,7 +811,8 @@ TEST_F(AccessMatrixTest, AuditHoldsRefusalsAndMutationsButNoSecret) {
     v1::GetRequest r;
     r.set_name(published_offer_);
     v1::Offer o;
-    ASSERT_EQ(offers->GetOffer(context.get(), r, &o).error_code(), Code::UNAUTHENTICATED);
+    ASSERT_EQ(offers->GetOffer(context.get(), r, &o).error_code(),
+              Code::UNAUTHENTICATED);
   }
   auto access = v1::AccessService::NewStub(channel_);
   auto context = Context(kAdmin);
@@ -815,19 +826,22 @@ TEST_F(AccessMatrixTest, AuditHoldsRefusalsAndMutationsButNoSecret) {
     std::string all = r.DebugString();
     for (const std::string& key : keys_) {
       if (!key.empty()) {
-        EXPECT_EQ(all.find(key), std::string::npos) << "a key secret in the audit log";
+        EXPECT_EQ(all.find(key), std::string::npos)
+            << "a key secret in the audit log";
       }
     }
     EXPECT_EQ(all.find("tmk_"), std::string::npos) << all;
     saw_denied_update |= r.method() == "OfferService.UpdateOffer" &&
-                         r.object() == published_offer_ && r.outcome() == "PERMISSION_DENIED";
-    saw_hidden_read |= r.method() == "OfferService.GetOffer" && r.object() == draft_offer_ &&
+                         r.object() == published_offer_ &&
+                         r.outcome() == "PERMISSION_DENIED";
+    saw_hidden_read |= r.method() == "OfferService.GetOffer" &&
+                       r.object() == draft_offer_ &&
                        r.outcome() == "PERMISSION_DENIED";
     saw_revoked |= r.method() == "OfferService.GetOffer" &&
                    r.outcome() == "UNAUTHENTICATED" &&
                    r.detail().find("revoked") != std::string::npos;
-    saw_create |= r.method() == "OfferService.CreateOffer" && r.object() == draft_offer_ &&
-                  r.outcome() == "OK";
+    saw_create |= r.method() == "OfferService.CreateOffer" &&
+                  r.object() == draft_offer_ && r.outcome() == "OK";
   }
   EXPECT_TRUE(saw_denied_update);
   EXPECT_TRUE(saw_hidden_read);
