@@ -61,8 +61,8 @@ class Fixture {
     options.sync_writes = sync;
     catalog_ = *storage::Catalog::Open(options);
     audit_ = std::make_unique<domain::AuditLog>(catalog_.get(), &clock_);
-    registry_ = std::make_unique<domain::Registry>(catalog_.get(), reference_.get(),
-                                                   audit_.get(), &clock_);
+    registry_ = std::make_unique<domain::Registry>(
+        catalog_.get(), reference_.get(), audit_.get(), &clock_);
     v1::CreateOrganizationRequest org;
     org.mutable_organization()->set_display_name("Bench owner");
     org.mutable_organization()->set_kind(v1::Organization::UNIVERSITY);
@@ -97,7 +97,8 @@ void BM_ImportChunks(benchmark::State& state) {
     v1::ImportOffersRequest request;
     for (int i = 0; i < chunk; ++i) *request.add_offers() = GeneratedOffer(rng, next++);
     state.ResumeTiming();
-    v1::ImportResponse response = fixture.registry().ImportOffers(kAdmin, request, 0);
+    v1::ImportResponse response =
+        fixture.registry().ImportOffers(kAdmin, request, 0);
     for (const auto& r : response.results()) {
       rejected += r.outcome() == v1::ImportResult::REJECTED;
     }
@@ -123,7 +124,8 @@ void BM_ReimportUnchanged(benchmark::State& state) {
   for (int i = 0; i < 500; ++i) *request.add_offers() = GeneratedOffer(rng, i);
   (void)fixture.registry().ImportOffers(kAdmin, request, 0);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(fixture.registry().ImportOffers(kAdmin, request, 0));
+    benchmark::DoNotOptimize(
+        fixture.registry().ImportOffers(kAdmin, request, 0));
   }
   state.counters["records/s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * 500), benchmark::Counter::kIsRate);

@@ -11,11 +11,11 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <thread>

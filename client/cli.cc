@@ -4,13 +4,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <condition_variable>
-#include <mutex>
-
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -33,10 +32,10 @@
 #include "techmatch/v1/alert.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
 #include "techmatch/v1/feed.grpc.pb.h"
-#include "techmatch/v1/report.grpc.pb.h"
 #include "techmatch/v1/match_service.grpc.pb.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
+#include "techmatch/v1/report.grpc.pb.h"
 
 namespace techmatch::client {
 namespace {
@@ -47,7 +46,8 @@ using google::protobuf::util::JsonPrintOptions;
 using google::protobuf::util::TimeUtil;
 
 constexpr char kDefaultServer[] = "127.0.0.1:50051";
-constexpr char kUsage[] = R"(usage: techmatch [--server=HOST:PORT] [--json] [--timeout=SECONDS] COMMAND
+constexpr char kUsage[] =
+    R"(usage: techmatch [--server=HOST:PORT] [--json] [--timeout=SECONDS] COMMAND
 
 Records (NOUN is org, offer or need; NAME is "offers/42" or just 42):
   NOUN create FILE|-                 create from one JSON object
@@ -121,8 +121,8 @@ struct Args {
 };
 
 const std::set<std::string>& BooleanFlags() {
-  static const auto* flags =
-      new std::set<std::string>{"json", "all", "help", "quiet", "explain", "from-match", "follow"};
+  static const auto* flags = new std::set<std::string>{
+      "json", "all", "help", "quiet", "explain", "from-match", "follow"};
   return *flags;
 }
 
@@ -823,10 +823,9 @@ int Cli::RunRecords(const std::string& verb) {
       absl::Status parsed = ParseRecordJson(trimmed, &record);
       if (!parsed.ok()) {
         ++local_rejects;
-        rejections.push_back(absl::StrCat("line ", line_no,
-                                          ": INVALID_ARGUMENT: not valid JSON for ",
-                                          Record::descriptor()->name(), ": ",
-                                          parsed.message()));
+        rejections.push_back(absl::StrCat(
+            "line ", line_no, ": INVALID_ARGUMENT: not valid JSON for ",
+            Record::descriptor()->name(), ": ", parsed.message()));
         continue;
       }
       line_of_index.push_back(line_no);
@@ -1125,7 +1124,8 @@ int Cli::RunWhoAmI() {
   grpc::Status status = stub->GetCaller(context.get(), {}, &caller);
   if (!status.ok()) return Fail(status, "whoami");
   if (json()) return PrintJson(caller, true), 0;
-  out() << caller.api_key().name() << "  " << v1::Role_Name(caller.api_key().role());
+  out() << caller.api_key().name() << "  "
+        << v1::Role_Name(caller.api_key().role());
   if (caller.has_organization()) {
     out() << "  " << caller.organization().name() << " ("
           << caller.organization().display_name() << ", "
@@ -1148,32 +1148,39 @@ int Cli::RunKey() {
   if (pos.size() < 2) return Usage("key wants create, list or revoke");
   auto stub = v1::AccessService::NewStub(channel());
   auto context = NewContext();
-  auto print_keys = [&](const google::protobuf::RepeatedPtrField<v1::ApiKey>& keys) {
-    Table table({"name", "role", "organization", "label", "created", "expires", "revoked"});
-    for (const v1::ApiKey& k : keys) {
-      table.AddRow({k.name(), v1::Role_Name(k.role()), k.organization(), k.display_name(),
-                    Stamp(k.create_time(), k.has_create_time()),
-                    Stamp(k.expire_time(), k.has_expire_time()),
-                    Stamp(k.revoke_time(), k.has_revoke_time())});
-    }
-    table.Print(out());
-  };
+  auto print_keys =
+      [&](const google::protobuf::RepeatedPtrField<v1::ApiKey>& keys) {
+        Table table({"name", "role", "organization", "label", "created",
+                     "expires", "revoked"});
+        for (const v1::ApiKey& k : keys) {
+          table.AddRow({k.name(), v1::Role_Name(k.role()), k.organization(),
+                        k.display_name(),
+                        Stamp(k.create_time(), k.has_create_time()),
+                        Stamp(k.expire_time(), k.has_expire_time()),
+                        Stamp(k.revoke_time(), k.has_revoke_time())});
+        }
+        table.Print(out());
+      };
   if (pos[1] == "create") {
     v1::CreateApiKeyRequest request;
     v1::ApiKey* key = request.mutable_api_key();
     v1::Role role = v1::ROLE_UNSPECIFIED;
     if (!v1::Role_Parse(args_.Get("role"), &role)) {
-      return Usage("key create wants --role=ADMIN|EXCHANGE_OPERATOR|CENTRE_OPERATOR|"
-                   "ENTERPRISE|INTEGRATION|READ_ONLY");
+      return Usage(
+          "key create wants --role=ADMIN|EXCHANGE_OPERATOR|CENTRE_OPERATOR|"
+          "ENTERPRISE|INTEGRATION|READ_ONLY");
     }
     key->set_role(role);
     std::string org = args_.Get("org");
-    if (!org.empty() && org.find('/') == std::string::npos) org = "organizations/" + org;
+    if (!org.empty() && org.find('/') == std::string::npos)
+      org = "organizations/" + org;
     key->set_organization(org);
     key->set_display_name(args_.Get("label"));
     if (!args_.Get("expire").empty() &&
-        !TimeUtil::FromString(args_.Get("expire"), key->mutable_expire_time())) {
-      return Usage("--expire wants an RFC 3339 time, e.g. 2027-01-01T00:00:00Z");
+        !TimeUtil::FromString(args_.Get("expire"),
+                              key->mutable_expire_time())) {
+      return Usage(
+          "--expire wants an RFC 3339 time, e.g. 2027-01-01T00:00:00Z");
     }
     v1::CreateApiKeyResponse response;
     grpc::Status status = stub->CreateApiKey(context.get(), request, &response);
@@ -1187,7 +1194,8 @@ int Cli::RunKey() {
   if (pos[1] == "list") {
     v1::ListApiKeysRequest request;
     std::string org = args_.Get("org");
-    if (!org.empty() && org.find('/') == std::string::npos) org = "organizations/" + org;
+    if (!org.empty() && org.find('/') == std::string::npos)
+      org = "organizations/" + org;
     request.set_organization(org);
     request.set_include_inactive(args_.flags.count("all") > 0);
     v1::ListApiKeysResponse response;
@@ -1199,13 +1207,14 @@ int Cli::RunKey() {
   }
   if (pos[1] == "revoke" && pos.size() == 3) {
     v1::RevokeApiKeyRequest request;
-    request.set_name(pos[2].find('/') == std::string::npos ? "apiKeys/" + pos[2] : pos[2]);
+    request.set_name(pos[2].find('/') == std::string::npos ? "apiKeys/" + pos[2]
+                                                           : pos[2]);
     v1::ApiKey key;
     grpc::Status status = stub->RevokeApiKey(context.get(), request, &key);
     if (!status.ok()) return Fail(status, "key revoke");
     if (json()) return PrintJson(key, true), 0;
-    out() << "revoked " << key.name() << " at " << TimeUtil::ToString(key.revoke_time())
-          << "\n";
+    out() << "revoked " << key.name() << " at "
+          << TimeUtil::ToString(key.revoke_time()) << "\n";
     return 0;
   }
   return Usage("key wants create, list or revoke NAME");
@@ -1220,13 +1229,15 @@ int Cli::RunAudit() {
   request.set_outcome(args_.Get("outcome"));
   request.set_page_token(args_.Get("page-token"));
   int page_size = 0;
-  if (!args_.Get("page-size").empty() && !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) {
+  if (!args_.Get("page-size").empty() &&
+      !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) {
     return Usage("--page-size wants a number");
   }
   request.set_page_size(page_size);
   for (auto [flag, field] : {std::pair{"since", request.mutable_since()},
                              std::pair{"until", request.mutable_until()}}) {
-    if (!args_.Get(flag).empty() && !TimeUtil::FromString(args_.Get(flag), field)) {
+    if (!args_.Get(flag).empty() &&
+        !TimeUtil::FromString(args_.Get(flag), field)) {
       return Usage(std::string("--") + flag + " wants an RFC 3339 time");
     }
   }
@@ -1235,15 +1246,16 @@ int Cli::RunAudit() {
   auto stub = v1::AccessService::NewStub(channel());
   auto context = NewContext();
   v1::ListAuditRecordsResponse response;
-  grpc::Status status = stub->ListAuditRecords(context.get(), request, &response);
+  grpc::Status status =
+      stub->ListAuditRecords(context.get(), request, &response);
   if (!status.ok()) return Fail(status, "audit");
   if (json()) return PrintJson(response, true), 0;
-  Table table({"seq", "time", "key", "role", "organization", "method", "object", "outcome",
-               "detail"});
+  Table table({"seq", "time", "key", "role", "organization", "method", "object",
+               "outcome", "detail"});
   for (const v1::AuditRecord& r : response.records()) {
-    table.AddRow({absl::StrCat(r.sequence()), TimeUtil::ToString(r.time()), r.api_key(),
-                  v1::Role_Name(r.role()), r.organization(), r.method(), r.object(),
-                  r.outcome(), r.detail()});
+    table.AddRow({absl::StrCat(r.sequence()), TimeUtil::ToString(r.time()),
+                  r.api_key(), v1::Role_Name(r.role()), r.organization(),
+                  r.method(), r.object(), r.outcome(), r.detail()});
   }
   table.Print(out(), 60);
   if (!response.next_page_token().empty()) {
@@ -1263,8 +1275,8 @@ std::string Named(const std::string& collection, const std::string& text) {
 
 void Cli::PrintConnection(const v1::Connection& c) const {
   if (json()) return PrintJson(c, true);
-  out() << c.name() << "  " << v1::Connection::State_Name(c.state()) << "  (version "
-        << c.version() << ")\n"
+  out() << c.name() << "  " << v1::Connection::State_Name(c.state())
+        << "  (version " << c.version() << ")\n"
         << "  need:  " << c.need() << "   broker " << c.need_broker() << "\n"
         << "  offer: " << c.offer() << "   broker " << c.offer_broker() << "\n"
         << "  origin: " << v1::Connection::Origin_Name(c.origin());
@@ -1273,11 +1285,13 @@ void Cli::PrintConnection(const v1::Connection& c) const {
   }
   out() << "\n";
   if (c.has_agreement()) {
-    out() << "  agreement: " << v1::ContractType_Name(c.agreement().contract_type()) << ", "
+    out() << "  agreement: "
+          << v1::ContractType_Name(c.agreement().contract_type()) << ", "
           << c.agreement().value_vnd() << " VND, signed "
           << TimeUtil::ToString(c.agreement().signed_time()) << "\n";
   }
-  if (c.origin() == v1::Connection::MATCH && c.explanation().components_size() > 0) {
+  if (c.origin() == v1::Connection::MATCH &&
+      c.explanation().components_size() > 0) {
     Table parts({"component", "value", "weight", "contribution", "why"});
     for (const auto& p : c.explanation().components()) {
       parts.AddRow({p.name(), absl::StrFormat("%.3f", p.value()),
@@ -1292,14 +1306,16 @@ void Cli::PrintConnection(const v1::Connection& c) const {
                     h.from() == v1::Connection::STATE_UNSPECIFIED
                         ? "-"
                         : v1::Connection::State_Name(h.from()),
-                    v1::Connection::State_Name(h.to()), h.actor(), h.organization(), h.note()});
+                    v1::Connection::State_Name(h.to()), h.actor(),
+                    h.organization(), h.note()});
   }
   history.Print(out(), 60);
 }
 
 int Cli::RunConnection() {
   const auto& pos = args_.positional;
-  if (pos.size() < 2) return Usage("connection wants create, get, list or move");
+  if (pos.size() < 2)
+    return Usage("connection wants create, get, list or move");
   auto stub = v1::ConnectionService::NewStub(channel());
   auto context = NewContext();
   const std::string& verb = pos[1];
@@ -1307,8 +1323,9 @@ int Cli::RunConnection() {
     v1::CreateConnectionRequest request;
     request.set_need(Named("needs", pos[2]));
     request.set_offer(Named("offers", pos[3]));
-    request.set_origin(args_.flags.count("from-match") ? v1::Connection::MATCH
-                                                       : v1::Connection::BROKER);
+    request.set_origin(args_.flags.count("from-match")
+                           ? v1::Connection::MATCH
+                           : v1::Connection::BROKER);
     request.set_note(args_.Get("note"));
     v1::Connection c;
     grpc::Status status = stub->CreateConnection(context.get(), request, &c);
@@ -1329,7 +1346,8 @@ int Cli::RunConnection() {
     v1::TransitionConnectionRequest request;
     request.set_name(Named("connections", pos[2]));
     v1::Connection::State to;
-    if (!v1::Connection::State_Parse(pos[3], &to)) return Usage("unknown state " + pos[3]);
+    if (!v1::Connection::State_Parse(pos[3], &to))
+      return Usage("unknown state " + pos[3]);
     request.set_to(to);
     request.set_note(args_.Get("note"));
     if (!args_.Get("contract").empty() || !args_.Get("value").empty()) {
@@ -1337,25 +1355,30 @@ int Cli::RunConnection() {
       int64_t value = 0;
       if (!v1::ContractType_Parse(args_.Get("contract"), &type) ||
           !absl::SimpleAtoi(args_.Get("value"), &value)) {
-        return Usage("--contract wants a contract type and --value a number of VND");
+        return Usage(
+            "--contract wants a contract type and --value a number of VND");
       }
       request.mutable_agreement()->set_contract_type(type);
       request.mutable_agreement()->set_value_vnd(value);
     }
     int64_t version = 0;
-    if (!args_.Get("version").empty() && absl::SimpleAtoi(args_.Get("version"), &version)) {
+    if (!args_.Get("version").empty() &&
+        absl::SimpleAtoi(args_.Get("version"), &version)) {
       request.set_version(version);
     }
     v1::Connection c;
-    grpc::Status status = stub->TransitionConnection(context.get(), request, &c);
+    grpc::Status status =
+        stub->TransitionConnection(context.get(), request, &c);
     if (!status.ok()) return Fail(status, "connection move");
     PrintConnection(c);
     return 0;
   }
   if (verb == "list") {
     v1::ListConnectionsRequest request;
-    if (!args_.Get("need").empty()) request.set_need(Named("needs", args_.Get("need")));
-    if (!args_.Get("offer").empty()) request.set_offer(Named("offers", args_.Get("offer")));
+    if (!args_.Get("need").empty())
+      request.set_need(Named("needs", args_.Get("need")));
+    if (!args_.Get("offer").empty())
+      request.set_offer(Named("offers", args_.Get("offer")));
     if (!args_.Get("state").empty()) {
       v1::Connection::State state;
       if (!v1::Connection::State_Parse(args_.Get("state"), &state)) {
@@ -1364,19 +1387,23 @@ int Cli::RunConnection() {
       request.set_state(state);
     }
     int page_size = 0;
-    if (!args_.Get("page-size").empty()) absl::SimpleAtoi(args_.Get("page-size"), &page_size);
+    if (!args_.Get("page-size").empty())
+      absl::SimpleAtoi(args_.Get("page-size"), &page_size);
     request.set_page_size(page_size);
     request.set_page_token(args_.Get("page-token"));
     v1::ListConnectionsResponse response;
-    grpc::Status status = stub->ListConnections(context.get(), request, &response);
+    grpc::Status status =
+        stub->ListConnections(context.get(), request, &response);
     if (!status.ok()) return Fail(status, "connection list");
     if (json()) return PrintJson(response, true), 0;
-    Table table({"name", "state", "need", "offer", "origin", "score", "updated"});
+    Table table(
+        {"name", "state", "need", "offer", "origin", "score", "updated"});
     for (const auto& c : response.connections()) {
-      table.AddRow({c.name(), v1::Connection::State_Name(c.state()), c.need(), c.offer(),
-                    v1::Connection::Origin_Name(c.origin()),
-                    c.origin() == v1::Connection::MATCH ? absl::StrFormat("%.3f", c.score())
-                                                        : "",
+      table.AddRow({c.name(), v1::Connection::State_Name(c.state()), c.need(),
+                    c.offer(), v1::Connection::Origin_Name(c.origin()),
+                    c.origin() == v1::Connection::MATCH
+                        ? absl::StrFormat("%.3f", c.score())
+                        : "",
                     TimeUtil::ToString(c.update_time())});
     }
     table.Print(out());
@@ -1385,17 +1412,20 @@ int Cli::RunConnection() {
     }
     return 0;
   }
-  return Usage("connection wants create NEED OFFER, get NAME, list or move NAME STATE");
+  return Usage(
+      "connection wants create NEED OFFER, get NAME, list or move NAME STATE");
 }
 
 int Cli::RunAdmin() {
   const auto& pos = args_.positional;
-  if (pos.size() < 2) return Usage("admin wants backup, backups, verify or restore");
+  if (pos.size() < 2)
+    return Usage("admin wants backup, backups, verify or restore");
   auto stub = v1::AdminService::NewStub(channel());
-  auto context = NewContext(/*streaming=*/true);  // backups of big databases take a while
+  auto context =
+      NewContext(/*streaming=*/true);  // backups of big databases take a while
   auto print = [&](const v1::Backup& b) {
-    out() << "backup " << b.id() << "  " << TimeUtil::ToString(b.create_time()) << "  "
-          << b.size_bytes() << " bytes in " << b.files() << " files\n";
+    out() << "backup " << b.id() << "  " << TimeUtil::ToString(b.create_time())
+          << "  " << b.size_bytes() << " bytes in " << b.files() << " files\n";
   };
   uint32_t id = 0;
   if (pos[1] == "backup" && pos.size() == 2) {
@@ -1432,10 +1462,12 @@ int Cli::RunAdmin() {
     grpc::Status status = stub->RestoreBackup(context.get(), request, &r);
     if (!status.ok()) return Fail(status, "admin restore");
     if (json()) return PrintJson(r, true), 0;
-    out() << "restored backup " << id << " into " << r.target_dir() << ": " << r.organizations()
-          << " organisations, " << r.offers() << " offers, " << r.needs() << " needs, "
-          << r.connections() << " connections, change log at " << r.last_change_sequence()
-          << "\nstart techmatchd with --data_dir=" << r.target_dir() << " to use it\n";
+    out() << "restored backup " << id << " into " << r.target_dir() << ": "
+          << r.organizations() << " organisations, " << r.offers()
+          << " offers, " << r.needs() << " needs, " << r.connections()
+          << " connections, change log at " << r.last_change_sequence()
+          << "\nstart techmatchd with --data_dir=" << r.target_dir()
+          << " to use it\n";
     return 0;
   }
   return Usage("admin wants backup, backups, verify ID or restore ID DIR");
@@ -1444,7 +1476,8 @@ int Cli::RunAdmin() {
 int Cli::RunFeed() {
   v1::WatchChangesRequest request;
   uint64_t after = 0;
-  if (!args_.Get("after").empty() && !absl::SimpleAtoi(args_.Get("after"), &after)) {
+  if (!args_.Get("after").empty() &&
+      !absl::SimpleAtoi(args_.Get("after"), &after)) {
     return Usage("--after wants a change sequence number");
   }
   request.set_after_sequence(after);
@@ -1457,9 +1490,11 @@ int Cli::RunFeed() {
     if (json()) {
       PrintJson(event, false);
     } else {
-      out() << event.change().sequence() << "  " << TimeUtil::ToString(event.change().commit_time())
-            << "  " << v1::ChangeEvent::Type_Name(event.change().type()) << "  "
-            << event.change().resource() << "  v" << event.change().version() << "\n";
+      out() << event.change().sequence() << "  "
+            << TimeUtil::ToString(event.change().commit_time()) << "  "
+            << v1::ChangeEvent::Type_Name(event.change().type()) << "  "
+            << event.change().resource() << "  v" << event.change().version()
+            << "\n";
     }
     out().flush();
   }
@@ -1472,13 +1507,16 @@ int Cli::RunReport() {
   v1::ReportRequest request;
   for (auto [flag, field] : {std::pair{"from", request.mutable_from()},
                              std::pair{"to", request.mutable_to()}}) {
-    if (!args_.Get(flag).empty() && !TimeUtil::FromString(args_.Get(flag), field)) {
-      return Usage(std::string("--") + flag + " wants an RFC 3339 time, e.g. 2026-01-01T00:00:00Z");
+    if (!args_.Get(flag).empty() &&
+        !TimeUtil::FromString(args_.Get(flag), field)) {
+      return Usage(std::string("--") + flag +
+                   " wants an RFC 3339 time, e.g. 2026-01-01T00:00:00Z");
     }
   }
   if (args_.Get("from").empty()) request.clear_from();
   if (args_.Get("to").empty()) request.clear_to();
-  std::string by = absl::AsciiStrToUpper(args_.Get("by").empty() ? "province" : args_.Get("by"));
+  std::string by = absl::AsciiStrToUpper(
+      args_.Get("by").empty() ? "province" : args_.Get("by"));
   v1::ReportRequest::GroupBy group_by;
   if (!v1::ReportRequest::GroupBy_Parse(by, &group_by)) {
     return Usage("--by wants province, region, sector or organization");
@@ -1502,22 +1540,31 @@ int Cli::RunReport() {
   std::string title = args_.Get("title");
   if (title.empty()) {
     title = absl::StrCat("Kết nối cung – cầu công nghệ ",
-                         report.has_from() ? TimeUtil::ToString(report.from()).substr(0, 10) : "",
+                         report.has_from()
+                             ? TimeUtil::ToString(report.from()).substr(0, 10)
+                             : "",
                          " – ", TimeUtil::ToString(report.to()).substr(0, 10));
   }
-  if (!args_.Get("csv").empty() && !write(args_.Get("csv"), ReportCsv(report))) return 1;
-  if (!args_.Get("svg").empty() && !write(args_.Get("svg"), ReportSvg(report, title))) return 1;
+  if (!args_.Get("csv").empty() && !write(args_.Get("csv"), ReportCsv(report)))
+    return 1;
+  if (!args_.Get("svg").empty() &&
+      !write(args_.Get("svg"), ReportSvg(report, title)))
+    return 1;
   if (json()) return PrintJson(report, true), 0;
-  Table table({"group", "offers reg/pub", "needs reg/pub", "matches", "connections",
-               "agreements", "value VND", "median days"});
+  Table table({"group", "offers reg/pub", "needs reg/pub", "matches",
+               "connections", "agreements", "value VND", "median days"});
   auto add = [&](const v1::ReportRow& r) {
-    table.AddRow({r.label(), absl::StrCat(r.offers_registered(), "/", r.offers_published()),
-                  absl::StrCat(r.needs_registered(), "/", r.needs_published()),
-                  absl::StrCat(r.matches_suggested()), absl::StrCat(r.connections_created()),
-                  absl::StrCat(r.agreements_signed()), absl::StrCat(r.agreement_value_vnd()),
-                  r.agreements_signed() > 0
-                      ? absl::StrFormat("%.1f", r.median_days_need_to_agreement())
-                      : ""});
+    table.AddRow(
+        {r.label(),
+         absl::StrCat(r.offers_registered(), "/", r.offers_published()),
+         absl::StrCat(r.needs_registered(), "/", r.needs_published()),
+         absl::StrCat(r.matches_suggested()),
+         absl::StrCat(r.connections_created()),
+         absl::StrCat(r.agreements_signed()),
+         absl::StrCat(r.agreement_value_vnd()),
+         r.agreements_signed() > 0
+             ? absl::StrFormat("%.1f", r.median_days_need_to_agreement())
+             : ""});
   };
   for (const auto& r : report.rows()) add(r);
   add(report.total());
@@ -1531,12 +1578,14 @@ int Cli::RunAlerts() {
   auto stub = v1::AlertService::NewStub(channel());
   auto print = [&](const v1::Alert& a) {
     if (json()) return PrintJson(a, false);
-    out() << "#" << a.sequence() << "  " << TimeUtil::ToString(a.create_time()) << "  to "
-          << a.recipient() << "  "
-          << (a.kind() == v1::Alert::OFFER_FOR_NEED ? "offer for your need" : "need for your offer")
-          << "  score " << absl::StrFormat("%.3f", a.score()) << " >= "
-          << absl::StrFormat("%.2f", a.threshold()) << "\n    " << a.need() << "  "
-          << a.need_title() << "\n    " << a.offer() << "  " << a.offer_title() << "\n";
+    out() << "#" << a.sequence() << "  " << TimeUtil::ToString(a.create_time())
+          << "  to " << a.recipient() << "  "
+          << (a.kind() == v1::Alert::OFFER_FOR_NEED ? "offer for your need"
+                                                    : "need for your offer")
+          << "  score " << absl::StrFormat("%.3f", a.score())
+          << " >= " << absl::StrFormat("%.2f", a.threshold()) << "\n    "
+          << a.need() << "  " << a.need_title() << "\n    " << a.offer() << "  "
+          << a.offer_title() << "\n";
   };
   if (pos[1] == "pull") {
     auto context = NewContext();
@@ -1545,15 +1594,18 @@ int Cli::RunAlerts() {
     if (!status.ok()) return Fail(status, "alerts pull");
     for (const auto& a : response.alerts()) print(a);
     if (!json()) {
-      out() << response.alerts_size() << " new alert(s) since the last pull (cursor "
-            << response.previous_cursor() << " -> " << response.cursor() << ")\n";
+      out() << response.alerts_size()
+            << " new alert(s) since the last pull (cursor "
+            << response.previous_cursor() << " -> " << response.cursor()
+            << ")\n";
     }
     return 0;
   }
   if (pos[1] == "watch") {
     v1::WatchAlertsRequest request;
     uint64_t after = 0;
-    if (!args_.Get("after").empty() && !absl::SimpleAtoi(args_.Get("after"), &after)) {
+    if (!args_.Get("after").empty() &&
+        !absl::SimpleAtoi(args_.Get("after"), &after)) {
       return Usage("--after wants an alert sequence number");
     }
     request.set_after_sequence(after);

@@ -10,8 +10,11 @@ int main(int argc, char** argv) {
     const char* value = std::getenv(name);
     return std::string(value == nullptr ? "" : value);
   };
-  techmatch::client::CliIo io{&std::cin, &std::cout, &std::cerr,
-                              env("TECHMATCH_SERVER"), env("TECHMATCH_API_KEY"),
+  techmatch::client::CliIo io{&std::cin,
+                              &std::cout,
+                              &std::cerr,
+                              env("TECHMATCH_SERVER"),
+                              env("TECHMATCH_API_KEY"),
                               env("TECHMATCH_API_KEY_FILE")};
   return techmatch::client::RunCli(args, io);
 }

@@ -137,10 +137,13 @@ matching::NeedDoc ToNeedDoc(const v1::Need& need,
   return d;
 }
 
-Matchmaker::Matchmaker(const storage::Catalog* catalog, const Registry* registry,
-                       const ReferenceData* reference, Clock* clock,
-                       matching::Weights defaults)
-    : catalog_(catalog), registry_(registry), reference_(reference), clock_(clock),
+Matchmaker::Matchmaker(const storage::Catalog* catalog,
+                       const Registry* registry, const ReferenceData* reference,
+                       Clock* clock, matching::Weights defaults)
+    : catalog_(catalog),
+      registry_(registry),
+      reference_(reference),
+      clock_(clock),
       defaults_(defaults) {}
 
 absl::Status Matchmaker::LoadAll(
@@ -364,9 +367,10 @@ absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
   TM_ASSIGN_OR_RETURN(Page page, PageOptions(request.page_size(), request.page_token(),
                                              request.has_weights() ? &request.weights()
                                                                    : nullptr));
-  TM_ASSIGN_OR_RETURN(v1::Need need,
-                      registry_->GetNeed(caller, storage::MakeName(
-                                                     storage::RecordKind::kNeed, id)));
+  TM_ASSIGN_OR_RETURN(
+      v1::Need need,
+      registry_->GetNeed(caller,
+                         storage::MakeName(storage::RecordKind::kNeed, id)));
   matching::MatchResult result =
       matcher_.OffersForNeed(ToNeedDoc(need, *reference_), page.options);
   v1::MatchOffersForNeedResponse response;
@@ -379,40 +383,48 @@ absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
   return response;
 }
 
-std::vector<std::pair<uint64_t, double>> Matchmaker::NeedCandidates(const v1::Offer& offer,
-                                                                    int limit) const {
+std::vector<std::pair<uint64_t, double>> Matchmaker::NeedCandidates(
+    const v1::Offer& offer, int limit) const {
   std::vector<std::pair<uint64_t, double>> out;
-  absl::StatusOr<Page> page = PageOptions(std::min(limit, kMaxPageSize), "", nullptr);
+  absl::StatusOr<Page> page =
+      PageOptions(std::min(limit, kMaxPageSize), "", nullptr);
   if (!page.ok()) return out;
   page->options.explain = false;
   page->options.include_confidential = true;
-  for (const auto& hit : matcher_.NeedsForOffer(ToOfferDoc(offer, *reference_), page->options).hits) {
+  for (const auto& hit :
+       matcher_.NeedsForOffer(ToOfferDoc(offer, *reference_), page->options)
+           .hits) {
     out.emplace_back(hit.id, hit.score);
   }
   return out;
 }
 
-std::vector<std::pair<uint64_t, double>> Matchmaker::OfferCandidates(const v1::Need& need,
-                                                                     int limit) const {
+std::vector<std::pair<uint64_t, double>> Matchmaker::OfferCandidates(
+    const v1::Need& need, int limit) const {
   std::vector<std::pair<uint64_t, double>> out;
-  absl::StatusOr<Page> page = PageOptions(std::min(limit, kMaxPageSize), "", nullptr);
+  absl::StatusOr<Page> page =
+      PageOptions(std::min(limit, kMaxPageSize), "", nullptr);
   if (!page.ok()) return out;
   page->options.explain = false;
-  for (const auto& hit : matcher_.OffersForNeed(ToNeedDoc(need, *reference_), page->options).hits) {
+  for (const auto& hit :
+       matcher_.OffersForNeed(ToNeedDoc(need, *reference_), page->options)
+           .hits) {
     out.emplace_back(hit.id, hit.score);
   }
   return out;
 }
 
-absl::StatusOr<v1::OfferMatch> Matchmaker::ScorePair(const v1::Need& need,
-                                                      const v1::Offer& offer) const {
-  TM_ASSIGN_OR_RETURN(uint64_t id,
-                      storage::ParseName(storage::RecordKind::kOffer, offer.name(), "offer"));
+absl::StatusOr<v1::OfferMatch> Matchmaker::ScorePair(
+    const v1::Need& need, const v1::Offer& offer) const {
+  TM_ASSIGN_OR_RETURN(
+      uint64_t id,
+      storage::ParseName(storage::RecordKind::kOffer, offer.name(), "offer"));
   TM_ASSIGN_OR_RETURN(Page page, PageOptions(1, "", nullptr));
   std::optional<matching::MatchHit> hit =
       matcher_.ExplainPair(ToNeedDoc(need, *reference_), id, page.options);
   if (!hit.has_value()) {
-    return absl::NotFoundError(absl::StrCat(offer.name(), " is not in the match index"));
+    return absl::NotFoundError(
+        absl::StrCat(offer.name(), " is not in the match index"));
   }
   v1::OfferMatch out;
   *out.mutable_offer() = offer;
@@ -428,9 +440,10 @@ absl::StatusOr<v1::MatchNeedsForOfferResponse> Matchmaker::NeedsForOffer(
   TM_ASSIGN_OR_RETURN(Page page, PageOptions(request.page_size(), request.page_token(),
                                              request.has_weights() ? &request.weights()
                                                                    : nullptr));
-  TM_ASSIGN_OR_RETURN(v1::Offer offer,
-                      registry_->GetOffer(caller, storage::MakeName(
-                                                      storage::RecordKind::kOffer, id)));
+  TM_ASSIGN_OR_RETURN(
+      v1::Offer offer,
+      registry_->GetOffer(caller,
+                          storage::MakeName(storage::RecordKind::kOffer, id)));
   matching::MatchResult result =
       matcher_.NeedsForOffer(ToOfferDoc(offer, *reference_), page.options);
   v1::MatchNeedsForOfferResponse response;

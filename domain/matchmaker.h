@@ -77,10 +77,10 @@ class Matchmaker final : public CommitObserver {
   // (id, score) of the best `limit` needs `offer` serves, confidential ones
   // included (for alerts to each need's own side only), and of the best
   // offers for `need`; without explanations; server weights.
-  std::vector<std::pair<uint64_t, double>> NeedCandidates(const techmatch::v1::Offer& offer,
-                                                          int limit) const;
-  std::vector<std::pair<uint64_t, double>> OfferCandidates(const techmatch::v1::Need& need,
-                                                           int limit) const;
+  std::vector<std::pair<uint64_t, double>> NeedCandidates(
+      const techmatch::v1::Offer& offer, int limit) const;
+  std::vector<std::pair<uint64_t, double>> OfferCandidates(
+      const techmatch::v1::Need& need, int limit) const;
 
   const matching::Matcher& matcher() const { return matcher_; }
 

@@ -287,11 +287,21 @@ struct RegistryOps<Need> : PublishableOps<Need> {
     return absl::OkStatus();
   }
   static const std::set<std::string>& Updatable() {
-    static const auto* paths = new std::set<std::string>{
-        "external_ref", "centre",   "title",     "description",
-        "keywords",     "sector_codes", "min_trl", "budget_max_vnd",
-        "preferred_transfer_modes", "province", "deadline",
-        "confidentiality", "strict_constraints", "alert_threshold"};
+    static const auto* paths =
+        new std::set<std::string>{"external_ref",
+                                  "centre",
+                                  "title",
+                                  "description",
+                                  "keywords",
+                                  "sector_codes",
+                                  "min_trl",
+                                  "budget_max_vnd",
+                                  "preferred_transfer_modes",
+                                  "province",
+                                  "deadline",
+                                  "confidentiality",
+                                  "strict_constraints",
+                                  "alert_threshold"};
     return *paths;
   }
   static void CopySystemFields(const Need& from, Need* to) {
@@ -403,7 +413,8 @@ absl::Status CheckAccess(PendingBatch& batch, const T* before, const T& after) {
     TM_RETURN_IF_ERROR(batch.access().CheckKind(before, after));
   }
   if (before != nullptr) {
-    TM_RETURN_IF_ERROR(batch.access().CheckReach(*before, RegistryOps<T>::kLabel));
+    TM_RETURN_IF_ERROR(
+        batch.access().CheckReach(*before, RegistryOps<T>::kLabel));
   }
   return batch.access().CheckReach(after, RegistryOps<T>::kLabel);
 }
@@ -433,7 +444,8 @@ absl::StatusOr<T> CreateIn(PendingBatch& batch, T record) {
   }
   TM_RETURN_IF_ERROR(Ops::Normalize(batch.reference(), &record));
   TM_RETURN_IF_ERROR(Ops::CheckReferences(batch, record));
-  TM_RETURN_IF_ERROR(CheckAccess(batch, static_cast<const T*>(nullptr), record));
+  TM_RETURN_IF_ERROR(
+      CheckAccess(batch, static_cast<const T*>(nullptr), record));
   TM_RETURN_IF_ERROR(CheckRefFree(batch, record));
   bool publish = false;
   const Timestamp* requested_expiry = nullptr;
@@ -473,7 +485,8 @@ absl::StatusOr<T> LoadForChange(PendingBatch& batch, absl::string_view name,
     batch.NoteHidden(NotVisible(batch.caller().principal, current.name()));
     return Hidden(current.name());
   }
-  TM_RETURN_IF_ERROR(batch.access().CheckReach(current, RegistryOps<T>::kLabel));
+  TM_RETURN_IF_ERROR(
+      batch.access().CheckReach(current, RegistryOps<T>::kLabel));
   return current;
 }
 
@@ -541,7 +554,7 @@ absl::StatusOr<T> UpdateIn(PendingBatch& batch, const T& patch,
   using Ops = RegistryOps<T>;
   TM_ASSIGN_OR_RETURN(T current,
                       LoadForChange<T>(batch, patch.name(),
-                                    absl::StrCat(Ops::kLabel, ".name")));
+                                       absl::StrCat(Ops::kLabel, ".name")));
   if (patch.version() != 0 && patch.version() != current.version()) {
     return StaleVersion(current.name(), current.version(), patch.version());
   }
@@ -587,10 +600,10 @@ absl::StatusOr<std::pair<T, ImportResult::Outcome>> UpsertIn(PendingBatch& batch
   }
   TM_ASSIGN_OR_RETURN(T current, batch.Load<T>(*existing));
   if (!batch.access().InReach(current)) {
-    return OutOfReach(batch.caller().principal,
-                      absl::StrCat(current.name(), ", which holds ",
-                                   Ops::kLabel, ".external_ref \"",
-                                   input.external_ref(), "\""));
+    return OutOfReach(
+        batch.caller().principal,
+        absl::StrCat(current.name(), ", which holds ", Ops::kLabel,
+                     ".external_ref \"", input.external_ref(), "\""));
   }
   if (input.version() != 0 && input.version() != current.version()) {
     return StaleVersion(current.name(), current.version(), input.version());
@@ -632,7 +645,8 @@ absl::StatusOr<std::pair<T, ImportResult::Outcome>> UpsertIn(PendingBatch& batch
 template <class T>
 absl::StatusOr<T> PublishIn(PendingBatch& batch,
                             const techmatch::v1::PublishRequest& request) {
-  TM_ASSIGN_OR_RETURN(T current, LoadForChange<T>(batch, request.name(), "name"));
+  TM_ASSIGN_OR_RETURN(T current,
+                      LoadForChange<T>(batch, request.name(), "name"));
   if (request.version() != 0 && request.version() != current.version()) {
     return StaleVersion(current.name(), current.version(), request.version());
   }
@@ -650,7 +664,8 @@ absl::StatusOr<T> PublishIn(PendingBatch& batch,
 template <class T>
 absl::StatusOr<T> WithdrawIn(PendingBatch& batch,
                              const techmatch::v1::WithdrawRequest& request) {
-  TM_ASSIGN_OR_RETURN(T current, LoadForChange<T>(batch, request.name(), "name"));
+  TM_ASSIGN_OR_RETURN(T current,
+                      LoadForChange<T>(batch, request.name(), "name"));
   if (request.version() != 0 && request.version() != current.version()) {
     return StaleVersion(current.name(), current.version(), request.version());
   }
@@ -860,7 +875,8 @@ namespace {
 const std::string& ResultName(const Organization& r) { return r.name(); }
 const std::string& ResultName(const Offer& r) { return r.name(); }
 const std::string& ResultName(const Need& r) { return r.name(); }
-const std::string& ResultName(const techmatch::v1::UpsertOrganizationResponse& r) {
+const std::string& ResultName(
+    const techmatch::v1::UpsertOrganizationResponse& r) {
   return r.organization().name();
 }
 const std::string& ResultName(const techmatch::v1::UpsertOfferResponse& r) {
@@ -892,13 +908,14 @@ void Registry::AddObserver(CommitObserver* observer) {
   observers_.push_back(observer);
 }
 
-absl::Status Registry::CommitBatch(PendingBatch& batch,
-                                   std::vector<techmatch::v1::AuditRecord> audit) {
+absl::Status Registry::CommitBatch(
+    PendingBatch& batch, std::vector<techmatch::v1::AuditRecord> audit) {
   if (batch.writes().empty()) return catalog_->AppendAudit(std::move(audit));
   storage::CommitExtras extras;
   extras.audit = std::move(audit);
-  TM_ASSIGN_OR_RETURN(std::vector<ChangeEvent> events,
-                      catalog_->Commit(batch.writes(), batch.now(), std::move(extras)));
+  TM_ASSIGN_OR_RETURN(
+      std::vector<ChangeEvent> events,
+      catalog_->Commit(batch.writes(), batch.now(), std::move(extras)));
   if (observers_.empty()) return absl::OkStatus();
   std::vector<CommittedChange> changes;
   changes.reserve(events.size());
@@ -922,7 +939,8 @@ absl::StatusOr<Result> Registry::Mutate(const Caller& caller,
       role.ok() ? op(batch) : absl::StatusOr<Result>(role);
   if (!result.ok()) {
     absl::Status hidden = batch.TakeHidden();
-    audit_->AppendRefusal(caller, object, hidden.ok() ? result.status() : hidden);
+    audit_->AppendRefusal(caller, object,
+                          hidden.ok() ? result.status() : hidden);
     return result;
   }
   absl::Status commit = CommitBatch(
@@ -970,7 +988,8 @@ ImportResponse Registry::Import(const Caller& caller, const Records& records,
                                    hidden.ok() ? outcome.status() : hidden));
       continue;
     }
-    audit.push_back(audit_->Make(caller, outcome->first.name(), absl::OkStatus()));
+    audit.push_back(
+        audit_->Make(caller, outcome->first.name(), absl::OkStatus()));
     ImportResult* result = response.add_results();
     result->set_index(index);
     result->set_external_ref(outcome->first.external_ref());
@@ -991,7 +1010,8 @@ ImportResponse Registry::Import(const Caller& caller, const Records& records,
 
 // organisations
 
-absl::StatusOr<Organization> Registry::CreateOrganization(const Caller& caller,
+absl::StatusOr<Organization> Registry::CreateOrganization(
+    const Caller& caller,
     const techmatch::v1::CreateOrganizationRequest& request) {
   return Mutate<Organization>(caller, "", [&](PendingBatch& batch) {
     Organization input = request.organization();
@@ -1000,33 +1020,40 @@ absl::StatusOr<Organization> Registry::CreateOrganization(const Caller& caller,
   });
 }
 
-absl::StatusOr<Organization> Registry::GetOrganization(const Caller& caller,
-    absl::string_view name) const {
+absl::StatusOr<Organization> Registry::GetOrganization(
+    const Caller& caller, absl::string_view name) const {
   return ReadFor<Organization>(caller, name);
 }
 
-absl::StatusOr<Organization> Registry::UpdateOrganization(const Caller& caller,
+absl::StatusOr<Organization> Registry::UpdateOrganization(
+    const Caller& caller,
     const techmatch::v1::UpdateOrganizationRequest& request) {
-  return Mutate<Organization>(caller, request.organization().name(), [&](PendingBatch& batch) {
-    return UpdateIn(batch, request.organization(), request.update_mask());
-  });
+  return Mutate<Organization>(
+      caller, request.organization().name(), [&](PendingBatch& batch) {
+        return UpdateIn(batch, request.organization(), request.update_mask());
+      });
 }
 
 absl::StatusOr<techmatch::v1::UpsertOrganizationResponse>
-Registry::UpsertOrganization(const Caller& caller,
+Registry::UpsertOrganization(
+    const Caller& caller,
     const techmatch::v1::UpsertOrganizationRequest& request) {
   using Response = techmatch::v1::UpsertOrganizationResponse;
-  return Mutate<Response>(caller, request.organization().external_ref(), [&](PendingBatch& batch) -> absl::StatusOr<Response> {
-    TM_ASSIGN_OR_RETURN(auto outcome, UpsertIn(batch, request.organization()));
-    Response response;
-    *response.mutable_organization() = std::move(outcome.first);
-    response.set_outcome(outcome.second);
-    return response;
-  });
+  return Mutate<Response>(
+      caller, request.organization().external_ref(),
+      [&](PendingBatch& batch) -> absl::StatusOr<Response> {
+        TM_ASSIGN_OR_RETURN(auto outcome,
+                            UpsertIn(batch, request.organization()));
+        Response response;
+        *response.mutable_organization() = std::move(outcome.first);
+        response.set_outcome(outcome.second);
+        return response;
+      });
 }
 
 absl::StatusOr<techmatch::v1::ListOrganizationsResponse>
-Registry::ListOrganizations(const Caller& /*caller: every organisation is public*/,
+Registry::ListOrganizations(
+    const Caller& /*caller: every organisation is public*/,
     const techmatch::v1::ListOrganizationsRequest& request) const {
   TM_ASSIGN_OR_RETURN(std::string province,
                       ProvinceFilter(*reference_, request.province()));
@@ -1054,7 +1081,8 @@ Registry::ListOrganizations(const Caller& /*caller: every organisation is public
   return response;
 }
 
-ImportResponse Registry::ImportOrganizations(const Caller& caller,
+ImportResponse Registry::ImportOrganizations(
+    const Caller& caller,
     const techmatch::v1::ImportOrganizationsRequest& request,
     int64_t first_index) {
   return Import<Organization>(caller, request.organizations(), first_index);
@@ -1062,8 +1090,8 @@ ImportResponse Registry::ImportOrganizations(const Caller& caller,
 
 // offers
 
-absl::StatusOr<Offer> Registry::CreateOffer(const Caller& caller,
-    const techmatch::v1::CreateOfferRequest& request) {
+absl::StatusOr<Offer> Registry::CreateOffer(
+    const Caller& caller, const techmatch::v1::CreateOfferRequest& request) {
   return Mutate<Offer>(caller, "", [&](PendingBatch& batch) {
     Offer input = request.offer();
     input.clear_name();
@@ -1071,44 +1099,49 @@ absl::StatusOr<Offer> Registry::CreateOffer(const Caller& caller,
   });
 }
 
-absl::StatusOr<Offer> Registry::GetOffer(const Caller& caller, absl::string_view name) const {
+absl::StatusOr<Offer> Registry::GetOffer(const Caller& caller,
+                                         absl::string_view name) const {
   return ReadFor<Offer>(caller, name);
 }
 
-absl::StatusOr<Offer> Registry::UpdateOffer(const Caller& caller,
-    const techmatch::v1::UpdateOfferRequest& request) {
-  return Mutate<Offer>(caller, request.offer().name(), [&](PendingBatch& batch) {
-    return UpdateIn(batch, request.offer(), request.update_mask());
-  });
+absl::StatusOr<Offer> Registry::UpdateOffer(
+    const Caller& caller, const techmatch::v1::UpdateOfferRequest& request) {
+  return Mutate<Offer>(
+      caller, request.offer().name(), [&](PendingBatch& batch) {
+        return UpdateIn(batch, request.offer(), request.update_mask());
+      });
 }
 
-absl::StatusOr<techmatch::v1::UpsertOfferResponse> Registry::UpsertOffer(const Caller& caller,
-    const techmatch::v1::UpsertOfferRequest& request) {
+absl::StatusOr<techmatch::v1::UpsertOfferResponse> Registry::UpsertOffer(
+    const Caller& caller, const techmatch::v1::UpsertOfferRequest& request) {
   using Response = techmatch::v1::UpsertOfferResponse;
-  return Mutate<Response>(caller, request.offer().external_ref(), [&](PendingBatch& batch) -> absl::StatusOr<Response> {
-    TM_ASSIGN_OR_RETURN(auto outcome, UpsertIn(batch, request.offer()));
-    Response response;
-    *response.mutable_offer() = std::move(outcome.first);
-    response.set_outcome(outcome.second);
-    return response;
-  });
+  return Mutate<Response>(
+      caller, request.offer().external_ref(),
+      [&](PendingBatch& batch) -> absl::StatusOr<Response> {
+        TM_ASSIGN_OR_RETURN(auto outcome, UpsertIn(batch, request.offer()));
+        Response response;
+        *response.mutable_offer() = std::move(outcome.first);
+        response.set_outcome(outcome.second);
+        return response;
+      });
 }
 
-absl::StatusOr<Offer> Registry::PublishOffer(const Caller& caller,
-    const techmatch::v1::PublishRequest& request) {
+absl::StatusOr<Offer> Registry::PublishOffer(
+    const Caller& caller, const techmatch::v1::PublishRequest& request) {
   return Mutate<Offer>(caller, request.name(), [&](PendingBatch& batch) {
     return PublishIn<Offer>(batch, request);
   });
 }
 
-absl::StatusOr<Offer> Registry::WithdrawOffer(const Caller& caller,
-    const techmatch::v1::WithdrawRequest& request) {
+absl::StatusOr<Offer> Registry::WithdrawOffer(
+    const Caller& caller, const techmatch::v1::WithdrawRequest& request) {
   return Mutate<Offer>(caller, request.name(), [&](PendingBatch& batch) {
     return WithdrawIn<Offer>(batch, request);
   });
 }
 
-absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(const Caller& caller,
+absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(
+    const Caller& caller,
     const techmatch::v1::ListOffersRequest& request) const {
   TM_ASSIGN_OR_RETURN(std::string province,
                       ProvinceFilter(*reference_, request.province()));
@@ -1142,15 +1175,16 @@ absl::StatusOr<techmatch::v1::ListOffersResponse> Registry::ListOffers(const Cal
   return response;
 }
 
-ImportResponse Registry::ImportOffers(const Caller& caller,
-    const techmatch::v1::ImportOffersRequest& request, int64_t first_index) {
+ImportResponse Registry::ImportOffers(
+    const Caller& caller, const techmatch::v1::ImportOffersRequest& request,
+    int64_t first_index) {
   return Import<Offer>(caller, request.offers(), first_index);
 }
 
 // needs
 
-absl::StatusOr<Need> Registry::CreateNeed(const Caller& caller,
-    const techmatch::v1::CreateNeedRequest& request) {
+absl::StatusOr<Need> Registry::CreateNeed(
+    const Caller& caller, const techmatch::v1::CreateNeedRequest& request) {
   return Mutate<Need>(caller, "", [&](PendingBatch& batch) {
     Need input = request.need();
     input.clear_name();
@@ -1158,44 +1192,48 @@ absl::StatusOr<Need> Registry::CreateNeed(const Caller& caller,
   });
 }
 
-absl::StatusOr<Need> Registry::GetNeed(const Caller& caller, absl::string_view name) const {
+absl::StatusOr<Need> Registry::GetNeed(const Caller& caller,
+                                       absl::string_view name) const {
   return ReadFor<Need>(caller, name);
 }
 
-absl::StatusOr<Need> Registry::UpdateNeed(const Caller& caller,
-    const techmatch::v1::UpdateNeedRequest& request) {
+absl::StatusOr<Need> Registry::UpdateNeed(
+    const Caller& caller, const techmatch::v1::UpdateNeedRequest& request) {
   return Mutate<Need>(caller, request.need().name(), [&](PendingBatch& batch) {
     return UpdateIn(batch, request.need(), request.update_mask());
   });
 }
 
-absl::StatusOr<techmatch::v1::UpsertNeedResponse> Registry::UpsertNeed(const Caller& caller,
-    const techmatch::v1::UpsertNeedRequest& request) {
+absl::StatusOr<techmatch::v1::UpsertNeedResponse> Registry::UpsertNeed(
+    const Caller& caller, const techmatch::v1::UpsertNeedRequest& request) {
   using Response = techmatch::v1::UpsertNeedResponse;
-  return Mutate<Response>(caller, request.need().external_ref(), [&](PendingBatch& batch) -> absl::StatusOr<Response> {
-    TM_ASSIGN_OR_RETURN(auto outcome, UpsertIn(batch, request.need()));
-    Response response;
-    *response.mutable_need() = std::move(outcome.first);
-    response.set_outcome(outcome.second);
-    return response;
-  });
+  return Mutate<Response>(caller, request.need().external_ref(),
+                          [&](PendingBatch& batch) -> absl::StatusOr<Response> {
+                            TM_ASSIGN_OR_RETURN(
+                                auto outcome, UpsertIn(batch, request.need()));
+                            Response response;
+                            *response.mutable_need() = std::move(outcome.first);
+                            response.set_outcome(outcome.second);
+                            return response;
+                          });
 }
 
-absl::StatusOr<Need> Registry::PublishNeed(const Caller& caller,
-    const techmatch::v1::PublishRequest& request) {
+absl::StatusOr<Need> Registry::PublishNeed(
+    const Caller& caller, const techmatch::v1::PublishRequest& request) {
   return Mutate<Need>(caller, request.name(), [&](PendingBatch& batch) {
     return PublishIn<Need>(batch, request);
   });
 }
 
-absl::StatusOr<Need> Registry::WithdrawNeed(const Caller& caller,
-    const techmatch::v1::WithdrawRequest& request) {
+absl::StatusOr<Need> Registry::WithdrawNeed(
+    const Caller& caller, const techmatch::v1::WithdrawRequest& request) {
   return Mutate<Need>(caller, request.name(), [&](PendingBatch& batch) {
     return WithdrawIn<Need>(batch, request);
   });
 }
 
-absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(const Caller& caller,
+absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(
+    const Caller& caller,
     const techmatch::v1::ListNeedsRequest& request) const {
   TM_ASSIGN_OR_RETURN(std::string province,
                       ProvinceFilter(*reference_, request.province()));
@@ -1225,7 +1263,8 @@ absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(const Calle
           [&](const Need& r) {
             return (request.state() == techmatch::v1::STATE_UNSPECIFIED ||
                     r.state() == request.state()) &&
-                   (enterprise == 0 || r.enterprise() == request.enterprise()) &&
+                   (enterprise == 0 ||
+                    r.enterprise() == request.enterprise()) &&
                    (centre == 0 || r.centre() == request.centre()) &&
                    (province.empty() || r.province() == province) &&
                    SectorMatches(r.sector_codes(), request.sector_code()) &&
@@ -1235,8 +1274,9 @@ absl::StatusOr<techmatch::v1::ListNeedsResponse> Registry::ListNeeds(const Calle
   return response;
 }
 
-ImportResponse Registry::ImportNeeds(const Caller& caller,
-    const techmatch::v1::ImportNeedsRequest& request, int64_t first_index) {
+ImportResponse Registry::ImportNeeds(
+    const Caller& caller, const techmatch::v1::ImportNeedsRequest& request,
+    int64_t first_index) {
   return Import<Need>(caller, request.needs(), first_index);
 }
 
@@ -1279,9 +1319,12 @@ absl::StatusOr<int> Registry::ExpireDue() {
   TM_RETURN_IF_ERROR(CollectExpired<Need>(*catalog_, IndexId::kNeedExpiry, batch));
   std::vector<techmatch::v1::AuditRecord> audit;
   for (const storage::AnyRecordWrite& write : batch.writes()) {
-    std::visit([&](const auto& w) {
-      audit.push_back(audit_->Make(sweeper, w.after.name(), absl::OkStatus()));
-    }, write);
+    std::visit(
+        [&](const auto& w) {
+          audit.push_back(
+              audit_->Make(sweeper, w.after.name(), absl::OkStatus()));
+        },
+        write);
   }
   if (batch.writes().empty()) return 0;
   TM_RETURN_IF_ERROR(CommitBatch(batch, std::move(audit)));

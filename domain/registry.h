@@ -83,68 +83,79 @@ class Registry {
   void AddObserver(CommitObserver* observer);
 
   // ---- organisations ----
-  absl::StatusOr<techmatch::v1::Organization> CreateOrganization(const Caller& caller,
+  absl::StatusOr<techmatch::v1::Organization> CreateOrganization(
+      const Caller& caller,
       const techmatch::v1::CreateOrganizationRequest& request);
-  absl::StatusOr<techmatch::v1::Organization> GetOrganization(const Caller& caller,
-      absl::string_view name) const;
+  absl::StatusOr<techmatch::v1::Organization> GetOrganization(
+      const Caller& caller, absl::string_view name) const;
   // Applies the fields of request.update_mask (every populated updatable
   // field when empty). Returns the record unchanged, without writing, when
   // the update changes nothing.
-  absl::StatusOr<techmatch::v1::Organization> UpdateOrganization(const Caller& caller,
+  absl::StatusOr<techmatch::v1::Organization> UpdateOrganization(
+      const Caller& caller,
       const techmatch::v1::UpdateOrganizationRequest& request);
   // Creates or fully replaces the organisation with the same external_ref.
   // Replacing with identical content writes nothing (UNCHANGED).
-  absl::StatusOr<techmatch::v1::UpsertOrganizationResponse> UpsertOrganization(const Caller& caller,
+  absl::StatusOr<techmatch::v1::UpsertOrganizationResponse> UpsertOrganization(
+      const Caller& caller,
       const techmatch::v1::UpsertOrganizationRequest& request);
-  absl::StatusOr<techmatch::v1::ListOrganizationsResponse> ListOrganizations(const Caller& caller,
+  absl::StatusOr<techmatch::v1::ListOrganizationsResponse> ListOrganizations(
+      const Caller& caller,
       const techmatch::v1::ListOrganizationsRequest& request) const;
   // Imports one chunk: records with external_ref are upserted, the others
   // created. Accepted records are committed together in one durable batch;
   // a rejected record leaves the others untouched. Result indexes start at
   // `first_index`. When the commit itself fails, every record that would
   // have been written is reported REJECTED with the storage error.
-  techmatch::v1::ImportResponse ImportOrganizations(const Caller& caller,
+  techmatch::v1::ImportResponse ImportOrganizations(
+      const Caller& caller,
       const techmatch::v1::ImportOrganizationsRequest& request,
       int64_t first_index);
 
   // ---- offers ----
-  absl::StatusOr<techmatch::v1::Offer> CreateOffer(const Caller& caller,
-      const techmatch::v1::CreateOfferRequest& request);
-  absl::StatusOr<techmatch::v1::Offer> GetOffer(const Caller& caller, absl::string_view name) const;
-  absl::StatusOr<techmatch::v1::Offer> UpdateOffer(const Caller& caller,
-      const techmatch::v1::UpdateOfferRequest& request);
-  absl::StatusOr<techmatch::v1::UpsertOfferResponse> UpsertOffer(const Caller& caller,
-      const techmatch::v1::UpsertOfferRequest& request);
+  absl::StatusOr<techmatch::v1::Offer> CreateOffer(
+      const Caller& caller, const techmatch::v1::CreateOfferRequest& request);
+  absl::StatusOr<techmatch::v1::Offer> GetOffer(const Caller& caller,
+                                                absl::string_view name) const;
+  absl::StatusOr<techmatch::v1::Offer> UpdateOffer(
+      const Caller& caller, const techmatch::v1::UpdateOfferRequest& request);
+  absl::StatusOr<techmatch::v1::UpsertOfferResponse> UpsertOffer(
+      const Caller& caller, const techmatch::v1::UpsertOfferRequest& request);
   // DRAFT/WITHDRAWN/EXPIRED -> PUBLISHED; sets publish_time and expire_time
   // (request's, else one year on). Already PUBLISHED: returned unchanged.
-  absl::StatusOr<techmatch::v1::Offer> PublishOffer(const Caller& caller,
-      const techmatch::v1::PublishRequest& request);
+  absl::StatusOr<techmatch::v1::Offer> PublishOffer(
+      const Caller& caller, const techmatch::v1::PublishRequest& request);
   // DRAFT/PUBLISHED/EXPIRED -> WITHDRAWN. Already WITHDRAWN: unchanged.
-  absl::StatusOr<techmatch::v1::Offer> WithdrawOffer(const Caller& caller,
-      const techmatch::v1::WithdrawRequest& request);
-  absl::StatusOr<techmatch::v1::ListOffersResponse> ListOffers(const Caller& caller,
+  absl::StatusOr<techmatch::v1::Offer> WithdrawOffer(
+      const Caller& caller, const techmatch::v1::WithdrawRequest& request);
+  absl::StatusOr<techmatch::v1::ListOffersResponse> ListOffers(
+      const Caller& caller,
       const techmatch::v1::ListOffersRequest& request) const;
-  techmatch::v1::ImportResponse ImportOffers(const Caller& caller,
-      const techmatch::v1::ImportOffersRequest& request, int64_t first_index);
+  techmatch::v1::ImportResponse ImportOffers(
+      const Caller& caller, const techmatch::v1::ImportOffersRequest& request,
+      int64_t first_index);
 
   // ---- needs ----
-  absl::StatusOr<techmatch::v1::Need> CreateNeed(const Caller& caller,
-      const techmatch::v1::CreateNeedRequest& request);
-  absl::StatusOr<techmatch::v1::Need> GetNeed(const Caller& caller, absl::string_view name) const;
-  absl::StatusOr<techmatch::v1::Need> UpdateNeed(const Caller& caller,
-      const techmatch::v1::UpdateNeedRequest& request);
-  absl::StatusOr<techmatch::v1::UpsertNeedResponse> UpsertNeed(const Caller& caller,
-      const techmatch::v1::UpsertNeedRequest& request);
+  absl::StatusOr<techmatch::v1::Need> CreateNeed(
+      const Caller& caller, const techmatch::v1::CreateNeedRequest& request);
+  absl::StatusOr<techmatch::v1::Need> GetNeed(const Caller& caller,
+                                              absl::string_view name) const;
+  absl::StatusOr<techmatch::v1::Need> UpdateNeed(
+      const Caller& caller, const techmatch::v1::UpdateNeedRequest& request);
+  absl::StatusOr<techmatch::v1::UpsertNeedResponse> UpsertNeed(
+      const Caller& caller, const techmatch::v1::UpsertNeedRequest& request);
   // As PublishOffer; a need expires at its deadline when it has one, and
   // FAILED_PRECONDITION when the deadline has passed.
-  absl::StatusOr<techmatch::v1::Need> PublishNeed(const Caller& caller,
-      const techmatch::v1::PublishRequest& request);
-  absl::StatusOr<techmatch::v1::Need> WithdrawNeed(const Caller& caller,
-      const techmatch::v1::WithdrawRequest& request);
-  absl::StatusOr<techmatch::v1::ListNeedsResponse> ListNeeds(const Caller& caller,
+  absl::StatusOr<techmatch::v1::Need> PublishNeed(
+      const Caller& caller, const techmatch::v1::PublishRequest& request);
+  absl::StatusOr<techmatch::v1::Need> WithdrawNeed(
+      const Caller& caller, const techmatch::v1::WithdrawRequest& request);
+  absl::StatusOr<techmatch::v1::ListNeedsResponse> ListNeeds(
+      const Caller& caller,
       const techmatch::v1::ListNeedsRequest& request) const;
-  techmatch::v1::ImportResponse ImportNeeds(const Caller& caller,
-      const techmatch::v1::ImportNeedsRequest& request, int64_t first_index);
+  techmatch::v1::ImportResponse ImportNeeds(
+      const Caller& caller, const techmatch::v1::ImportNeedsRequest& request,
+      int64_t first_index);
 
   // Moves every PUBLISHED offer and need whose expire_time has passed to
   // EXPIRED. Returns how many records changed.

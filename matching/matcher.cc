@@ -266,8 +266,8 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
       });
 }
 
-std::optional<MatchHit> Matcher::ExplainPair(const NeedDoc& need, uint64_t offer_id,
-                                            const MatchOptions& options) const {
+std::optional<MatchHit> Matcher::ExplainPair(
+    const NeedDoc& need, uint64_t offer_id, const MatchOptions& options) const {
   MatchOptions one = options;
   one.only_id = offer_id;
   one.offset = 0;
@@ -289,7 +289,8 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
                (options.include_confidential || !need.confidential) &&
                MeetsStrict(need, offer);
       },
-      options, [&](const NeedDoc& need, MatchHit* hit, bool explain) {
+      options,
+      [&](const NeedDoc& need, MatchHit* hit, bool explain) {
         for (auto& c : PairComponents(need, offer, options, &hit->flags, explain)) {
           hit->components.push_back(std::move(c));
         }

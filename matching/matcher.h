@@ -21,7 +21,6 @@
 #include <unordered_map>
 
 #include "absl/container/flat_hash_map.h"
-
 #include "matching/analyzer.h"
 #include "matching/match_types.h"
 #include "matching/text_index.h"

@@ -11,39 +11,39 @@ using grpc::Status;
 Status MatchService::MatchOffersForNeed(
     ServerContext* context, const v1::MatchOffersForNeedRequest* request,
     v1::MatchOffersForNeedResponse* response) {
-  return auth_->Serve(context, "MatchService.MatchOffersForNeed",
-                      [&](const domain::Caller& caller) {
-                        return Reply(matchmaker_->OffersForNeed(caller, *request),
-                                     response);
-                      });
+  return auth_->Serve(
+      context, "MatchService.MatchOffersForNeed",
+      [&](const domain::Caller& caller) {
+        return Reply(matchmaker_->OffersForNeed(caller, *request), response);
+      });
 }
 
 Status MatchService::MatchNeedsForOffer(
     ServerContext* context, const v1::MatchNeedsForOfferRequest* request,
     v1::MatchNeedsForOfferResponse* response) {
-  return auth_->Serve(context, "MatchService.MatchNeedsForOffer",
-                      [&](const domain::Caller& caller) {
-                        return Reply(matchmaker_->NeedsForOffer(caller, *request),
-                                     response);
-                      });
+  return auth_->Serve(
+      context, "MatchService.MatchNeedsForOffer",
+      [&](const domain::Caller& caller) {
+        return Reply(matchmaker_->NeedsForOffer(caller, *request), response);
+      });
 }
 
 Status MatchService::SearchOffers(ServerContext* context,
                                   const v1::SearchRequest* request,
                                   v1::SearchOffersResponse* response) {
-  return auth_->Serve(context, "MatchService.SearchOffers",
-                      [&](const domain::Caller&) {
-                        return Reply(matchmaker_->SearchOffers(*request), response);
-                      });
+  return auth_->Serve(
+      context, "MatchService.SearchOffers", [&](const domain::Caller&) {
+        return Reply(matchmaker_->SearchOffers(*request), response);
+      });
 }
 
 Status MatchService::SearchNeeds(ServerContext* context,
                                  const v1::SearchRequest* request,
                                  v1::SearchNeedsResponse* response) {
-  return auth_->Serve(context, "MatchService.SearchNeeds",
-                      [&](const domain::Caller&) {
-                        return Reply(matchmaker_->SearchNeeds(*request), response);
-                      });
+  return auth_->Serve(
+      context, "MatchService.SearchNeeds", [&](const domain::Caller&) {
+        return Reply(matchmaker_->SearchNeeds(*request), response);
+      });
 }
 
 }  // namespace techmatch::server

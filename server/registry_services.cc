@@ -16,9 +16,10 @@ namespace {
 // chunk; `count` tells how many records a chunk holds.
 // A stream may not run longer than `max_duration` (the deadline cap).
 template <class Request, class ImportFn, class CountFn>
-Status ServeImport(ServerContext* context,
-                   grpc::ServerReaderWriter<v1::ImportResponse, Request>* stream,
-                   absl::Duration max_duration, ImportFn import, CountFn count) {
+Status ServeImport(
+    ServerContext* context,
+    grpc::ServerReaderWriter<v1::ImportResponse, Request>* stream,
+    absl::Duration max_duration, ImportFn import, CountFn count) {
   Request chunk;
   int64_t next_index = 0;
   const absl::Time end = absl::Now() + max_duration;
@@ -48,39 +49,55 @@ Status ServeImport(ServerContext* context,
 
 // ---- organisations ----
 
-Status OrganizationService::CreateOrganization(ServerContext* context, const v1::CreateOrganizationRequest* request,
+Status OrganizationService::CreateOrganization(
+    ServerContext* context, const v1::CreateOrganizationRequest* request,
     v1::Organization* response) {
-  return auth_->Serve(context, "OrganizationService.CreateOrganization", [&](const domain::Caller& caller) {
-    return Reply(registry_->CreateOrganization(caller, *request), response);
-  });
+  return auth_->Serve(
+      context, "OrganizationService.CreateOrganization",
+      [&](const domain::Caller& caller) {
+        return Reply(registry_->CreateOrganization(caller, *request), response);
+      });
 }
 
-Status OrganizationService::GetOrganization(ServerContext* context, const v1::GetRequest* request,
-    v1::Organization* response) {
-  return auth_->Serve(context, "OrganizationService.GetOrganization", [&](const domain::Caller& caller) {
-    return Reply(registry_->GetOrganization(caller, request->name()), response);
-  });
+Status OrganizationService::GetOrganization(ServerContext* context,
+                                            const v1::GetRequest* request,
+                                            v1::Organization* response) {
+  return auth_->Serve(context, "OrganizationService.GetOrganization",
+                      [&](const domain::Caller& caller) {
+                        return Reply(
+                            registry_->GetOrganization(caller, request->name()),
+                            response);
+                      });
 }
 
-Status OrganizationService::UpdateOrganization(ServerContext* context, const v1::UpdateOrganizationRequest* request,
+Status OrganizationService::UpdateOrganization(
+    ServerContext* context, const v1::UpdateOrganizationRequest* request,
     v1::Organization* response) {
-  return auth_->Serve(context, "OrganizationService.UpdateOrganization", [&](const domain::Caller& caller) {
-    return Reply(registry_->UpdateOrganization(caller, *request), response);
-  });
+  return auth_->Serve(
+      context, "OrganizationService.UpdateOrganization",
+      [&](const domain::Caller& caller) {
+        return Reply(registry_->UpdateOrganization(caller, *request), response);
+      });
 }
 
-Status OrganizationService::UpsertOrganization(ServerContext* context, const v1::UpsertOrganizationRequest* request,
+Status OrganizationService::UpsertOrganization(
+    ServerContext* context, const v1::UpsertOrganizationRequest* request,
     v1::UpsertOrganizationResponse* response) {
-  return auth_->Serve(context, "OrganizationService.UpsertOrganization", [&](const domain::Caller& caller) {
-    return Reply(registry_->UpsertOrganization(caller, *request), response);
-  });
+  return auth_->Serve(
+      context, "OrganizationService.UpsertOrganization",
+      [&](const domain::Caller& caller) {
+        return Reply(registry_->UpsertOrganization(caller, *request), response);
+      });
 }
 
-Status OrganizationService::ListOrganizations(ServerContext* context, const v1::ListOrganizationsRequest* request,
+Status OrganizationService::ListOrganizations(
+    ServerContext* context, const v1::ListOrganizationsRequest* request,
     v1::ListOrganizationsResponse* response) {
-  return auth_->Serve(context, "OrganizationService.ListOrganizations", [&](const domain::Caller& caller) {
-    return Reply(registry_->ListOrganizations(caller, *request), response);
-  });
+  return auth_->Serve(
+      context, "OrganizationService.ListOrganizations",
+      [&](const domain::Caller& caller) {
+        return Reply(registry_->ListOrganizations(caller, *request), response);
+      });
 }
 
 Status OrganizationService::ImportOrganizations(
@@ -88,7 +105,8 @@ Status OrganizationService::ImportOrganizations(
     grpc::ServerReaderWriter<v1::ImportResponse,
                              v1::ImportOrganizationsRequest>* stream) {
   domain::Caller caller;
-  Status admitted = auth_->Admit(context, "OrganizationService.ImportOrganizations", &caller);
+  Status admitted =
+      auth_->Admit(context, "OrganizationService.ImportOrganizations", &caller);
   if (!admitted.ok()) return admitted;
   return ServeImport(
       context, stream, max_stream_duration_,
@@ -102,53 +120,67 @@ Status OrganizationService::ImportOrganizations(
 
 // ---- offers ----
 
-Status OfferService::CreateOffer(ServerContext* context, const v1::CreateOfferRequest* request,
-    v1::Offer* response) {
-  return auth_->Serve(context, "OfferService.CreateOffer", [&](const domain::Caller& caller) {
-    return Reply(registry_->CreateOffer(caller, *request), response);
-  });
+Status OfferService::CreateOffer(ServerContext* context,
+                                 const v1::CreateOfferRequest* request,
+                                 v1::Offer* response) {
+  return auth_->Serve(
+      context, "OfferService.CreateOffer", [&](const domain::Caller& caller) {
+        return Reply(registry_->CreateOffer(caller, *request), response);
+      });
 }
 
-Status OfferService::GetOffer(ServerContext* context, const v1::GetRequest* request,
-    v1::Offer* response) {
-  return auth_->Serve(context, "OfferService.GetOffer", [&](const domain::Caller& caller) {
-    return Reply(registry_->GetOffer(caller, request->name()), response);
-  });
+Status OfferService::GetOffer(ServerContext* context,
+                              const v1::GetRequest* request,
+                              v1::Offer* response) {
+  return auth_->Serve(
+      context, "OfferService.GetOffer", [&](const domain::Caller& caller) {
+        return Reply(registry_->GetOffer(caller, request->name()), response);
+      });
 }
 
-Status OfferService::UpdateOffer(ServerContext* context, const v1::UpdateOfferRequest* request,
-    v1::Offer* response) {
-  return auth_->Serve(context, "OfferService.UpdateOffer", [&](const domain::Caller& caller) {
-    return Reply(registry_->UpdateOffer(caller, *request), response);
-  });
+Status OfferService::UpdateOffer(ServerContext* context,
+                                 const v1::UpdateOfferRequest* request,
+                                 v1::Offer* response) {
+  return auth_->Serve(
+      context, "OfferService.UpdateOffer", [&](const domain::Caller& caller) {
+        return Reply(registry_->UpdateOffer(caller, *request), response);
+      });
 }
 
-Status OfferService::UpsertOffer(ServerContext* context, const v1::UpsertOfferRequest* request,
-    v1::UpsertOfferResponse* response) {
-  return auth_->Serve(context, "OfferService.UpsertOffer", [&](const domain::Caller& caller) {
-    return Reply(registry_->UpsertOffer(caller, *request), response);
-  });
+Status OfferService::UpsertOffer(ServerContext* context,
+                                 const v1::UpsertOfferRequest* request,
+                                 v1::UpsertOfferResponse* response) {
+  return auth_->Serve(
+      context, "OfferService.UpsertOffer", [&](const domain::Caller& caller) {
+        return Reply(registry_->UpsertOffer(caller, *request), response);
+      });
 }
 
-Status OfferService::PublishOffer(ServerContext* context, const v1::PublishRequest* request,
-    v1::Offer* response) {
-  return auth_->Serve(context, "OfferService.PublishOffer", [&](const domain::Caller& caller) {
-    return Reply(registry_->PublishOffer(caller, *request), response);
-  });
+Status OfferService::PublishOffer(ServerContext* context,
+                                  const v1::PublishRequest* request,
+                                  v1::Offer* response) {
+  return auth_->Serve(
+      context, "OfferService.PublishOffer", [&](const domain::Caller& caller) {
+        return Reply(registry_->PublishOffer(caller, *request), response);
+      });
 }
 
-Status OfferService::WithdrawOffer(ServerContext* context, const v1::WithdrawRequest* request,
-    v1::Offer* response) {
-  return auth_->Serve(context, "OfferService.WithdrawOffer", [&](const domain::Caller& caller) {
-    return Reply(registry_->WithdrawOffer(caller, *request), response);
-  });
+Status OfferService::WithdrawOffer(ServerContext* context,
+                                   const v1::WithdrawRequest* request,
+                                   v1::Offer* response) {
+  return auth_->Serve(
+      context, "OfferService.WithdrawOffer", [&](const domain::Caller& caller) {
+        return Reply(registry_->WithdrawOffer(caller, *request), response);
+      });
 }
 
-Status OfferService::ListOffers(ServerContext* context, const v1::ListOffersRequest* request,
-    v1::ListOffersResponse* response) {
-  return auth_->Serve(context, "OfferService.ListOffers", [&](const domain::Caller& caller) {
-    return Reply(registry_->ListOffers(caller, *request), response);
-  });
+Status OfferService::ListOffers(ServerContext* context,
+                                const v1::ListOffersRequest* request,
+                                v1::ListOffersResponse* response) {
+  return auth_->Serve(
+      context, "OfferService.ListOffers", [&](const domain::Caller& caller) {
+        return Reply(registry_->ListOffers(caller, *request), response);
+      });
 }
 
 Status OfferService::ImportOffers(
@@ -168,53 +200,66 @@ Status OfferService::ImportOffers(
 
 // ---- needs ----
 
-Status NeedService::CreateNeed(ServerContext* context, const v1::CreateNeedRequest* request,
-    v1::Need* response) {
-  return auth_->Serve(context, "NeedService.CreateNeed", [&](const domain::Caller& caller) {
-    return Reply(registry_->CreateNeed(caller, *request), response);
-  });
+Status NeedService::CreateNeed(ServerContext* context,
+                               const v1::CreateNeedRequest* request,
+                               v1::Need* response) {
+  return auth_->Serve(
+      context, "NeedService.CreateNeed", [&](const domain::Caller& caller) {
+        return Reply(registry_->CreateNeed(caller, *request), response);
+      });
 }
 
-Status NeedService::GetNeed(ServerContext* context, const v1::GetRequest* request,
-    v1::Need* response) {
-  return auth_->Serve(context, "NeedService.GetNeed", [&](const domain::Caller& caller) {
-    return Reply(registry_->GetNeed(caller, request->name()), response);
-  });
+Status NeedService::GetNeed(ServerContext* context,
+                            const v1::GetRequest* request, v1::Need* response) {
+  return auth_->Serve(
+      context, "NeedService.GetNeed", [&](const domain::Caller& caller) {
+        return Reply(registry_->GetNeed(caller, request->name()), response);
+      });
 }
 
-Status NeedService::UpdateNeed(ServerContext* context, const v1::UpdateNeedRequest* request,
-    v1::Need* response) {
-  return auth_->Serve(context, "NeedService.UpdateNeed", [&](const domain::Caller& caller) {
-    return Reply(registry_->UpdateNeed(caller, *request), response);
-  });
+Status NeedService::UpdateNeed(ServerContext* context,
+                               const v1::UpdateNeedRequest* request,
+                               v1::Need* response) {
+  return auth_->Serve(
+      context, "NeedService.UpdateNeed", [&](const domain::Caller& caller) {
+        return Reply(registry_->UpdateNeed(caller, *request), response);
+      });
 }
 
-Status NeedService::UpsertNeed(ServerContext* context, const v1::UpsertNeedRequest* request,
-    v1::UpsertNeedResponse* response) {
-  return auth_->Serve(context, "NeedService.UpsertNeed", [&](const domain::Caller& caller) {
-    return Reply(registry_->UpsertNeed(caller, *request), response);
-  });
+Status NeedService::UpsertNeed(ServerContext* context,
+                               const v1::UpsertNeedRequest* request,
+                               v1::UpsertNeedResponse* response) {
+  return auth_->Serve(
+      context, "NeedService.UpsertNeed", [&](const domain::Caller& caller) {
+        return Reply(registry_->UpsertNeed(caller, *request), response);
+      });
 }
 
-Status NeedService::PublishNeed(ServerContext* context, const v1::PublishRequest* request,
-    v1::Need* response) {
-  return auth_->Serve(context, "NeedService.PublishNeed", [&](const domain::Caller& caller) {
-    return Reply(registry_->PublishNeed(caller, *request), response);
-  });
+Status NeedService::PublishNeed(ServerContext* context,
+                                const v1::PublishRequest* request,
+                                v1::Need* response) {
+  return auth_->Serve(
+      context, "NeedService.PublishNeed", [&](const domain::Caller& caller) {
+        return Reply(registry_->PublishNeed(caller, *request), response);
+      });
 }
 
-Status NeedService::WithdrawNeed(ServerContext* context, const v1::WithdrawRequest* request,
-    v1::Need* response) {
-  return auth_->Serve(context, "NeedService.WithdrawNeed", [&](const domain::Caller& caller) {
-    return Reply(registry_->WithdrawNeed(caller, *request), response);
-  });
+Status NeedService::WithdrawNeed(ServerContext* context,
+                                 const v1::WithdrawRequest* request,
+                                 v1::Need* response) {
+  return auth_->Serve(
+      context, "NeedService.WithdrawNeed", [&](const domain::Caller& caller) {
+        return Reply(registry_->WithdrawNeed(caller, *request), response);
+      });
 }
 
-Status NeedService::ListNeeds(ServerContext* context, const v1::ListNeedsRequest* request,
-    v1::ListNeedsResponse* response) {
-  return auth_->Serve(context, "NeedService.ListNeeds", [&](const domain::Caller& caller) {
-    return Reply(registry_->ListNeeds(caller, *request), response);
-  });
+Status NeedService::ListNeeds(ServerContext* context,
+                              const v1::ListNeedsRequest* request,
+                              v1::ListNeedsResponse* response) {
+  return auth_->Serve(
+      context, "NeedService.ListNeeds", [&](const domain::Caller& caller) {
+        return Reply(registry_->ListNeeds(caller, *request), response);
+      });
 }
 
 Status NeedService::ImportNeeds(
@@ -250,7 +295,8 @@ Status ReferenceService::ListSectors(ServerContext* context,
                                      const v1::ListSectorsRequest*,
                                      v1::ListSectorsResponse* response) {
   domain::Caller caller;
-  Status admitted = auth_->Admit(context, "ReferenceService.ListSectors", &caller);
+  Status admitted =
+      auth_->Admit(context, "ReferenceService.ListSectors", &caller);
   if (!admitted.ok()) return admitted;
   for (const auto& info : reference_->sectors()) {
     v1::Sector* sector = response->add_sectors();
@@ -266,7 +312,8 @@ Status ReferenceService::ListProvinces(ServerContext* context,
                                        const v1::ListProvincesRequest*,
                                        v1::ListProvincesResponse* response) {
   domain::Caller caller;
-  Status admitted = auth_->Admit(context, "ReferenceService.ListProvinces", &caller);
+  Status admitted =
+      auth_->Admit(context, "ReferenceService.ListProvinces", &caller);
   if (!admitted.ok()) return admitted;
   for (const auto& info : reference_->provinces()) {
     ToProto(info, response->add_provinces());
@@ -278,7 +325,8 @@ Status ReferenceService::ResolveProvince(
     ServerContext* context, const v1::ResolveProvinceRequest* request,
     v1::Province* response) {
   domain::Caller caller;
-  Status admitted = auth_->Admit(context, "ReferenceService.ResolveProvince", &caller);
+  Status admitted =
+      auth_->Admit(context, "ReferenceService.ResolveProvince", &caller);
   if (!admitted.ok()) return admitted;
   const domain::ProvinceInfo* info =
       reference_->ResolveProvince(request->query());

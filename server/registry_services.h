@@ -24,7 +24,8 @@ class OrganizationService final
   // with DEADLINE_EXCEEDED after `max_stream_duration`.
   OrganizationService(domain::Registry* registry, Authenticator* auth,
                       absl::Duration max_stream_duration)
-      : registry_(registry), auth_(auth),
+      : registry_(registry),
+        auth_(auth),
         max_stream_duration_(max_stream_duration) {}
 
   grpc::Status CreateOrganization(
@@ -59,7 +60,8 @@ class OfferService final : public techmatch::v1::OfferService::Service {
   // As OrganizationService.
   OfferService(domain::Registry* registry, Authenticator* auth,
                absl::Duration max_stream_duration)
-      : registry_(registry), auth_(auth),
+      : registry_(registry),
+        auth_(auth),
         max_stream_duration_(max_stream_duration) {}
 
   grpc::Status CreateOffer(grpc::ServerContext*,
@@ -98,7 +100,8 @@ class NeedService final : public techmatch::v1::NeedService::Service {
   // As OrganizationService.
   NeedService(domain::Registry* registry, Authenticator* auth,
               absl::Duration max_stream_duration)
-      : registry_(registry), auth_(auth),
+      : registry_(registry),
+        auth_(auth),
         max_stream_duration_(max_stream_duration) {}
 
   grpc::Status CreateNeed(grpc::ServerContext*,

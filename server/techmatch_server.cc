@@ -1,11 +1,10 @@
 #include "server/techmatch_server.h"
 
+#include <fcntl.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -57,12 +56,15 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     return grpc::InsecureServerCredentials();
   }
   if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
-    return absl::FailedPreconditionError("TLS needs both a certificate and a key");
+    return absl::FailedPreconditionError(
+        "TLS needs both a certificate and a key");
   }
   grpc::SslServerCredentialsOptions ssl;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  TM_ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(options.tls_cert_file, "TLS certificate"));
-  TM_ASSIGN_OR_RETURN(pair.private_key, ReadPem(options.tls_key_file, "TLS key"));
+  TM_ASSIGN_OR_RETURN(pair.cert_chain,
+                      ReadPem(options.tls_cert_file, "TLS certificate"));
+  TM_ASSIGN_OR_RETURN(pair.private_key,
+                      ReadPem(options.tls_key_file, "TLS key"));
   ssl.pem_key_cert_pairs.push_back(std::move(pair));
   if (!options.tls_client_ca_file.empty()) {
     TM_ASSIGN_OR_RETURN(ssl.pem_root_certs,
@@ -74,7 +76,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
 }
 
 int Millis(absl::Duration d) {
-  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
+  return static_cast<int>(
+      std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
 }
 
 }  // namespace
@@ -83,13 +86,14 @@ absl::Status TechmatchServer::WriteKeyFile(const std::string& path,
                                            const std::string& key) {
   std::string tmp = absl::StrCat(path, ".tmp.", getpid());
   ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0600);
+  int fd = ::open(tmp.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     return absl::FailedPreconditionError(absl::StrCat("cannot create ", tmp));
   }
   std::string line = key + "\n";
-  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+  bool ok = ::write(fd, line.data(), line.size()) ==
+                static_cast<ssize_t>(line.size()) &&
             ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -120,7 +124,8 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   TM_ASSIGN_OR_RETURN(server->catalog_, storage::Catalog::Open(catalog_options));
   spdlog::info("opened {} at change sequence {}", options.data_dir,
                server->catalog_->last_sequence());
-  server->audit_ = std::make_unique<domain::AuditLog>(server->catalog_.get(), clock);
+  server->audit_ =
+      std::make_unique<domain::AuditLog>(server->catalog_.get(), clock);
   TM_ASSIGN_OR_RETURN(server->keys_,
                       domain::KeyStore::Open(server->catalog_.get(),
                                              server->audit_.get(), clock));
@@ -132,12 +137,14 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
                            : options.bootstrap_key_file;
     absl::Status written = WriteKeyFile(path, *first_key);
     if (written.ok()) {
-      spdlog::warn("new data directory: the first ADMIN key is in {} (mode "
-                   "0600); keep it safe and delete the file",
-                   path);
+      spdlog::warn(
+          "new data directory: the first ADMIN key is in {} (mode "
+          "0600); keep it safe and delete the file",
+          path);
     } else {
       // The key exists now; it must reach the operator once.
-      spdlog::error("{}; the first ADMIN key follows, shown this once", written.ToString());
+      spdlog::error("{}; the first ADMIN key follows, shown this once",
+                    written.ToString());
       std::fprintf(stderr, "%s\n", first_key->c_str());
     }
     server->bootstrap_key_ = *std::move(first_key);
@@ -148,7 +155,8 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   server->auth_ = std::make_unique<Authenticator>(
       server->keys_.get(), server->audit_.get(), clock, auth_options);
   server->registry_ = std::make_unique<domain::Registry>(
-      server->catalog_.get(), server->reference_.get(), server->audit_.get(), clock);
+      server->catalog_.get(), server->reference_.get(), server->audit_.get(),
+      clock);
   // The index is complete before the first write can be accepted, and hears
   // of every write from then on (see domain/matchmaker.h).
   server->matchmaker_ = std::make_unique<domain::Matchmaker>(
@@ -179,24 +187,29 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   server->access_service_ = std::make_unique<AccessService>(
       server->keys_.get(), server->audit_.get(), auth);
   server->connections_ = std::make_unique<domain::ConnectionBook>(
-      server->catalog_.get(), server->registry_.get(), server->matchmaker_.get(),
-      server->audit_.get(), clock);
+      server->catalog_.get(), server->registry_.get(),
+      server->matchmaker_.get(), server->audit_.get(), clock);
   server->connection_service_ =
       std::make_unique<ConnectionService>(server->connections_.get(), auth);
-  server->backups_ = std::make_unique<domain::Backups>(server->catalog_.get(),
-                                                       options.backup_dir, server->audit_.get());
-  server->admin_service_ = std::make_unique<AdminService>(server->backups_.get(), auth);
+  server->backups_ = std::make_unique<domain::Backups>(
+      server->catalog_.get(), options.backup_dir, server->audit_.get());
+  server->admin_service_ =
+      std::make_unique<AdminService>(server->backups_.get(), auth);
   server->feed_ = std::make_unique<domain::ChangeFeed>(
-      server->catalog_.get(), server->registry_.get(), server->connections_.get());
-  server->feed_service_ = std::make_unique<FeedService>(server->feed_.get(), auth, stream_cap);
-  server->reporter_ = std::make_unique<domain::Reporter>(server->catalog_.get(),
-                                                         server->reference_.get(), clock);
-  server->report_service_ = std::make_unique<ReportService>(server->reporter_.get(), auth);
+      server->catalog_.get(), server->registry_.get(),
+      server->connections_.get());
+  server->feed_service_ =
+      std::make_unique<FeedService>(server->feed_.get(), auth, stream_cap);
+  server->reporter_ = std::make_unique<domain::Reporter>(
+      server->catalog_.get(), server->reference_.get(), clock);
+  server->report_service_ =
+      std::make_unique<ReportService>(server->reporter_.get(), auth);
   server->alert_engine_ = std::make_unique<domain::AlertEngine>(
       server->catalog_.get(), server->matchmaker_.get(), clock, options.alerts);
-  server->alert_box_ = std::make_unique<domain::AlertBox>(server->catalog_.get());
-  server->alert_service_ =
-      std::make_unique<AlertService>(server->alert_box_.get(), auth, stream_cap);
+  server->alert_box_ =
+      std::make_unique<domain::AlertBox>(server->catalog_.get());
+  server->alert_service_ = std::make_unique<AlertService>(
+      server->alert_box_.get(), auth, stream_cap);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -208,23 +221,28 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
     bool tls = !options.tls_cert_file.empty();
     if (!tls && limits.h2_guard) {
       // The guard owns the port and relays to gRPC (see h2_guard.h).
-      TM_ASSIGN_OR_RETURN(server->guard_,
-                          H2Guard::Listen(options.listen_address, limits.guard, clock));
+      TM_ASSIGN_OR_RETURN(
+          server->guard_,
+          H2Guard::Listen(options.listen_address, limits.guard, clock));
       server->port_ = server->guard_->port();
       H2Guard* guard = server->guard_.get();
-      auth->set_peer_resolver(
-          [guard](absl::string_view peer) { return guard->ClientAddress(peer); });
+      auth->set_peer_resolver([guard](absl::string_view peer) {
+        return guard->ClientAddress(peer);
+      });
     } else {
-      builder.AddListeningPort(options.listen_address, credentials, &server->port_);
+      builder.AddListeningPort(options.listen_address, credentials,
+                               &server->port_);
     }
   }
   builder.SetMaxReceiveMessageSize(limits.max_message_bytes);
   builder.SetMaxSendMessageSize(limits.max_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              limits.max_concurrent_streams);
-  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, limits.max_metadata_bytes);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                             Millis(limits.min_client_ping_interval));
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
+                             limits.max_metadata_bytes);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      Millis(limits.min_client_ping_interval));
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
@@ -254,7 +272,8 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
   }
-  if (server->guard_ != nullptr) server->guard_->Serve(server->grpc_server_.get());
+  if (server->guard_ != nullptr)
+    server->guard_->Serve(server->grpc_server_.get());
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   server->sweeper_ = std::thread([s = server.get()] { s->SweepExpired(); });
   server->alert_engine_->Start();

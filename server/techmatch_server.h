@@ -16,26 +16,26 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
-#include "domain/matchmaker.h"
-#include "domain/reference_data.h"
-#include "domain/registry.h"
 #include "domain/alert_box.h"
 #include "domain/alert_engine.h"
 #include "domain/audit_log.h"
 #include "domain/change_feed.h"
 #include "domain/connection_book.h"
-#include "domain/reporter.h"
 #include "domain/key_store.h"
+#include "domain/matchmaker.h"
+#include "domain/reference_data.h"
+#include "domain/registry.h"
+#include "domain/reporter.h"
 #include "server/access_service.h"
 #include "server/admin_service.h"
 #include "server/alert_service.h"
 #include "server/authenticator.h"
 #include "server/connection_service.h"
 #include "server/feed_service.h"
-#include "server/report_service.h"
 #include "server/h2_guard.h"
 #include "server/match_service.h"
 #include "server/registry_services.h"
+#include "server/report_service.h"
 #include "storage/catalog.h"
 
 namespace techmatch::server {
@@ -135,7 +135,8 @@ class TechmatchServer {
 
   // Writes `key` to `path` with mode 0600 (through a temporary file and a
   // rename, fsync'ed).
-  static absl::Status WriteKeyFile(const std::string& path, const std::string& key);
+  static absl::Status WriteKeyFile(const std::string& path,
+                                   const std::string& key);
 
  private:
   TechmatchServer() = default;

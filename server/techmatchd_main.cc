@@ -1,11 +1,10 @@
 // techmatchd: the techmatch gRPC server on an embedded RocksDB.
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <fstream>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -101,27 +100,32 @@ int CreateAdminKey(const std::string& data_dir, const std::string& path) {
   catalog_options.path = data_dir;
   auto catalog = techmatch::storage::Catalog::Open(catalog_options);
   if (!catalog.ok()) {
-    std::fprintf(stderr, "techmatchd: %s\n", catalog.status().ToString().c_str());
+    std::fprintf(stderr, "techmatchd: %s\n",
+                 catalog.status().ToString().c_str());
     return 1;
   }
   techmatch::domain::AuditLog audit(catalog->get(), &clock);
   auto keys = techmatch::domain::KeyStore::Open(catalog->get(), &audit, &clock);
   techmatch::v1::CreateApiKeyRequest request;
   request.mutable_api_key()->set_role(techmatch::v1::ADMIN);
-  request.mutable_api_key()->set_display_name("created offline by techmatchd --create_admin_key");
+  request.mutable_api_key()->set_display_name(
+      "created offline by techmatchd --create_admin_key");
   absl::StatusOr<techmatch::v1::CreateApiKeyResponse> created =
-      keys.ok() ? (*keys)->Create(techmatch::domain::Caller::System("techmatchd.CreateAdminKey"),
-                                  request)
-                : keys.status();
-  absl::Status written = created.ok() ? techmatch::server::TechmatchServer::WriteKeyFile(
-                                            path, created->secret())
-                                      : created.status();
+      keys.ok()
+          ? (*keys)->Create(
+                techmatch::domain::Caller::System("techmatchd.CreateAdminKey"),
+                request)
+          : keys.status();
+  absl::Status written = created.ok()
+                             ? techmatch::server::TechmatchServer::WriteKeyFile(
+                                   path, created->secret())
+                             : created.status();
   if (!written.ok()) {
     std::fprintf(stderr, "techmatchd: %s\n", written.ToString().c_str());
     return 1;
   }
-  std::printf("created %s; the key is in %s\n", created->api_key().name().c_str(),
-              path.c_str());
+  std::printf("created %s; the key is in %s\n",
+              created->api_key().name().c_str(), path.c_str());
   return 0;
 }
 
@@ -154,7 +158,8 @@ int main(int argc, char** argv) {
   options.limits.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.limits.per_key.rate = absl::GetFlag(FLAGS_rate_limit);
   options.limits.per_key.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
-  options.limits.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.limits.max_concurrent_streams =
+      absl::GetFlag(FLAGS_max_concurrent_streams);
   options.limits.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.limits.memory_quota_bytes =
       int64_t{absl::GetFlag(FLAGS_memory_quota_mb)} << 20;
@@ -171,7 +176,8 @@ int main(int argc, char** argv) {
   options.bootstrap_key_file = absl::GetFlag(FLAGS_bootstrap_key_file);
   options.alerts.default_threshold = absl::GetFlag(FLAGS_alert_threshold);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
-  if (options.backup_dir.empty()) options.backup_dir = options.data_dir + ".backups";
+  if (options.backup_dir.empty())
+    options.backup_dir = options.data_dir + ".backups";
   if (options.backup_dir == "off") options.backup_dir.clear();
   if (!ParseWeights(absl::GetFlag(FLAGS_score_weights), &options.score_weights)) {
     std::fprintf(stderr, "techmatchd: bad --score_weights\n");

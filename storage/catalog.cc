@@ -2,8 +2,8 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
-#include <rocksdb/utilities/options_util.h>
 #include <rocksdb/utilities/backup_engine.h>
+#include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -158,9 +158,8 @@ absl::StatusOr<T> Catalog::Get(uint64_t id) const {
   return record;
 }
 
-absl::StatusOr<std::optional<uint64_t>> Catalog::FindIndexed(IndexId index,
-                                                             uint64_t scope,
-                                                             uint64_t id) const {
+absl::StatusOr<std::optional<uint64_t>> Catalog::FindIndexed(
+    IndexId index, uint64_t scope, uint64_t id) const {
   TM_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                       GetRaw(ColumnFamily::kIndex, IndexKey(index, scope, id)));
   if (!raw.has_value()) return std::nullopt;
@@ -245,8 +244,9 @@ uint64_t Catalog::AllocateId(RecordKind kind) {
   return next_id_[KindSlot(kind)].fetch_add(1);
 }
 
-absl::Status Catalog::BatchAudit(std::vector<techmatch::v1::AuditRecord>& records,
-                                 rocksdb::WriteBatch* batch) {
+absl::Status Catalog::BatchAudit(
+    std::vector<techmatch::v1::AuditRecord>& records,
+    rocksdb::WriteBatch* batch) {
   std::string buffer;
   for (techmatch::v1::AuditRecord& record : records) {
     uint64_t sequence = next_audit_.fetch_add(1);
@@ -289,7 +289,8 @@ absl::Status Catalog::ScanAuditBackward(
 }
 
 absl::StatusOr<std::vector<techmatch::v1::Alert>> Catalog::CommitAlerts(
-    std::vector<techmatch::v1::Alert> alerts, absl::string_view cursor_name, uint64_t cursor) {
+    std::vector<techmatch::v1::Alert> alerts, absl::string_view cursor_name,
+    uint64_t cursor) {
   std::lock_guard<std::mutex> lock(commit_mu_);
   rocksdb::WriteBatch batch;
   std::string buffer;
@@ -300,27 +301,35 @@ absl::StatusOr<std::vector<techmatch::v1::Alert>> Catalog::CommitAlerts(
     TM_RETURN_IF_ERROR(FromRocks(batch.Put(Family(ColumnFamily::kAlerts),
                                            EncodeU64(alert.sequence()), buffer),
                                  "batching alert"));
-    uint64_t need = ParseName(RecordKind::kNeed, alert.need(), "need").value_or(0);
-    uint64_t offer = ParseName(RecordKind::kOffer, alert.offer(), "offer").value_or(0);
+    uint64_t need =
+        ParseName(RecordKind::kNeed, alert.need(), "need").value_or(0);
+    uint64_t offer =
+        ParseName(RecordKind::kOffer, alert.offer(), "offer").value_or(0);
     uint64_t recipient =
-        ParseName(RecordKind::kOrganization, alert.recipient(), "recipient").value_or(0);
-    uint64_t direction = alert.kind() == techmatch::v1::Alert::NEED_FOR_OFFER ? 1 : 0;
+        ParseName(RecordKind::kOrganization, alert.recipient(), "recipient")
+            .value_or(0);
+    uint64_t direction =
+        alert.kind() == techmatch::v1::Alert::NEED_FOR_OFFER ? 1 : 0;
     TM_RETURN_IF_ERROR(FromRocks(
         batch.Put(Family(ColumnFamily::kIndex),
                   IndexKey(IndexId::kAlertPair, need, offer << 1 | direction),
                   EncodeU64(alert.sequence())),
         "batching alert pair"));
     TM_RETURN_IF_ERROR(FromRocks(
-        batch.Put(Family(ColumnFamily::kIndex),
-                  IndexKey(IndexId::kAlertByRecipient, recipient, alert.sequence()), ""),
+        batch.Put(
+            Family(ColumnFamily::kIndex),
+            IndexKey(IndexId::kAlertByRecipient, recipient, alert.sequence()),
+            ""),
         "batching alert recipient"));
   }
-  TM_RETURN_IF_ERROR(FromRocks(
-      batch.Put(Family(ColumnFamily::kMeta), std::string(cursor_name), EncodeU64(cursor)),
-      "batching cursor"));
+  TM_RETURN_IF_ERROR(
+      FromRocks(batch.Put(Family(ColumnFamily::kMeta), std::string(cursor_name),
+                          EncodeU64(cursor)),
+                "batching cursor"));
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync_writes;
-  TM_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "committing alerts"));
+  TM_RETURN_IF_ERROR(
+      FromRocks(db_->Write(write_options, &batch), "committing alerts"));
   next_alert_.store(sequence);
   return alerts;
 }
@@ -344,15 +353,18 @@ absl::Status Catalog::ScanAlerts(
                                }));
     return inner;
   }
-  TM_RETURN_IF_ERROR(ScanIndex(IndexId::kAlertByRecipient, recipient, after, [&](uint64_t seq) {
-    absl::StatusOr<std::optional<std::string>> raw =
-        GetRaw(ColumnFamily::kAlerts, EncodeU64(seq));
-    if (!raw.ok() || !raw->has_value()) {
-      inner = raw.ok() ? absl::DataLossError("alert index names a missing alert") : raw.status();
-      return false;
-    }
-    return decode(**raw);
-  }));
+  TM_RETURN_IF_ERROR(ScanIndex(
+      IndexId::kAlertByRecipient, recipient, after, [&](uint64_t seq) {
+        absl::StatusOr<std::optional<std::string>> raw =
+            GetRaw(ColumnFamily::kAlerts, EncodeU64(seq));
+        if (!raw.ok() || !raw->has_value()) {
+          inner = raw.ok()
+                      ? absl::DataLossError("alert index names a missing alert")
+                      : raw.status();
+          return false;
+        }
+        return decode(**raw);
+      }));
   return inner;
 }
 
@@ -368,13 +380,14 @@ absl::StatusOr<uint64_t> Catalog::GetCounter(absl::string_view name) const {
 absl::Status Catalog::SetCounter(absl::string_view name, uint64_t value) {
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync_writes;
-  return FromRocks(
-      db_->Put(write_options, Family(ColumnFamily::kMeta), std::string(name), EncodeU64(value)),
-      "setting counter");
+  return FromRocks(db_->Put(write_options, Family(ColumnFamily::kMeta),
+                            std::string(name), EncodeU64(value)),
+                   "setting counter");
 }
 
 absl::Status Catalog::ScanApiKeys(
-    const std::function<bool(const techmatch::v1::StoredApiKey&)>& visit) const {
+    const std::function<bool(const techmatch::v1::StoredApiKey&)>& visit)
+    const {
   absl::Status decode_status;
   TM_RETURN_IF_ERROR(ScanRaw(
       ColumnFamily::kApiKeys, "", "",
@@ -445,8 +458,8 @@ absl::StatusOr<std::vector<ChangeEvent>> Catalog::Commit(
     TM_RETURN_IF_ERROR(status);
   }
   for (const techmatch::v1::StoredApiKey& key : extras.api_keys) {
-    TM_ASSIGN_OR_RETURN(uint64_t id,
-                        ParseName(RecordKind::kApiKey, key.key().name(), "name"));
+    TM_ASSIGN_OR_RETURN(
+        uint64_t id, ParseName(RecordKind::kApiKey, key.key().name(), "name"));
     key.SerializeToString(&buffer);
     TM_RETURN_IF_ERROR(FromRocks(
         batch.Put(Family(ColumnFamily::kApiKeys), EncodeU64(id), buffer),
@@ -486,16 +499,18 @@ uint64_t Catalog::last_sequence() const { return last_sequence_.load(); }
 absl::StatusOr<uint32_t> Catalog::Backup(const std::string& backup_dir) {
   std::lock_guard<std::mutex> lock(backup_mu_);
   rocksdb::BackupEngine* raw = nullptr;
-  TM_RETURN_IF_ERROR(FromRocks(rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(backup_dir),
-                                                           rocksdb::Env::Default(), &raw),
-                               absl::StrCat("opening backups in ", backup_dir)));
+  TM_RETURN_IF_ERROR(FromRocks(
+      rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(backup_dir),
+                                  rocksdb::Env::Default(), &raw),
+      absl::StrCat("opening backups in ", backup_dir)));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   // The WAL is copied with the files, so unflushed commits are in the copy;
   // a flush first keeps the copy's WAL short.
   rocksdb::CreateBackupOptions options;
   options.flush_before_backup = true;
   uint32_t id = 0;
-  TM_RETURN_IF_ERROR(FromRocks(engine->CreateNewBackup(options, db_, &id), "backup"));
+  TM_RETURN_IF_ERROR(
+      FromRocks(engine->CreateNewBackup(options, db_, &id), "backup"));
   return id;
 }
 
@@ -513,7 +528,8 @@ absl::StatusOr<uint64_t> Catalog::Count() const {
 template absl::StatusOr<uint64_t> Catalog::Count<Organization>() const;
 template absl::StatusOr<uint64_t> Catalog::Count<Offer>() const;
 template absl::StatusOr<uint64_t> Catalog::Count<Need>() const;
-template absl::StatusOr<uint64_t> Catalog::Count<techmatch::v1::Connection>() const;
+template absl::StatusOr<uint64_t> Catalog::Count<techmatch::v1::Connection>()
+    const;
 
 absl::Status Catalog::Flush() {
   rocksdb::FlushOptions flush_options;
@@ -524,8 +540,8 @@ template absl::StatusOr<Organization> Catalog::Get<Organization>(
     uint64_t) const;
 template absl::StatusOr<Offer> Catalog::Get<Offer>(uint64_t) const;
 template absl::StatusOr<Need> Catalog::Get<Need>(uint64_t) const;
-template absl::StatusOr<techmatch::v1::Connection> Catalog::Get<techmatch::v1::Connection>(
-    uint64_t) const;
+template absl::StatusOr<techmatch::v1::Connection>
+    Catalog::Get<techmatch::v1::Connection>(uint64_t) const;
 template absl::Status Catalog::Scan<Organization>(
     uint64_t, const std::function<bool(const Organization&)>&) const;
 template absl::Status Catalog::Scan<Offer>(
@@ -533,6 +549,7 @@ template absl::Status Catalog::Scan<Offer>(
 template absl::Status Catalog::Scan<Need>(
     uint64_t, const std::function<bool(const Need&)>&) const;
 template absl::Status Catalog::Scan<techmatch::v1::Connection>(
-    uint64_t, const std::function<bool(const techmatch::v1::Connection&)>&) const;
+    uint64_t,
+    const std::function<bool(const techmatch::v1::Connection&)>&) const;
 
 }  // namespace techmatch::storage

@@ -57,11 +57,9 @@ struct RecordWrite {
       techmatch::v1::ChangeEvent::TYPE_UNSPECIFIED;
 };
 
-using AnyRecordWrite =
-    std::variant<RecordWrite<techmatch::v1::Organization>,
-                 RecordWrite<techmatch::v1::Offer>,
-                 RecordWrite<techmatch::v1::Need>,
-                 RecordWrite<techmatch::v1::Connection>>;
+using AnyRecordWrite = std::variant<
+    RecordWrite<techmatch::v1::Organization>, RecordWrite<techmatch::v1::Offer>,
+    RecordWrite<techmatch::v1::Need>, RecordWrite<techmatch::v1::Connection>>;
 
 // What a commit writes besides records: API keys (put whole) and audit
 // records (appended; the catalog assigns their sequences).
@@ -89,7 +87,8 @@ class Catalog {
 
   // The value of the index entry (index, scope, id) decoded as an id, or
   // nullopt when absent (e.g. the open connection of a need-offer pair).
-  absl::StatusOr<std::optional<uint64_t>> FindIndexed(IndexId index, uint64_t scope,
+  absl::StatusOr<std::optional<uint64_t>> FindIndexed(IndexId index,
+                                                      uint64_t scope,
                                                       uint64_t id) const;
   // The id the external-reference index maps (index, scope, ref) to, or
   // nullopt when absent.
@@ -134,7 +133,8 @@ class Catalog {
   // first, until `visit` returns false.
   absl::Status ScanAuditBackward(
       uint64_t before,
-      const std::function<bool(const techmatch::v1::AuditRecord&)>& visit) const;
+      const std::function<bool(const techmatch::v1::AuditRecord&)>& visit)
+      const;
 
   // Appends `alerts` (the catalog numbers them) with their pair and
   // recipient index entries, and sets the counter `cursor_name` to
@@ -146,8 +146,9 @@ class Catalog {
       uint64_t cursor);
   // Visits alerts with sequence > after in order, those of `recipient`
   // only (an organisation id; 0 for all), until `visit` returns false.
-  absl::Status ScanAlerts(uint64_t recipient, uint64_t after,
-                          const std::function<bool(const techmatch::v1::Alert&)>& visit) const;
+  absl::Status ScanAlerts(
+      uint64_t recipient, uint64_t after,
+      const std::function<bool(const techmatch::v1::Alert&)>& visit) const;
 
   // A named counter in the meta family (0 when never set), and setting one
   // durably (synced).
@@ -156,7 +157,8 @@ class Catalog {
 
   // Every stored API key, in id order.
   absl::Status ScanApiKeys(
-      const std::function<bool(const techmatch::v1::StoredApiKey&)>& visit) const;
+      const std::function<bool(const techmatch::v1::StoredApiKey&)>& visit)
+      const;
 
   // Change-log entries with sequence > after, at most `limit`, in order.
   absl::StatusOr<std::vector<techmatch::v1::ChangeEvent>> ReadChanges(

@@ -31,8 +31,9 @@ absl::StatusOr<uint64_t> ParseName(RecordKind kind, absl::string_view name,
                                    absl::string_view field) {
   absl::string_view collection = CollectionOf(kind);
   uint64_t id = 0;
-  absl::string_view digits =
-      name.size() > collection.size() + 1 ? name.substr(collection.size() + 1) : "";
+  absl::string_view digits = name.size() > collection.size() + 1
+                                 ? name.substr(collection.size() + 1)
+                                 : "";
   // Canonical decimal only: SimpleAtoi alone would also take "+1", " 1"
   // and "\n1" (the last found by fuzz_validators), and "01" is not a name
   // MakeName prints.
@@ -40,7 +41,8 @@ absl::StatusOr<uint64_t> ParseName(RecordKind kind, absl::string_view name,
                    std::all_of(digits.begin(), digits.end(),
                                [](char c) { return c >= '0' && c <= '9'; });
   if (!canonical || name.substr(0, collection.size()) != collection ||
-      name[collection.size()] != '/' || !absl::SimpleAtoi(digits, &id) || id == 0) {
+      name[collection.size()] != '/' || !absl::SimpleAtoi(digits, &id) ||
+      id == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": \"", name.substr(0, 100), "\" is not a ",
                      collection, "/{id} resource name"));

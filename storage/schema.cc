@@ -152,7 +152,8 @@ std::vector<IndexEntry> RecordTraits<techmatch::v1::Connection>::IndexEntries(
   out.emplace_back(IndexKey(IndexId::kConnectionByOffer, offer, id), "");
   out.emplace_back(IndexKey(IndexId::kConnectionByState, r.state(), id), "");
   if (!IsFinal(r.state())) {
-    out.emplace_back(IndexKey(IndexId::kConnectionOpenPair, need, offer), EncodeU64(id));
+    out.emplace_back(IndexKey(IndexId::kConnectionOpenPair, need, offer),
+                     EncodeU64(id));
   }
   return out;
 }

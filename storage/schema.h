@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <string>
-
 #include <utility>
 #include <vector>
 
@@ -43,9 +42,9 @@ absl::string_view ColumnFamilyName(ColumnFamily cf);
 
 // First byte of every key in the index family. DO NOT CHANGE THESE VALUES.
 enum class IndexId : uint8_t {
-  kOrganizationByRef = 1,  // + ref               -> org id u64
-  kOfferByRef = 2,         // + owner u64 + ref   -> offer id u64
-  kNeedByRef = 3,          // + registrar u64 + ref -> need id u64
+  kOrganizationByRef = 1,     // + ref               -> org id u64
+  kOfferByRef = 2,            // + owner u64 + ref   -> offer id u64
+  kNeedByRef = 3,             // + registrar u64 + ref -> need id u64
   kOrganizationByParent = 4,  // + parent u64 + org id u64 -> ""
   kOfferByOwner = 5,          // + owner u64 + offer id u64 -> ""
   kNeedByEnterprise = 6,      // + enterprise u64 + need id u64 -> ""
@@ -109,7 +108,8 @@ template <>
 struct RecordTraits<techmatch::v1::Connection> {
   static constexpr RecordKind kKind = RecordKind::kConnection;
   static constexpr ColumnFamily kFamily = ColumnFamily::kConnections;
-  static std::vector<IndexEntry> IndexEntries(const techmatch::v1::Connection& r);
+  static std::vector<IndexEntry> IndexEntries(
+      const techmatch::v1::Connection& r);
 };
 
 // Whether a connection in `state` is over (CLOSED, DECLINED, EXPIRED).

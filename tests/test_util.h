@@ -32,7 +32,8 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
 
 // A caller with every right, for tests that are not about access.
 inline const domain::Caller& Admin() {
-  static const auto* caller = new domain::Caller(domain::Caller::System("test"));
+  static const auto* caller =
+      new domain::Caller(domain::Caller::System("test"));
   return *caller;
 }
 

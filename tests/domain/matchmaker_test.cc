@@ -92,12 +92,14 @@ TEST_F(MatchmakerTest, OffersForNeedEndToEnd) {
   EXPECT_FALSE(response->query_terms().empty());
 
   request.set_need("needs/999");
-  EXPECT_EQ(matchmaker_->OffersForNeed(testing::Admin(), request).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      matchmaker_->OffersForNeed(testing::Admin(), request).status().code(),
+      absl::StatusCode::kNotFound);
   request.set_need(need->name());
   request.mutable_weights()->set_trl(-1);
-  EXPECT_EQ(matchmaker_->OffersForNeed(testing::Admin(), request).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      matchmaker_->OffersForNeed(testing::Admin(), request).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MatchmakerTest, LoadAllRebuildsFromTheCatalog) {

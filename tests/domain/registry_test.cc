@@ -103,8 +103,9 @@ TEST_F(RegistryTest, ReferencesMustExistAndHaveTheRightKind) {
   v1::CreateOrganizationRequest org;
   *org.mutable_organization() = testing::MakeOrg("x", v1::Organization::ENTERPRISE);
   org.mutable_organization()->set_parent(enterprise);
-  EXPECT_EQ(registry_->CreateOrganization(testing::Admin(), org).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      registry_->CreateOrganization(testing::Admin(), org).status().code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(catalog_->last_sequence(), 1u);  // nothing else written
 }
 
@@ -139,7 +140,8 @@ TEST_F(RegistryTest, UpdateWithMaskAndOptimisticConcurrency) {
   update.mutable_offer()->set_title("Stale");  // still names version 1
   EXPECT_EQ(registry_->UpdateOffer(testing::Admin(), update).status().code(),
             absl::StatusCode::kAborted);
-  EXPECT_EQ(registry_->GetOffer(testing::Admin(), offer.name())->title(), "Mới");
+  EXPECT_EQ(registry_->GetOffer(testing::Admin(), offer.name())->title(),
+            "Mới");
   EXPECT_EQ(catalog_->last_sequence(), sequence);
 
   update.mutable_update_mask()->set_paths(0, "owner");
@@ -205,22 +207,26 @@ TEST_F(RegistryTest, PublishWithdrawAndExpire) {
   EXPECT_EQ(published->expire_time().seconds() - published->publish_time().seconds(),
             365 * 24 * 3600);
   // Publishing again changes nothing.
-  EXPECT_EQ(registry_->PublishOffer(testing::Admin(), publish)->version(), published->version());
+  EXPECT_EQ(registry_->PublishOffer(testing::Admin(), publish)->version(),
+            published->version());
 
   clock_.Advance(absl::Hours(24 * 366));
   auto expired = registry_->ExpireDue();
   ASSERT_OK(expired);
   EXPECT_EQ(*expired, 1);
-  EXPECT_EQ(registry_->GetOffer(testing::Admin(), offer.name())->state(), v1::EXPIRED);
+  EXPECT_EQ(registry_->GetOffer(testing::Admin(), offer.name())->state(),
+            v1::EXPIRED);
   EXPECT_EQ(*registry_->ExpireDue(), 0);
 
   v1::WithdrawRequest withdraw;
   withdraw.set_name(offer.name());
   withdraw.set_version(1);  // stale
-  EXPECT_EQ(registry_->WithdrawOffer(testing::Admin(), withdraw).status().code(),
-            absl::StatusCode::kAborted);
+  EXPECT_EQ(
+      registry_->WithdrawOffer(testing::Admin(), withdraw).status().code(),
+      absl::StatusCode::kAborted);
   withdraw.set_version(0);
-  EXPECT_EQ(registry_->WithdrawOffer(testing::Admin(), withdraw)->state(), v1::WITHDRAWN);
+  EXPECT_EQ(registry_->WithdrawOffer(testing::Admin(), withdraw)->state(),
+            v1::WITHDRAWN);
   publish.mutable_expire_time()->set_seconds(1);  // in the past
   EXPECT_EQ(registry_->PublishOffer(testing::Admin(), publish).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -279,7 +285,8 @@ TEST_F(RegistryTest, ListPagesAndFilters) {
   // A token is only valid for the filters it was issued with.
   request.Clear();
   request.set_page_size(2);
-  std::string token = registry_->ListOffers(testing::Admin(), request)->next_page_token();
+  std::string token =
+      registry_->ListOffers(testing::Admin(), request)->next_page_token();
   request.set_owner(a);
   request.set_page_token(token);
   EXPECT_EQ(registry_->ListOffers(testing::Admin(), request).status().code(),
@@ -318,7 +325,9 @@ TEST_F(RegistryTest, ImportAnswersPerRecordAndKeepsGoodOnes) {
   EXPECT_EQ(second.results(0).outcome(), ImportResult::CREATED);
   EXPECT_EQ(second.results(1).outcome(), ImportResult::UPDATED);
   EXPECT_EQ(second.results(1).name(), second.results(0).name());
-  EXPECT_EQ(registry_->GetOffer(testing::Admin(), second.results(0).name())->title(), "v2");
+  EXPECT_EQ(
+      registry_->GetOffer(testing::Admin(), second.results(0).name())->title(),
+      "v2");
 }
 
 TEST_F(RegistryTest, DataSurvivesReopen) {

@@ -46,18 +46,24 @@ TEST_F(BinariesTest, ImportQueryRestart) {
   EXPECT_EQ(out.find("needs/6 "), std::string::npos) << out;
 
   // A connection from the best match, moved along; the history says who.
-  ASSERT_EQ(RunCommand(Cli(server, "connection create needs/1 offers/1 --from-match "
-                                   "--note='gợi ý từ kết quả ghép'"),
+  ASSERT_EQ(RunCommand(Cli(server,
+                           "connection create needs/1 offers/1 --from-match "
+                           "--note='gợi ý từ kết quả ghép'"),
                        &out),
             0)
       << out;
   EXPECT_NE(out.find("connections/1  SUGGESTED"), std::string::npos) << out;
   EXPECT_NE(out.find("score"), std::string::npos) << out;
-  ASSERT_EQ(RunCommand(Cli(server, "connection move 1 NEGOTIATING"), &out), 1) << out;
-  EXPECT_NE(out.find("FAILED_PRECONDITION"), std::string::npos) << out;
-  ASSERT_EQ(RunCommand(Cli(server, "connection move 1 INTEREST_EXPRESSED --note=ok"), &out), 0)
+  ASSERT_EQ(RunCommand(Cli(server, "connection move 1 NEGOTIATING"), &out), 1)
       << out;
-  ASSERT_EQ(RunCommand(Cli(server, "connection list --need=1"), &out), 0) << out;
+  EXPECT_NE(out.find("FAILED_PRECONDITION"), std::string::npos) << out;
+  ASSERT_EQ(
+      RunCommand(Cli(server, "connection move 1 INTEREST_EXPRESSED --note=ok"),
+                 &out),
+      0)
+      << out;
+  ASSERT_EQ(RunCommand(Cli(server, "connection list --need=1"), &out), 0)
+      << out;
   EXPECT_NE(out.find("INTEREST_EXPRESSED"), std::string::npos) << out;
   // The change feed ends with the connection's two changes.
   ASSERT_EQ(RunCommand(Cli(server, "feed --after=28"), &out), 0) << out;
@@ -65,10 +71,11 @@ TEST_F(BinariesTest, ImportQueryRestart) {
   EXPECT_NE(out.find("UPDATED  connections/1  v2"), std::string::npos) << out;
 
   // The yearly account, with its CSV and SVG.
-  ASSERT_EQ(RunCommand(Cli(server, "report --by=organization --csv=" + Path("r.csv") +
-                                   " --svg=" + Path("r.svg")),
-                       &out),
-            0)
+  ASSERT_EQ(
+      RunCommand(Cli(server, "report --by=organization --csv=" + Path("r.csv") +
+                                 " --svg=" + Path("r.svg")),
+                 &out),
+      0)
       << out;
   EXPECT_NE(out.find("Tổng cộng"), std::string::npos) << out;
   std::string svg;
@@ -89,7 +96,8 @@ TEST_F(BinariesTest, ImportQueryRestart) {
   // Re-importing the same file changes nothing.
   ASSERT_EQ(RunCommand(Cli(again, "--quiet offer import " + demo + "offers.jsonl"), &out), 0) << out;
   EXPECT_NE(out.find("12 unchanged"), std::string::npos) << out;
-  ASSERT_EQ(RunCommand(Cli(again, "connection get connections/1"), &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli(again, "connection get connections/1"), &out), 0)
+      << out;
   EXPECT_NE(out.find("gợi ý từ kết quả ghép"), std::string::npos) << out;
   EXPECT_EQ(RunCommand(Cli(again, "offer get offers/999"), &out), 1);
   EXPECT_NE(out.find("NOT_FOUND"), std::string::npos) << out;

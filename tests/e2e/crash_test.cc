@@ -9,11 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <set>
-#include <tuple>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "techmatch/v1/alert.grpc.pb.h"
 #include "techmatch/v1/connection.grpc.pb.h"
@@ -66,7 +66,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
     while (reader->Read(&alert)) {
       EXPECT_GT(alert.sequence(), previous);
       previous = alert.sequence();
-      EXPECT_TRUE(pairs.insert({alert.need(), alert.offer(), alert.kind()}).second)
+      EXPECT_TRUE(
+          pairs.insert({alert.need(), alert.offer(), alert.kind()}).second)
           << "alerted twice: " << alert.need() << " " << alert.offer();
       ++n;
     }
@@ -119,8 +120,11 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
         grpc::ClientContext context;
         context.AddMetadata("authorization", "Bearer " + admin_key);
         v1::ListConnectionsResponse page;
-        ASSERT_TRUE(connections->ListConnections(&context, list_connections, &page).ok());
-        for (const auto& c : page.connections()) stored_connections[c.name()] = c;
+        ASSERT_TRUE(
+            connections->ListConnections(&context, list_connections, &page)
+                .ok());
+        for (const auto& c : page.connections())
+          stored_connections[c.name()] = c;
         list_connections.set_page_token(page.next_page_token());
       } while (!list_connections.page_token().empty());
       for (const auto& [name, c] : stored_connections) {
@@ -129,7 +133,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
       }
       for (const auto& [name, version] : acked_connections) {
         auto it = stored_connections.find(name);
-        ASSERT_NE(it, stored_connections.end()) << "acknowledged " << name << " lost";
+        ASSERT_NE(it, stored_connections.end())
+            << "acknowledged " << name << " lost";
         EXPECT_GE(it->second.version(), version) << name;
       }
       alerts_seen = check_alerts(channel, admin_key);
@@ -147,8 +152,9 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
       ASSERT_TRUE(orgs->UpsertOrganization(&context, request, &response).ok());
       // A centre, its enterprise and a standing need every offer matches.
       std::string parent;
-      for (auto [name, kind] : {std::pair{"Centre", v1::Organization::REGIONAL_CENTRE},
-                                std::pair{"Enterprise", v1::Organization::ENTERPRISE}}) {
+      for (auto [name, kind] :
+           {std::pair{"Centre", v1::Organization::REGIONAL_CENTRE},
+            std::pair{"Enterprise", v1::Organization::ENTERPRISE}}) {
         grpc::ClientContext c;
         c.AddMetadata("authorization", "Bearer " + admin_key);
         v1::CreateOrganizationRequest create;
@@ -232,7 +238,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
       for (int i = 0; !stop.load(); ++i) {
         grpc::ClientContext context;
         context.AddMetadata("authorization", "Bearer " + admin_key);
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::seconds(5));
         v1::Connection out;
         if (i % 2 == 1 && !moving.empty()) {
           v1::TransitionConnectionRequest move;
@@ -274,7 +281,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
   {
     ServerProcess server(Path("db"));
     ASSERT_TRUE(server.Start());
-    auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+    auto channel = grpc::CreateChannel(server.address(),
+                                       grpc::InsecureChannelCredentials());
     for (int i = 0; i < 200 && alerts_seen < acked.size(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       alerts_seen = check_alerts(channel, server.admin_key());

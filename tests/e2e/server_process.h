@@ -78,7 +78,9 @@ class ServerProcess {
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // The file where the first start wrote the first ADMIN key.
-  std::string admin_key_file() const { return data_dir_ + "/bootstrap_admin.key"; }
+  std::string admin_key_file() const {
+    return data_dir_ + "/bootstrap_admin.key";
+  }
   // That key ("" when unreadable).
   std::string admin_key() const {
     std::ifstream in(admin_key_file());

@@ -210,7 +210,6 @@ TEST_F(ServiceTest, ReferenceService) {
   EXPECT_GT(sectors.sectors_size(), 40);
 }
 
-
 TEST_F(ServiceTest, CliDrivesTheServerOverLoopback) {
   Start("127.0.0.1:0");
   std::string server = "--server=127.0.0.1:" + std::to_string(server_->port());

@@ -43,10 +43,10 @@ TEST(ResourceName, ParsesAndRejects) {
   auto id = ParseName(RecordKind::kOffer, "offers/42", "name");
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, 42u);
-  for (const char* bad : {"", "offers/", "offers/0", "offers/-1", "needs/4",
-                          "offers/4x", "offers//4", "offers/+4", "offers/ 4",
-                          "offers/99999999999999999999999", "offers/\n4",
-                          "offers/4\n", "offers/04", "offers/4 ", "offers/\t4"}) {
+  for (const char* bad :
+       {"", "offers/", "offers/0", "offers/-1", "needs/4", "offers/4x",
+        "offers//4", "offers/+4", "offers/ 4", "offers/99999999999999999999999",
+        "offers/\n4", "offers/4\n", "offers/04", "offers/4 ", "offers/\t4"}) {
     auto r = ParseName(RecordKind::kOffer, bad, "offer.name");
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
