@@ -76,7 +76,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
   };
 
   for (int cycle = 0; cycle < kCycles; ++cycle) {
-    ServerProcess server(Path("db"));
+    ServerProcess server(Path("db"), {"--rate_limit=0"});  // stress, not throttle
     ASSERT_TRUE(server.Start()) << "cycle " << cycle;
     // Written by the first start, valid on every later one.
     const std::string admin_key = server.admin_key();
@@ -279,7 +279,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
   // None lost: once the engine has caught up, every acknowledged (published)
   // offer has its alert for the need.
   {
-    ServerProcess server(Path("db"));
+    ServerProcess server(Path("db"), {"--rate_limit=0"});  // stress, not throttle
     ASSERT_TRUE(server.Start());
     auto channel = grpc::CreateChannel(server.address(),
                                        grpc::InsecureChannelCredentials());
