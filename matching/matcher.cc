@@ -187,6 +187,9 @@ MatchResult Matcher::Rank(const TextIndex& index,
     float text_score = 0;
     for (float part : index.Explain(query, options.only_id)) text_score += part;
     std::vector<TextHit> best = index.TopK(query, 1, accepted);
+    // The best candidate's score as the ranking computed it: summing the
+    // per-term parts differs in the last float bits.
+    if (!best.empty() && best[0].id == options.only_id) text_score = best[0].score;
     best_text = std::max<double>(best.empty() ? 0 : best[0].score, text_score);
     candidates.push_back({options.only_id, text_score});
   } else {

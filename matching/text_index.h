@@ -49,7 +49,7 @@ struct FieldTexts {
 };
 
 struct Bm25fParams {
-  float k1 = 1.2f;
+  float k1 = 1.0f;
   std::array<float, kFieldCount> weight = {2.0f, 1.5f, 1.0f};
   std::array<float, kFieldCount> b = {0.75f, 0.75f, 0.75f};
   // Query-side weights: syllable-pair terms, and function / question words
