@@ -31,20 +31,26 @@ Caller Caller::System(absl::string_view method) {
   return Caller{Principal::System(), std::string(method), ""};
 }
 
-absl::Status OutOfReach(const Principal& principal, absl::string_view what) {
+namespace {
+
+// "apiKeys/7 (CENTRE_OPERATOR of organizations/2) may not <verb> <what>".
+absl::Status Refusal(const Principal& principal, absl::string_view verb,
+                     absl::string_view what) {
   return absl::PermissionDeniedError(absl::StrCat(
       principal.key, " (", techmatch::v1::Role_Name(principal.role), " of ",
       principal.organization.empty() ? "no organisation"
                                      : principal.organization,
-      ") may not change ", what));
+      ") may not ", verb, " ", what));
+}
+
+}  // namespace
+
+absl::Status OutOfReach(const Principal& principal, absl::string_view what) {
+  return Refusal(principal, "change", what);
 }
 
 absl::Status NotVisible(const Principal& principal, absl::string_view what) {
-  return absl::PermissionDeniedError(absl::StrCat(
-      principal.key, " (", techmatch::v1::Role_Name(principal.role), " of ",
-      principal.organization.empty() ? "no organisation"
-                                     : principal.organization,
-      ") may not see ", what));
+  return Refusal(principal, "see", what);
 }
 
 bool AccessCheck::InScope(const std::string& org) {

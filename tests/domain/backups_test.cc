@@ -143,32 +143,22 @@ TEST_F(BackupsTest, OnlyAdminsAndADamagedBackupIsFound) {
   ASSERT_OK(backup);
   EXPECT_EQ(backups_->Verify(testing::Admin(), 99).status().code(),
             absl::StatusCode::kNotFound);
-  // Damage one file of the backup: verification says DATA_LOSS.
-  bool damaged = false;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(
-           Path("backups") + "/shared_checksum")) {
-    if (entry.is_regular_file() && entry.path().extension() == ".sst") {
-      std::fstream f(entry.path(),
-                     std::ios::in | std::ios::out | std::ios::binary);
-      f.seekp(10);
-      f.put('\x5a');
-      damaged = true;
-      break;
-    }
-  }
-  if (!damaged) {  // no table file (a tiny database): damage the WAL copy
+  // Damage one file of the backup (a table file, else for a tiny database
+  // the WAL copy): verification says DATA_LOSS.
+  auto damage_first = [&](const std::string& extension) {
     for (const auto& entry :
          std::filesystem::recursive_directory_iterator(Path("backups"))) {
-      if (entry.is_regular_file() && entry.path().extension() == ".log") {
+      if (entry.is_regular_file() && entry.path().extension() == extension) {
         std::fstream f(entry.path(),
                        std::ios::in | std::ios::out | std::ios::binary);
         f.seekp(10);
         f.put('\x5a');
-        damaged = true;
-        break;
+        return true;
       }
     }
-  }
+    return false;
+  };
+  bool damaged = damage_first(".sst") || damage_first(".log");
   ASSERT_TRUE(damaged);
   EXPECT_EQ(backups_->Verify(testing::Admin(), backup->id()).status().code(),
             absl::StatusCode::kDataLoss);
