@@ -19,11 +19,8 @@ class ChangeFeedTest : public testing::TempDirTest {
   void SetUp() override {
     TempDirTest::SetUp();
     stack_.Open(Path("db"), /*sync_writes=*/false);
-    book_ = std::make_unique<ConnectionBook>(
-        stack_.catalog(), stack_.registry(), stack_.matchmaker(),
-        stack_.audit(), &clock_);
     feed_ = std::make_unique<ChangeFeed>(stack_.catalog(), stack_.registry(),
-                                         book_.get());
+                                         stack_.connections());
     centre_ = Org("Trung tâm", v1::Organization::REGIONAL_CENTRE, "");
     mine_ = Org("Công ty A", v1::Organization::ENTERPRISE, centre_);
     theirs_ = Org("Công ty B", v1::Organization::ENTERPRISE, "");
@@ -70,7 +67,6 @@ class ChangeFeedTest : public testing::TempDirTest {
 
   SystemClock clock_;
   testing::DomainStack stack_{&clock_};
-  std::unique_ptr<ConnectionBook> book_;
   std::unique_ptr<ChangeFeed> feed_;
   std::string centre_, mine_, theirs_;
 };

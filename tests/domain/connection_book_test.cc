@@ -48,11 +48,7 @@ class ConnectionBookTest : public testing::TempDirTest {
   }
 
   void Open() {
-    book_.reset();
     stack_.Open(Path("db"));
-    book_ = std::make_unique<ConnectionBook>(
-        stack_.catalog(), stack_.registry(), stack_.matchmaker(),
-        stack_.audit(), &clock_);
   }
 
   std::string Org(const std::string& name, v1::Organization::Kind kind,
@@ -80,7 +76,7 @@ class ConnectionBookTest : public testing::TempDirTest {
     request.set_offer(offer);
     request.set_origin(origin);
     request.set_note("gặp nhau tại techmart");
-    return book_->Create(caller, request);
+    return stack_.connections()->Create(caller, request);
   }
 
   absl::StatusOr<v1::Connection> Move(
@@ -91,12 +87,11 @@ class ConnectionBookTest : public testing::TempDirTest {
     request.set_to(to);
     request.set_note(std::string("-> ") + v1::Connection::State_Name(to));
     if (agreement != nullptr) *request.mutable_agreement() = *agreement;
-    return book_->Transition(caller, request);
+    return stack_.connections()->Transition(caller, request);
   }
 
   FakeClock clock_{absl::FromUnixSeconds(1790000000)};
   testing::DomainStack stack_{&clock_};
-  std::unique_ptr<ConnectionBook> book_;
   std::string exchange_, centre_, other_centre_, enterprise_, owner_, stranger_;
   std::string offer_, other_offer_, need_, draft_need_;
 };
@@ -174,10 +169,10 @@ TEST_F(ConnectionBookTest, FromSuggestionToClosedKeepsTheHistory) {
   auto again = Move(centre, name, v1::Connection::NEGOTIATING);
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(again.status().message().find("final"), std::string::npos);
-  EXPECT_EQ(book_->Get(centre, name)->version(), 6);
+  EXPECT_EQ(stack_.connections()->Get(centre, name)->version(), 6);
   // It survives a restart.
   Open();
-  auto reread = book_->Get(centre, name);
+  auto reread = stack_.connections()->Get(centre, name);
   ASSERT_OK(reread);
   EXPECT_EQ(reread->state(), v1::Connection::CLOSED);
   EXPECT_EQ(reread->history_size(), 6);
@@ -205,7 +200,7 @@ TEST_F(ConnectionBookTest,
           .status()
           .code(),
       absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(book_->Get(centre, c->name())->state(), v1::Connection::SUGGESTED);
+  EXPECT_EQ(stack_.connections()->Get(centre, c->name())->state(), v1::Connection::SUGGESTED);
 }
 
 TEST_F(ConnectionBookTest, OneOpenConnectionPerPair) {
@@ -260,9 +255,9 @@ TEST_F(ConnectionBookTest, WhoSeesAndWhoActs) {
   auto c = Create(centre, need_, offer_);
   ASSERT_OK(c);
   // The enterprise and the technology owner see their own...
-  EXPECT_OK(book_->Get(enterprise, c->name()));
-  EXPECT_OK(book_->Get(owner, c->name()));
-  EXPECT_OK(book_->Get(reader, c->name()));
+  EXPECT_OK(stack_.connections()->Get(enterprise, c->name()));
+  EXPECT_OK(stack_.connections()->Get(owner, c->name()));
+  EXPECT_OK(stack_.connections()->Get(reader, c->name()));
   // ...but do not move it.
   EXPECT_EQ(Move(enterprise, c->name(), v1::Connection::INTEREST_EXPRESSED)
                 .status()
@@ -273,20 +268,20 @@ TEST_F(ConnectionBookTest, WhoSeesAndWhoActs) {
                 .code(),
             absl::StatusCode::kPermissionDenied);
   // Others do not see it at all.
-  EXPECT_EQ(book_->Get(stranger, c->name()).status().code(),
+  EXPECT_EQ(stack_.connections()->Get(stranger, c->name()).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(book_->Get(other_centre, c->name()).status().code(),
+  EXPECT_EQ(stack_.connections()->Get(other_centre, c->name()).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(
       Move(other_centre, c->name(), v1::Connection::DECLINED).status().code(),
       absl::StatusCode::kNotFound);
   v1::ListConnectionsRequest list;
-  EXPECT_EQ(book_->List(owner, list)->connections_size(), 1);
-  EXPECT_EQ(book_->List(stranger, list)->connections_size(), 0);
+  EXPECT_EQ(stack_.connections()->List(owner, list)->connections_size(), 1);
+  EXPECT_EQ(stack_.connections()->List(stranger, list)->connections_size(), 0);
   list.set_state(v1::Connection::SUGGESTED);
-  EXPECT_EQ(book_->List(enterprise, list)->connections_size(), 1);
+  EXPECT_EQ(stack_.connections()->List(enterprise, list)->connections_size(), 1);
   list.set_state(v1::Connection::CLOSED);
-  EXPECT_EQ(book_->List(enterprise, list)->connections_size(), 0);
+  EXPECT_EQ(stack_.connections()->List(enterprise, list)->connections_size(), 0);
 }
 
 TEST_F(ConnectionBookTest, AConfidentialNeedIsConnectedOnlyByItsOwnSide) {
@@ -318,7 +313,7 @@ TEST_F(ConnectionBookTest, ListPagesThroughEveryVisibleConnection) {
   std::set<std::string> seen;
   int pages = 0;
   do {
-    auto page = book_->List(centre, list);
+    auto page = stack_.connections()->List(centre, list);
     ASSERT_OK(page);
     for (const auto& c : page->connections()) seen.insert(c.name());
     list.set_page_token(page->next_page_token());

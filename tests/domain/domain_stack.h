@@ -1,6 +1,6 @@
 // The domain on a real catalog, as the server composes it, for the domain
-// tests: catalog, audit log, registry and a loaded matchmaker observing the
-// registry. Reopenable, to test what survives a restart.
+// tests: catalog, audit log, registry, a loaded matchmaker observing the
+// registry, and the connection book. Reopenable, to test what survives a restart.
 #ifndef TECHMATCH_TESTS_DOMAIN_DOMAIN_STACK_H_
 #define TECHMATCH_TESTS_DOMAIN_DOMAIN_STACK_H_
 
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "domain/audit_log.h"
+#include "domain/connection_book.h"
 #include "domain/matchmaker.h"
 #include "domain/registry.h"
 #include "storage/catalog.h"
@@ -40,10 +41,13 @@ class DomainStack {
         matching::Weights());
     ASSERT_TRUE(matchmaker_->LoadAll(nullptr).ok());
     registry_->AddObserver(matchmaker_.get());
+    connections_ = std::make_unique<domain::ConnectionBook>(
+        catalog_.get(), registry_.get(), matchmaker_.get(), audit_.get(), clock_);
   }
 
   // Releases everything, the catalog last.
   void Close() {
+    connections_.reset();
     matchmaker_.reset();
     registry_.reset();
     audit_.reset();
@@ -68,6 +72,7 @@ class DomainStack {
   domain::AuditLog* audit() { return audit_.get(); }
   domain::Registry* registry() { return registry_.get(); }
   domain::Matchmaker* matchmaker() { return matchmaker_.get(); }
+  domain::ConnectionBook* connections() { return connections_.get(); }
 
  private:
   std::unique_ptr<domain::ReferenceData> reference_;
@@ -76,6 +81,7 @@ class DomainStack {
   std::unique_ptr<domain::AuditLog> audit_;
   std::unique_ptr<domain::Registry> registry_;
   std::unique_ptr<domain::Matchmaker> matchmaker_;
+  std::unique_ptr<domain::ConnectionBook> connections_;
 };
 
 }  // namespace techmatch::testing

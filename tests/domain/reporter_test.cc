@@ -21,9 +21,6 @@ class ReporterTest : public testing::TempDirTest {
   void SetUp() override {
     TempDirTest::SetUp();
     stack_.Open(Path("db"), /*sync_writes=*/false);
-    book_ = std::make_unique<ConnectionBook>(
-        stack_.catalog(), stack_.registry(), stack_.matchmaker(),
-        stack_.audit(), &clock_);
     reporter_ = std::make_unique<Reporter>(stack_.catalog(), stack_.reference(),
                                            &clock_);
 
@@ -56,7 +53,7 @@ class ReporterTest : public testing::TempDirTest {
     sign.set_to(v1::Connection::AGREEMENT_SIGNED);
     sign.mutable_agreement()->set_contract_type(v1::TECHNOLOGY_TRANSFER);
     sign.mutable_agreement()->set_value_vnd(1'000'000'000);
-    ASSERT_OK(book_->Transition(testing::Admin(), sign));
+    ASSERT_OK(stack_.connections()->Transition(testing::Admin(), sign));
   }
 
   std::string Org(const std::string& name, v1::Organization::Kind kind,
@@ -88,14 +85,14 @@ class ReporterTest : public testing::TempDirTest {
     request.set_need(need);
     request.set_offer(offer);
     request.set_origin(v1::Connection::MATCH);
-    return book_->Create(testing::Admin(), request)->name();
+    return stack_.connections()->Create(testing::Admin(), request)->name();
   }
   absl::StatusOr<v1::Connection> Move(const std::string& name,
                                       v1::Connection::State to) {
     v1::TransitionConnectionRequest request;
     request.set_name(name);
     request.set_to(to);
-    return book_->Transition(testing::Admin(), request);
+    return stack_.connections()->Transition(testing::Admin(), request);
   }
   v1::ReportRequest Year(int year, v1::ReportRequest::GroupBy by) {
     v1::ReportRequest request;
@@ -116,7 +113,6 @@ class ReporterTest : public testing::TempDirTest {
   FakeClock clock_{
       absl::FromCivil(absl::CivilDay(2026, 1, 1), absl::UTCTimeZone())};
   testing::DomainStack stack_{&clock_};
-  std::unique_ptr<ConnectionBook> book_;
   std::unique_ptr<Reporter> reporter_;
   std::string centre_, university_, k1_;
 };

@@ -43,6 +43,22 @@ struct Acked {
 
 class CrashTest : public TempDirTest {};
 
+// Pages through a List call (`call(context, request, page)`) with `key`,
+// handing every page to `each`. False when a call fails.
+template <class Request, class Response, class Call, class Each>
+bool ListAll(Request request, const std::string& key, Call call, Each each) {
+  request.set_page_size(1000);
+  do {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + key);
+    Response page;
+    if (!call(&context, request, &page).ok()) return false;
+    each(page);
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return true;
+}
+
 TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
   std::mt19937 rng(20261128);
   std::mutex mu;
@@ -87,16 +103,12 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
 
     // Verify everything acknowledged so far.
     std::map<std::string, v1::Offer> stored;
-    v1::ListOffersRequest list;
-    list.set_page_size(1000);
-    do {
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", "Bearer " + admin_key);
-      v1::ListOffersResponse page;
-      ASSERT_TRUE(offers->ListOffers(&context, list, &page).ok());
-      for (const auto& o : page.offers()) stored[o.external_ref()] = o;
-      list.set_page_token(page.next_page_token());
-    } while (!list.page_token().empty());
+    ASSERT_TRUE((ListAll<v1::ListOffersRequest, v1::ListOffersResponse>(
+        {}, admin_key,
+        [&](auto* c, const auto& r, auto* p) { return offers->ListOffers(c, r, p); },
+        [&](const v1::ListOffersResponse& page) {
+          for (const auto& o : page.offers()) stored[o.external_ref()] = o;
+        })));
     for (const auto& [ref, offer] : stored) {
       EXPECT_EQ(offer.title(), "Offer " + ref) << ref;
       EXPECT_EQ(offer.description(), DescriptionFor(ref)) << ref;
@@ -114,19 +126,14 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
       // Connections: every acknowledged one there, each history whole.
       auto connections = v1::ConnectionService::NewStub(channel);
       std::map<std::string, v1::Connection> stored_connections;
-      v1::ListConnectionsRequest list_connections;
-      list_connections.set_page_size(1000);
-      do {
-        grpc::ClientContext context;
-        context.AddMetadata("authorization", "Bearer " + admin_key);
-        v1::ListConnectionsResponse page;
-        ASSERT_TRUE(
-            connections->ListConnections(&context, list_connections, &page)
-                .ok());
-        for (const auto& c : page.connections())
-          stored_connections[c.name()] = c;
-        list_connections.set_page_token(page.next_page_token());
-      } while (!list_connections.page_token().empty());
+      ASSERT_TRUE((ListAll<v1::ListConnectionsRequest, v1::ListConnectionsResponse>(
+          {}, admin_key,
+          [&](auto* c, const auto& r, auto* p) {
+            return connections->ListConnections(c, r, p);
+          },
+          [&](const v1::ListConnectionsResponse& page) {
+            for (const auto& c : page.connections()) stored_connections[c.name()] = c;
+          })));
       for (const auto& [name, c] : stored_connections) {
         EXPECT_EQ(c.history_size(), c.version()) << name;
         EXPECT_EQ(c.history(c.history_size() - 1).to(), c.state()) << name;
