@@ -4,6 +4,7 @@
 #include <cmath>
 #include <queue>
 #include <unordered_set>
+#include <utility>
 
 namespace techmatch::matching {
 namespace {
@@ -49,8 +50,9 @@ float TextIndex::S(Posting p) const {
 void TextIndex::ComputeNorms(uint32_t slot) {
   const Slot& s = slots_[slot];
   for (int f = 0; f < kFieldCount; ++f) {
-    double norm = 1.0 - params_.b[f] +
-                  params_.b[f] * static_cast<double>(s.length[f]) / avg_snapshot_[f];
+    double norm =
+        1.0 - params_.b[f] +
+        params_.b[f] * static_cast<double>(s.length[f]) / avg_snapshot_[f];
     norms_[slot][f] = static_cast<float>(params_.weight[f] / norm);
   }
 }
@@ -69,10 +71,10 @@ void TextIndex::CheckDrift() {
 
 void TextIndex::RefreshForQueries() {
   for (int f = 0; f < kFieldCount; ++f) {
-    avg_snapshot_[f] = live_docs_ == 0
-                           ? 1.0
-                           : std::max(1.0, static_cast<double>(total_length_[f]) /
-                                               static_cast<double>(live_docs_));
+    avg_snapshot_[f] =
+        live_docs_ == 0 ? 1.0
+                        : std::max(1.0, static_cast<double>(total_length_[f]) /
+                                            static_cast<double>(live_docs_));
   }
   for (uint32_t slot = 0; slot < slots_.size(); ++slot) ComputeNorms(slot);
   for (TermInfo& info : terms_) {
@@ -216,11 +218,13 @@ bool TextIndex::KeyOf(std::string_view term, uint64_t* key) const {
   uint64_t b_id = 0;
   if (underscore != std::string_view::npos) {
     std::string_view second = term.substr(underscore + 1);
-    auto b = syllable_ids_.find(absl::string_view(second.data(), second.size()));
+    auto b =
+        syllable_ids_.find(absl::string_view(second.data(), second.size()));
     if (b == syllable_ids_.end()) return false;
     b_id = b->second;
   }
-  *key = (static_cast<uint64_t>(a->second) << 32) | b_id | (accented ? kAccentedBit : 0);
+  *key = (static_cast<uint64_t>(a->second) << 32) | b_id |
+         (accented ? kAccentedBit : 0);
   return true;
 }
 
@@ -271,7 +275,8 @@ std::vector<TextHit> TextIndex::TopK(
   const size_t n = cursors.size();
   std::vector<float> prefix(n);
   float running = 0;
-  for (size_t i = 0; i < n; ++i) prefix[i] = running += cursors[i].bound * 1.0001f;
+  for (size_t i = 0; i < n; ++i)
+    prefix[i] = running += cursors[i].bound * 1.0001f;
 
   std::priority_queue<TextHit, std::vector<TextHit>, Worse> heap;
   float threshold = 0;
@@ -285,60 +290,77 @@ std::vector<TextHit> TextIndex::TopK(
       step <<= 1;
     }
     const Posting* hi = std::min(lo + step + 1, c.end);
-    c.pos = std::lower_bound(lo, hi, slot, [](Posting p, uint32_t s) {
-      return SlotOf(p) < s;
-    });
+    c.pos = std::lower_bound(
+        lo, hi, slot, [](Posting p, uint32_t s) { return SlotOf(p) < s; });
   };
   // Windows of slots: the essential lists are accumulated term-at-a-time
   // into a dense array (no per-document merge of many cursors), then each
   // scored document probes the non-essential lists with MaxScore pruning.
+  // A bitmap marks the window's touched slots, so sparse windows cost their
+  // postings, not their width.
   constexpr uint32_t kWindow = 4096;
+  constexpr uint32_t kWords = kWindow / 64;
   thread_local std::vector<float> acc;
   acc.assign(kWindow, 0.0f);
+  std::array<uint64_t, kWords> touched{};
   const uint32_t slot_count = static_cast<uint32_t>(slots_.size());
-  for (uint32_t base = 0; base < slot_count && first_essential < n; base += kWindow) {
+  for (uint32_t base = 0; base < slot_count && first_essential < n;
+       base += kWindow) {
     const uint32_t limit = std::min(base + kWindow, slot_count);
     const size_t window_essential = first_essential;
-    uint32_t lowest = kWindow, highest = 0;
+    // Jump to the next window any essential list reaches.
+    uint32_t next = UINT32_MAX;
+    for (size_t i = window_essential; i < n; ++i) {
+      if (cursors[i].pos < cursors[i].end)
+        next = std::min(next, SlotOf(*cursors[i].pos));
+    }
+    if (next == UINT32_MAX) break;
+    if (next >= limit) {
+      base = next / kWindow * kWindow - kWindow;
+      continue;
+    }
     for (size_t i = window_essential; i < n; ++i) {
       Cursor& c = cursors[i];
       const float weight = c.weight;
       for (; c.pos < c.end && SlotOf(*c.pos) < limit; ++c.pos) {
         uint32_t offset = SlotOf(*c.pos) - base;
         acc[offset] += weight * Saturate(S(*c.pos));
-        lowest = std::min(lowest, offset);
-        highest = std::max(highest, offset);
+        touched[offset >> 6] |= uint64_t{1} << (offset & 63);
       }
     }
-    for (uint32_t offset = lowest; offset <= highest && lowest < kWindow; ++offset) {
-      float score = acc[offset];
-      if (score == 0.0f) continue;
-      acc[offset] = 0.0f;
-      const uint32_t slot = base + offset;
-      const Slot& doc = slots_[slot];
-      if (!doc.alive) continue;
-      bool full = heap.size() == k;
-      bool pruned = false;
-      for (size_t i = window_essential; i-- > 0;) {
-        if (full && score + prefix[i] < threshold) {
-          pruned = true;
-          break;
+    for (uint32_t word = 0; word < kWords; ++word) {
+      for (uint64_t bits = std::exchange(touched[word], 0); bits != 0;
+           bits &= bits - 1) {
+        const uint32_t offset =
+            word * 64 + static_cast<uint32_t>(__builtin_ctzll(bits));
+        float score = acc[offset];
+        acc[offset] = 0.0f;
+        const uint32_t slot = base + offset;
+        const Slot& doc = slots_[slot];
+        if (!doc.alive) continue;
+        bool full = heap.size() == k;
+        bool pruned = false;
+        for (size_t i = window_essential; i-- > 0;) {
+          if (full && score + prefix[i] < threshold) {
+            pruned = true;
+            break;
+          }
+          Cursor& c = cursors[i];
+          seek(c, slot);
+          if (c.pos < c.end && SlotOf(*c.pos) == slot) {
+            score += c.weight * Saturate(S(*c.pos));
+          }
         }
-        Cursor& c = cursors[i];
-        seek(c, slot);
-        if (c.pos < c.end && SlotOf(*c.pos) == slot) {
-          score += c.weight * Saturate(S(*c.pos));
-        }
-      }
-      if (pruned) continue;
-      if (full && !Better(score, doc.id, heap.top())) continue;
-      if (accept && !accept(doc.id)) continue;
-      heap.push({doc.id, score});
-      if (heap.size() > k) heap.pop();
-      if (heap.size() == k) {
-        threshold = heap.top().score;
-        while (first_essential < n && prefix[first_essential] < threshold) {
-          ++first_essential;
+        if (pruned) continue;
+        if (full && !Better(score, doc.id, heap.top())) continue;
+        if (accept && !accept(doc.id)) continue;
+        heap.push({doc.id, score});
+        if (heap.size() > k) heap.pop();
+        if (heap.size() == k) {
+          threshold = heap.top().score;
+          while (first_essential < n && prefix[first_essential] < threshold) {
+            ++first_essential;
+          }
         }
       }
     }
@@ -360,8 +382,9 @@ std::vector<float> TextIndex::Explain(const std::vector<QueryTerm>& query,
   for (size_t i = 0; i < query.size(); ++i) {
     const TermInfo* info = Find(query[i].term);
     if (info == nullptr) continue;
-    auto p = std::lower_bound(info->postings.begin(), info->postings.end(), slot,
-                              [](Posting a, uint32_t s) { return SlotOf(a) < s; });
+    auto p =
+        std::lower_bound(info->postings.begin(), info->postings.end(), slot,
+                         [](Posting a, uint32_t s) { return SlotOf(a) < s; });
     if (p == info->postings.end() || SlotOf(*p) != slot) continue;
     out[i] = IdfOf(*info) * query[i].weight * Saturate(S(*p));
   }
@@ -417,9 +440,11 @@ size_t TextIndex::MemoryBytes() const {
   size_t bytes = slots_.capacity() * sizeof(Slot) +
                  norms_.capacity() * sizeof(norms_[0]) +
                  slot_of_id_.size() * 32 + terms_.capacity() * sizeof(TermInfo);
-  for (const TermInfo& info : terms_) bytes += info.postings.capacity() * sizeof(Posting);
+  for (const TermInfo& info : terms_)
+    bytes += info.postings.capacity() * sizeof(Posting);
   bytes += term_ids_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
-  for (const auto& [syllable, id] : syllable_ids_) bytes += syllable.capacity() + 48;
+  for (const auto& [syllable, id] : syllable_ids_)
+    bytes += syllable.capacity() + 48;
   return bytes;
 }
 
