@@ -48,7 +48,8 @@ bool MeetsStrict(const NeedDoc& need, const OfferDoc& offer) {
   }
   if ((need.strict & kStrictSector) && !need.sectors.empty()) {
     bool any = false;
-    for (const auto& s : need.sectors) any = any || SectorPrefix(offer.sectors, s);
+    for (const auto& s : need.sectors)
+      any = any || SectorPrefix(offer.sectors, s);
     if (!any) return false;
   }
   return true;
@@ -67,17 +68,17 @@ bool PassesFilters(const Doc& d, const SearchFilters& f, int trl) {
   return true;
 }
 
-// The structured components of a (need, offer) pair.
-std::vector<Component> PairComponents(const NeedDoc& need, const OfferDoc& offer,
-                                      const MatchOptions& options,
-                                      std::vector<std::string>* flags, bool explain) {
+// Appends the structured components of a (need, offer) pair to `hit`.
+void AddPairComponents(const NeedDoc& need, const OfferDoc& offer,
+                       const MatchOptions& options, bool explain,
+                       MatchHit* hit) {
   const Weights& w = options.weights;
-  std::vector<Component> out;
   auto add = [&](Component c, double weight) {
     c.weight = weight;
     c.contribution = c.value * weight;
-    out.push_back(std::move(c));
+    hit->components.push_back(std::move(c));
   };
+  std::vector<std::string>* flags = &hit->flags;
   add(SectorComponent(need.sectors, offer.sectors, explain), w.sector);
   add(TrlComponent(need.min_trl, offer.trl, flags, explain), w.trl);
   add(PriceComponent(need.budget_max, offer.price_min, offer.price_max, flags,
@@ -86,14 +87,15 @@ std::vector<Component> PairComponents(const NeedDoc& need, const OfferDoc& offer
   add(RegionComponent(need.province, need.region, offer.province, offer.region,
                       options.hub_province, explain),
       w.region);
-  add(TransferComponent(need.transfer_modes, offer.transfer_modes, flags),
+  add(TransferComponent(need.transfer_modes, offer.transfer_modes, flags,
+                        explain),
       w.transfer);
-  return out;
 }
 
-void AddFreshness(int64_t fresh_micros, const MatchOptions& options, bool explain,
-                  MatchHit* hit) {
-  Component fresh = FreshnessComponent(fresh_micros, options.now_micros, explain);
+void AddFreshness(int64_t fresh_micros, const MatchOptions& options,
+                  bool explain, MatchHit* hit) {
+  Component fresh =
+      FreshnessComponent(fresh_micros, options.now_micros, explain);
   fresh.weight = options.weights.freshness;
   fresh.contribution = fresh.value * fresh.weight;
   hit->components.push_back(std::move(fresh));
@@ -153,6 +155,7 @@ MatchResult Matcher::Rank(const TextIndex& index,
   const Weights& w = options.weights;
   auto score_hit = [&](const TextHit& c, double best_text, bool explain) {
     MatchHit hit;
+    hit.components.reserve(7);
     hit.id = c.id;
     hit.text_score = c.score;
     Component text;
@@ -189,7 +192,8 @@ MatchResult Matcher::Rank(const TextIndex& index,
     std::vector<TextHit> best = index.TopK(query, 1, accepted);
     // The best candidate's score as the ranking computed it: summing the
     // per-term parts differs in the last float bits.
-    if (!best.empty() && best[0].id == options.only_id) text_score = best[0].score;
+    if (!best.empty() && best[0].id == options.only_id)
+      text_score = best[0].score;
     best_text = std::max<double>(best.empty() ? 0 : best[0].score, text_score);
     candidates.push_back({options.only_id, text_score});
   } else {
@@ -199,41 +203,49 @@ MatchResult Matcher::Rank(const TextIndex& index,
   }
   std::vector<MatchHit> hits;
   hits.reserve(candidates.size());
-  for (const TextHit& c : candidates) hits.push_back(score_hit(c, best_text, false));
+  for (const TextHit& c : candidates)
+    hits.push_back(score_hit(c, best_text, false));
   std::sort(hits.begin(), hits.end(), by_score);
   result.candidates = candidates.size();
   size_t begin = std::min(options.offset, hits.size());
   size_t end = std::min(begin + options.limit, hits.size());
   for (size_t i = begin; i < end; ++i) {
     if (options.explain) {
-      result.hits.push_back(score_hit({hits[i].id, static_cast<float>(hits[i].text_score)},
-                                      best_text, true));
+      result.hits.push_back(
+          score_hit({hits[i].id, static_cast<float>(hits[i].text_score)},
+                    best_text, true));
     } else {
       result.hits.push_back(std::move(hits[i]));
     }
   }
   if (options.explain) {
-    for (MatchHit& hit : result.hits) {
-      std::vector<float> parts = index.Explain(query, hit.id);
+    std::vector<uint64_t> ids;
+    for (const MatchHit& hit : result.hits) ids.push_back(hit.id);
+    std::vector<std::vector<float>> rows = index.Explain(query, ids);
+    for (size_t h = 0; h < result.hits.size(); ++h) {
+      MatchHit& hit = result.hits[h];
+      const std::vector<float>& parts = rows[h];
       // The accented and folded twins of a term read the same: merge them.
       std::vector<std::pair<std::string, double>> merged;
       for (size_t i = 0; i < parts.size(); ++i) {
         if (parts[i] <= 0) continue;
         std::string readable = Readable(query[i].term);
-        auto it = std::find_if(merged.begin(), merged.end(),
-                               [&](const auto& m) { return m.first == readable; });
+        auto it =
+            std::find_if(merged.begin(), merged.end(),
+                         [&](const auto& m) { return m.first == readable; });
         if (it == merged.end()) {
           merged.emplace_back(std::move(readable), parts[i]);
         } else {
           it->second += parts[i];
         }
       }
-      std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
-        return a.second > b.second;
-      });
+      std::stable_sort(
+          merged.begin(), merged.end(),
+          [](const auto& a, const auto& b) { return a.second > b.second; });
       for (size_t i = 0; i < merged.size() && i < 8; ++i) {
         hit.top_terms.push_back(
-            {merged[i].first, hit.text_score > 0 ? merged[i].second / hit.text_score : 0});
+            {merged[i].first,
+             hit.text_score > 0 ? merged[i].second / hit.text_score : 0});
       }
     }
   }
@@ -261,10 +273,9 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
         return Live(offer.published, offer.expire_micros, options.now_micros) &&
                MeetsStrict(need, offer);
       },
-      options, [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
-        for (auto& c : PairComponents(need, offer, options, &hit->flags, explain)) {
-          hit->components.push_back(std::move(c));
-        }
+      options,
+      [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
+        AddPairComponents(need, offer, options, explain, hit);
         AddFreshness(offer.fresh_micros, options, explain, hit);
       });
 }
@@ -294,9 +305,7 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
       },
       options,
       [&](const NeedDoc& need, MatchHit* hit, bool explain) {
-        for (auto& c : PairComponents(need, offer, options, &hit->flags, explain)) {
-          hit->components.push_back(std::move(c));
-        }
+        AddPairComponents(need, offer, options, explain, hit);
         AddFreshness(need.fresh_micros, options, explain, hit);
       });
 }
@@ -312,9 +321,11 @@ MatchResult Matcher::SearchOffers(const std::string& query,
       [&](const OfferDoc& offer) {
         return Live(offer.published, offer.expire_micros, options.now_micros) &&
                PassesFilters(offer, filters, offer.trl) &&
-               (filters.price_ceiling <= 0 || offer.price_min <= filters.price_ceiling);
+               (filters.price_ceiling <= 0 ||
+                offer.price_min <= filters.price_ceiling);
       },
-      options, [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
+      options,
+      [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
         AddFreshness(offer.fresh_micros, options, explain, hit);
       });
 }
@@ -329,11 +340,13 @@ MatchResult Matcher::SearchNeeds(const std::string& query,
       need_text_, needs_, terms,
       [&](const NeedDoc& need) {
         return Live(need.published, need.expire_micros, options.now_micros) &&
-               !need.confidential && PassesFilters(need, filters, need.min_trl) &&
+               !need.confidential &&
+               PassesFilters(need, filters, need.min_trl) &&
                (filters.price_ceiling <= 0 || !need.budget_max.has_value() ||
                 *need.budget_max <= filters.price_ceiling);
       },
-      options, [&](const NeedDoc& need, MatchHit* hit, bool explain) {
+      options,
+      [&](const NeedDoc& need, MatchHit* hit, bool explain) {
         AddFreshness(need.fresh_micros, options, explain, hit);
       });
 }

@@ -7,13 +7,19 @@
 namespace techmatch::matching {
 namespace {
 
-Component Neutral(const char* name, const char* why) {
+// With `explain` false no reason is kept: ranking many candidates should
+// not format (or allocate) strings nobody reads.
+Component Neutral(const char* name, const char* why, bool explain) {
   Component c;
   c.name = name;
   c.value = kNeutral;
   c.neutral = true;
-  c.detail = why;
+  if (explain) c.detail = why;
   return c;
+}
+
+const char* Why(bool explain, const char* reason) {
+  return explain ? reason : "";
 }
 
 Component Valued(const char* name, double value, std::string detail) {
@@ -27,9 +33,11 @@ Component Valued(const char* name, double value, std::string detail) {
 std::string Vnd(int64_t v) {
   char buffer[64];
   if (v >= 1'000'000'000) {
-    std::snprintf(buffer, sizeof buffer, "%.2f tỷ", static_cast<double>(v) / 1e9);
+    std::snprintf(buffer, sizeof buffer, "%.2f tỷ",
+                  static_cast<double>(v) / 1e9);
   } else {
-    std::snprintf(buffer, sizeof buffer, "%.0f triệu", static_cast<double>(v) / 1e6);
+    std::snprintf(buffer, sizeof buffer, "%.0f triệu",
+                  static_cast<double>(v) / 1e6);
   }
   return buffer;
 }
@@ -40,10 +48,10 @@ Component SectorComponent(const std::vector<std::string>& need_sectors,
                           const std::vector<std::string>& offer_sectors,
                           bool explain) {
   if (need_sectors.empty() || offer_sectors.empty()) {
-    return Neutral("sector", "sector unknown on one side");
+    return Neutral("sector", "sector unknown on one side", explain);
   }
   double best = 0;
-  std::string why = "different fields";
+  std::string why = Why(explain, "different fields");
   for (const auto& a : need_sectors) {
     for (const auto& b : offer_sectors) {
       double v = 0;
@@ -70,8 +78,8 @@ Component SectorComponent(const std::vector<std::string>& need_sectors,
 
 Component TrlComponent(int min_trl, int offer_trl,
                        std::vector<std::string>* flags, bool explain) {
-  if (min_trl <= 0) return Neutral("trl", "no minimum TRL");
-  if (offer_trl <= 0) return Neutral("trl", "offer TRL unknown");
+  if (min_trl <= 0) return Neutral("trl", "no minimum TRL", explain);
+  if (offer_trl <= 0) return Neutral("trl", "offer TRL unknown", explain);
   std::string detail = explain ? "TRL " + std::to_string(offer_trl) +
                                      " vs minimum " + std::to_string(min_trl)
                                : std::string();
@@ -88,9 +96,10 @@ Component TrlComponent(int min_trl, int offer_trl,
 Component PriceComponent(const std::optional<int64_t>& budget,
                          int64_t price_min, int64_t price_max,
                          std::vector<std::string>* flags, bool explain) {
-  if (!budget.has_value() || *budget <= 0) return Neutral("price", "no budget");
+  if (!budget.has_value() || *budget <= 0)
+    return Neutral("price", "no budget", explain);
   if (price_min <= 0 && price_max <= 0) {
-    return Neutral("price", "price negotiable");
+    return Neutral("price", "price negotiable", explain);
   }
   int64_t low = price_min > 0 ? price_min : price_max;
   int64_t high = std::max(price_max, low);
@@ -99,10 +108,12 @@ Component PriceComponent(const std::optional<int64_t>& budget,
                                : std::string();
   if (high <= *budget) return Valued("price", 1.0, detail);
   if (low <= *budget) {
-    return Valued("price", 0.75, explain ? detail + " (partly within)" : detail);
+    return Valued("price", 0.75,
+                  explain ? detail + " (partly within)" : detail);
   }
   flags->push_back("OVER_BUDGET");
-  double overrun = static_cast<double>(low) / static_cast<double>(*budget) - 1.0;
+  double overrun =
+      static_cast<double>(low) / static_cast<double>(*budget) - 1.0;
   return Valued("price", 0.5 * std::exp(-3.0 * overrun), detail);
 }
 
@@ -112,38 +123,41 @@ Component RegionComponent(const std::string& need_province,
                           const std::string& offer_region,
                           const std::string& hub_province, bool explain) {
   if (need_province.empty() || offer_province.empty()) {
-    return Neutral("region", "province unknown on one side");
+    return Neutral("region", "province unknown on one side", explain);
   }
   if (need_province == offer_province) {
-    return Valued("region", 1.0, "same province");
+    return Valued("region", 1.0, Why(explain, "same province"));
   }
   if (!need_region.empty() && need_region == offer_region) {
-    return Valued("region", 0.7,
-                  explain ? "same region (" + need_region + ")" : std::string());
+    return Valued(
+        "region", 0.7,
+        explain ? "same region (" + need_region + ")" : std::string());
   }
   if (offer_province == hub_province) {
-    return Valued("region", 0.5, "from the Ho Chi Minh City hub");
+    return Valued("region", 0.5, Why(explain, "from the Ho Chi Minh City hub"));
   }
-  return Valued("region", 0.2, "another region");
+  return Valued("region", 0.2, Why(explain, "another region"));
 }
 
 Component TransferComponent(TransferModeSet need_modes,
                             TransferModeSet offer_modes,
-                            std::vector<std::string>* flags) {
-  if (need_modes == 0) return Neutral("transfer", "any transfer mode");
-  if (offer_modes == 0) return Neutral("transfer", "offer lists no mode");
-  if (need_modes & offer_modes) return Valued("transfer", 1.0, "shared transfer mode");
+                            std::vector<std::string>* flags, bool explain) {
+  if (need_modes == 0) return Neutral("transfer", "any transfer mode", explain);
+  if (offer_modes == 0)
+    return Neutral("transfer", "offer lists no mode", explain);
+  if (need_modes & offer_modes)
+    return Valued("transfer", 1.0, Why(explain, "shared transfer mode"));
   flags->push_back("NO_SHARED_TRANSFER_MODE");
-  return Valued("transfer", 0.0, "no shared transfer mode");
+  return Valued("transfer", 0.0, Why(explain, "no shared transfer mode"));
 }
 
 Component FreshnessComponent(int64_t fresh_micros, int64_t now_micros,
                              bool explain) {
   if (fresh_micros <= 0 || now_micros <= 0) {
-    return Neutral("freshness", "publication time unknown");
+    return Neutral("freshness", "publication time unknown", explain);
   }
-  double days = std::max<double>(0, static_cast<double>(now_micros - fresh_micros) /
-                                        86'400e6);
+  double days = std::max<double>(
+      0, static_cast<double>(now_micros - fresh_micros) / 86'400e6);
   return Valued("freshness", std::pow(0.5, days / 365.0),
                 explain ? std::to_string(static_cast<int>(days)) + " days old"
                         : std::string());

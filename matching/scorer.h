@@ -44,7 +44,8 @@ Component RegionComponent(const std::string& need_province,
 // Any shared mode 1, none 0; neutral when either side lists none.
 Component TransferComponent(TransferModeSet need_modes,
                             TransferModeSet offer_modes,
-                            std::vector<std::string>* flags);
+                            std::vector<std::string>* flags,
+                            bool explain = true);
 
 // Halves every year since publishing; neutral when unknown.
 Component FreshnessComponent(int64_t fresh_micros, int64_t now_micros,

@@ -205,6 +205,7 @@ void TextIndex::ShrinkToFit() {
 uint32_t TextIndex::Intern(const std::string& syllable) {
   auto [it, inserted] = syllable_ids_.emplace(
       syllable, static_cast<uint32_t>(syllable_ids_.size() + 1));
+  if (inserted) syllables_.push_back(syllable);
   return it->second;
 }
 
@@ -375,43 +376,111 @@ std::vector<TextHit> TextIndex::TopK(
 
 std::vector<float> TextIndex::Explain(const std::vector<QueryTerm>& query,
                                       uint64_t id) const {
-  std::vector<float> out(query.size(), 0.0f);
-  auto doc_it = slot_of_id_.find(id);
-  if (doc_it == slot_of_id_.end()) return out;
-  uint32_t slot = doc_it->second;
-  for (size_t i = 0; i < query.size(); ++i) {
-    const TermInfo* info = Find(query[i].term);
-    if (info == nullptr) continue;
-    auto p =
-        std::lower_bound(info->postings.begin(), info->postings.end(), slot,
-                         [](Posting a, uint32_t s) { return SlotOf(a) < s; });
-    if (p == info->postings.end() || SlotOf(*p) != slot) continue;
-    out[i] = IdfOf(*info) * query[i].weight * Saturate(S(*p));
+  return std::move(Explain(query, std::vector<uint64_t>{id}).front());
+}
+
+std::vector<std::vector<float>> TextIndex::Explain(
+    const std::vector<QueryTerm>& query,
+    const std::vector<uint64_t>& ids) const {
+  std::vector<const TermInfo*> infos;
+  infos.reserve(query.size());
+  for (const QueryTerm& q : query) infos.push_back(Find(q.term));
+  std::vector<std::vector<float>> out;
+  out.reserve(ids.size());
+  for (uint64_t id : ids) {
+    std::vector<float>& row = out.emplace_back(query.size(), 0.0f);
+    auto doc_it = slot_of_id_.find(id);
+    if (doc_it == slot_of_id_.end()) continue;
+    const uint32_t slot = doc_it->second;
+    for (size_t i = 0; i < query.size(); ++i) {
+      const TermInfo* info = infos[i];
+      if (info == nullptr) continue;
+      auto p =
+          std::lower_bound(info->postings.begin(), info->postings.end(), slot,
+                           [](Posting a, uint32_t s) { return SlotOf(a) < s; });
+      if (p == info->postings.end() || SlotOf(*p) != slot) continue;
+      row[i] = IdfOf(*info) * query[i].weight * Saturate(S(*p));
+    }
+  }
+  return out;
+}
+
+std::string TextIndex::TermText(uint64_t key) const {
+  std::string out;
+  if (key & kAccentedBit) out += kAccentedMarker;
+  out += syllables_[((key & ~kAccentedBit) >> 32) - 1];
+  if (uint32_t second = static_cast<uint32_t>(key); second != 0) {
+    out += '_';
+    out += syllables_[second - 1];
   }
   return out;
 }
 
 std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
                                                size_t max_terms) const {
-  std::unordered_map<std::string, int> tf;
-  auto count = [&](std::string_view term) { tf[std::string(term)]++; };
-  analyzer_->ForEachIndexTerm(texts.title, count);
-  analyzer_->ForEachIndexTerm(texts.title, count);
-  analyzer_->ForEachIndexTerm(texts.keywords, count);
-  analyzer_->ForEachIndexTerm(texts.body, count);
-  std::vector<std::pair<float, std::string>> ranked;
+  // Term frequencies by term key, from the same terms Upsert indexes (the
+  // title counted twice); terms the index has never seen carry no
+  // information and are skipped.
+  struct Counted {
+    uint32_t term;
+    uint32_t count;
+  };
+  absl::flat_hash_map<uint64_t, Counted> tf;
+  auto syllable = [&](const std::string& text) -> uint64_t {
+    auto it = syllable_ids_.find(text);
+    return it == syllable_ids_.end() ? 0 : it->second;
+  };
+  auto count = [&](uint64_t key, uint32_t times) {
+    if (auto known = tf.find(key); known != tf.end()) {
+      known->second.count += times;
+    } else if (auto it = term_ids_.find(key); it != term_ids_.end()) {
+      tf.emplace(key, Counted{it->second, times});
+    }
+  };
+  auto count_field = [&](const std::string& text, uint32_t times) {
+    uint64_t prev_folded = 0, prev_accented = 0;
+    for (const Analyzer::Token& t : analyzer_->Tokenize(text)) {
+      uint64_t folded = syllable(t.folded);
+      uint64_t accented =
+          t.accented == t.folded ? folded : syllable(t.accented);
+      if (folded != 0) count(folded << 32, times);
+      if (accented != 0) count(accented << 32 | kAccentedBit, times);
+      if (!t.breaks_before) {
+        if (prev_folded != 0 && folded != 0)
+          count(prev_folded << 32 | folded, times);
+        if (prev_accented != 0 && accented != 0) {
+          count((prev_accented << 32 | accented) | kAccentedBit, times);
+        }
+      }
+      prev_folded = folded;
+      prev_accented = accented;
+    }
+  };
+  count_field(texts.title, 2);
+  count_field(texts.keywords, 1);
+  count_field(texts.body, 1);
+  struct Ranked {
+    float weight;  // tf * idf
+    std::string text;
+  };
+  std::vector<Ranked> ranked;
   ranked.reserve(tf.size());
-  for (const auto& [term, c] : tf) {
-    float idf = Idf(term);
-    if (idf > 0) ranked.emplace_back(static_cast<float>(c) * idf, term);
+  for (const auto& [key, counted] : tf) {
+    float idf = IdfOf(terms_[counted.term]);
+    if (idf > 0)
+      ranked.push_back(
+          {static_cast<float>(counted.count) * idf, TermText(key)});
   }
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  auto better = [](const Ranked& a, const Ranked& b) {
+    return a.weight != b.weight ? a.weight > b.weight : a.text < b.text;
+  };
+  const size_t keep = std::min(max_terms, ranked.size());
+  std::partial_sort(ranked.begin(), ranked.begin() + keep, ranked.end(),
+                    better);
   std::vector<QueryTerm> out;
-  for (size_t i = 0; i < ranked.size() && i < max_terms; ++i) {
-    out.push_back({ranked[i].second, 1.0f});
-  }
+  out.reserve(keep);
+  for (size_t i = 0; i < keep; ++i)
+    out.push_back({std::move(ranked[i].text), 1.0f});
   return out;
 }
 

@@ -120,6 +120,11 @@ class TextIndex {
   // `query`); all zero when absent.
   std::vector<float> Explain(const std::vector<QueryTerm>& query,
                              uint64_t id) const;
+  // The same for several documents, one row per id (the query's terms are
+  // looked up once).
+  std::vector<std::vector<float>> Explain(
+      const std::vector<QueryTerm>& query,
+      const std::vector<uint64_t>& ids) const;
 
   // Inverse document frequency (Lucene's BM25 form); 0 for unknown terms.
   float Idf(std::string_view term) const;
@@ -152,7 +157,9 @@ class TextIndex {
   static uint32_t SlotOf(Posting p) { return p >> 8; }
   static uint8_t Code(std::array<uint32_t, kFieldCount> tf);
   float S(Posting p) const;  // BM25F pseudo-frequency with current norms
-  float Saturate(float s) const { return s * (params_.k1 + 1.0f) / (s + params_.k1); }
+  float Saturate(float s) const {
+    return s * (params_.k1 + 1.0f) / (s + params_.k1);
+  }
   const TermInfo* Find(std::string_view term) const;
   float IdfOf(const TermInfo& info) const;
   float QueryWeight(const std::string& term) const;
@@ -167,10 +174,13 @@ class TextIndex {
   // The key of a term string as the analyzer writes it; false when one of
   // its syllables was never indexed.
   bool KeyOf(std::string_view term, uint64_t* key) const;
+  // The term string of a key (the inverse of KeyOf).
+  std::string TermText(uint64_t key) const;
 
   const Analyzer* analyzer_;
   Bm25fParams params_;
   absl::flat_hash_map<std::string, uint32_t> syllable_ids_;  // ids from 1
+  std::vector<std::string> syllables_;                       // by id - 1
   absl::flat_hash_map<uint64_t, uint32_t> term_ids_;
   std::vector<TermInfo> terms_;
   std::vector<Slot> slots_;
