@@ -156,7 +156,7 @@ absl::Status Matchmaker::LoadAll(
     matching::AnalyzedText text;
   };
   using Batch = std::vector<Item>;
-  constexpr size_t kBatch = 512, kQueued = 8;
+  constexpr size_t kBatch = 1024, kQueued = 4;
   std::mutex mu;
   std::condition_variable changed;
   std::deque<Batch> queue;
@@ -204,15 +204,23 @@ absl::Status Matchmaker::LoadAll(
       queue.pop_front();
       changed.notify_all();
     }
-    for (const Item& item : batch) {
-      if (const auto* offer = std::get_if<matching::OfferDoc>(&item.doc)) {
-        matcher_.UpsertOffer(*offer, item.text);
-        ++offers;
+    // Offers and needs of a batch each go in as one index batch.
+    std::vector<matching::OfferDoc> offer_docs;
+    std::vector<matching::NeedDoc> need_docs;
+    std::vector<matching::AnalyzedText> offer_texts, need_texts;
+    for (Item& item : batch) {
+      if (auto* offer = std::get_if<matching::OfferDoc>(&item.doc)) {
+        offer_docs.push_back(std::move(*offer));
+        offer_texts.push_back(std::move(item.text));
       } else {
-        matcher_.UpsertNeed(std::get<matching::NeedDoc>(item.doc), item.text);
-        ++needs;
+        need_docs.push_back(std::move(std::get<matching::NeedDoc>(item.doc)));
+        need_texts.push_back(std::move(item.text));
       }
     }
+    offers += offer_docs.size();
+    needs += need_docs.size();
+    if (!offer_docs.empty()) matcher_.UpsertOffers(std::move(offer_docs), offer_texts);
+    if (!need_docs.empty()) matcher_.UpsertNeeds(std::move(need_docs), need_texts);
     if (progress && offers + needs >= next_report) {
       progress(offers, needs);
       next_report += 50000;

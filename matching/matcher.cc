@@ -130,6 +130,39 @@ void Matcher::UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed) {
   if (need_text_.NeedsCompaction()) need_text_.Compact();
 }
 
+template <class Doc>
+void Matcher::UpsertMany(TextIndex& index,
+                         absl::flat_hash_map<uint64_t, Doc>& docs,
+                         std::vector<Doc> batch,
+                         const std::vector<AnalyzedText>& analyzed) {
+  std::vector<uint64_t> ids;
+  std::vector<const AnalyzedText*> texts;
+  ids.reserve(batch.size());
+  texts.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    ids.push_back(batch[i].id);
+    texts.push_back(&analyzed[i]);
+  }
+  index.UpsertBatch(ids, texts);
+  for (Doc& doc : batch) {
+    doc.text = FieldTexts();
+    docs[doc.id] = std::move(doc);
+  }
+  if (index.NeedsCompaction()) index.Compact();
+}
+
+void Matcher::UpsertOffers(std::vector<OfferDoc> offers,
+                           const std::vector<AnalyzedText>& analyzed) {
+  std::unique_lock lock(mu_);
+  UpsertMany(offer_text_, offers_, std::move(offers), analyzed);
+}
+
+void Matcher::UpsertNeeds(std::vector<NeedDoc> needs,
+                          const std::vector<AnalyzedText>& analyzed) {
+  std::unique_lock lock(mu_);
+  UpsertMany(need_text_, needs_, std::move(needs), analyzed);
+}
+
 void Matcher::RemoveOffer(uint64_t id) {
   std::unique_lock lock(mu_);
   offer_text_.Remove(id);

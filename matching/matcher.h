@@ -39,6 +39,13 @@ class Matcher {
   // lock: a bulk loader analyses on one thread while another indexes.
   void UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed);
   void UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed);
+  // Many at once, under one lock, the text inverted as a batch (see
+  // TextIndex::UpsertBatch): for bulk loads. `analyzed` is parallel to the
+  // documents.
+  void UpsertOffers(std::vector<OfferDoc> offers,
+                    const std::vector<AnalyzedText>& analyzed);
+  void UpsertNeeds(std::vector<NeedDoc> needs,
+                   const std::vector<AnalyzedText>& analyzed);
   AnalyzedText Analyze(const FieldTexts& texts) const {
     return offer_text_.Analyze(texts);
   }
@@ -80,6 +87,12 @@ class Matcher {
   const Analyzer& analyzer() const { return analyzer_; }
 
  private:
+  template <class Doc>
+  static void UpsertMany(TextIndex& index,
+                         absl::flat_hash_map<uint64_t, Doc>& docs,
+                         std::vector<Doc> batch,
+                         const std::vector<AnalyzedText>& analyzed);
+
   template <class Doc, class Score>
   MatchResult Rank(const TextIndex& index,
                    const absl::flat_hash_map<uint64_t, Doc>& docs,

@@ -92,6 +92,15 @@ class TextIndex {
   void Upsert(uint64_t id, const AnalyzedText& analyzed);
   AnalyzedText Analyze(const FieldTexts& texts) const;
 
+  // Adds or replaces many documents at once (a later duplicate id wins, as
+  // one by one): the batch is
+  // inverted as a whole, its postings grouped by term with a radix sort, so
+  // each term's dictionary entry and list are touched once per batch rather
+  // than once per occurrence. Same result as Upsert() one by one; several
+  // times faster for bulk loads.
+  void UpsertBatch(const std::vector<uint64_t>& ids,
+                   const std::vector<const AnalyzedText*>& texts);
+
   // Removes document `id`; no-op when absent.
   void Remove(uint64_t id);
 
@@ -174,6 +183,16 @@ class TextIndex {
   // The key of a term string as the analyzer writes it; false when one of
   // its syllables was never indexed.
   bool KeyOf(std::string_view term, uint64_t* key) const;
+  // The index of the term with `key`, created when absent; KnownTerm()
+  // answers UINT32_MAX instead.
+  uint32_t KnownTerm(uint64_t key) const;
+  uint32_t TermIndex(uint64_t key);
+  // Calls `emit(key, field)` for every term occurrence of `analyzed`
+  // (interning its syllables) and sets the slot's field lengths.
+  template <class Emit>
+  void ForEachTerm(const AnalyzedText& analyzed, Slot* slot, Emit&& emit);
+  // Appends a new live slot for `id` with norms; returns its index.
+  uint32_t AddSlot(const Slot& slot);
   // The term string of a key (the inverse of KeyOf).
   std::string TermText(uint64_t key) const;
 
@@ -181,7 +200,10 @@ class TextIndex {
   Bm25fParams params_;
   absl::flat_hash_map<std::string, uint32_t> syllable_ids_;  // ids from 1
   std::vector<std::string> syllables_;                       // by id - 1
-  absl::flat_hash_map<uint64_t, uint32_t> term_ids_;
+  absl::flat_hash_map<uint64_t, uint32_t> term_ids_;         // pair terms
+  // Single-syllable terms by syllable id * 2 + accented (a dense table:
+  // half of all occurrences, looked up without hashing); UINT32_MAX = none.
+  std::vector<uint32_t> unigram_terms_;
   std::vector<TermInfo> terms_;
   std::vector<Slot> slots_;
   // Per slot and field: w_f / (1 − b_f + b_f·len/avg_snapshot).

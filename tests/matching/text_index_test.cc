@@ -158,3 +158,60 @@ TEST(TextIndexPruning, EqualsExhaustiveScoring) {
 
 }  // namespace
 }  // namespace techmatch::matching
+
+namespace techmatch::matching {
+namespace {
+
+// A batch must index exactly as the same documents one by one: same
+// rankings, same per-term contributions, same memory of replaced ids.
+TEST(TextIndexBatch, EqualsOneByOne) {
+  Analyzer analyzer;
+  TextIndex single(&analyzer, Bm25fParams{});
+  TextIndex batched(&analyzer, Bm25fParams{});
+  std::mt19937 rng(5);
+  const char* words[] = {"công", "nghệ", "sấy", "say", "nước", "thải", "máy",
+                         "tôm", "lúa", "mặn", "robot", "hàn", "PLC", "500m3"};
+  auto phrase = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      s += std::string(words[std::min<size_t>(rng() % 14, rng() % 14)]) +
+           (rng() % 5 == 0 ? ". " : " ");
+    }
+    return s;
+  };
+  // Three batches; ids repeat across batches (replacements) and inside the
+  // last one (the later copy wins).
+  std::vector<std::vector<uint64_t>> batches = {
+      {1, 2, 3, 4, 5, 6, 7, 8}, {3, 9, 10, 11, 1}, {12, 13, 12, 2, 14}};
+  for (const auto& ids : batches) {
+    std::vector<AnalyzedText> texts;
+    for (uint64_t id : ids) {
+      FieldTexts doc{phrase(3), phrase(2), phrase(1 + rng() % 40)};
+      single.Upsert(id, doc);
+      texts.push_back(batched.Analyze(doc));
+    }
+    std::vector<const AnalyzedText*> pointers;
+    for (const auto& t : texts) pointers.push_back(&t);
+    batched.UpsertBatch(ids, pointers);
+  }
+  ASSERT_EQ(single.size(), batched.size());
+  EXPECT_EQ(single.size(), 14u);
+  single.RefreshForQueries();
+  batched.RefreshForQueries();
+  for (int q = 0; q < 30; ++q) {
+    auto query = single.ParseQuery(phrase(2 + q % 5));
+    auto a = single.TopK(query, 20, nullptr);
+    auto b = batched.TopK(query, 20, nullptr);
+    ASSERT_EQ(a.size(), b.size()) << q;
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].id, b[i].id) << q << " rank " << i;
+      EXPECT_EQ(a[i].score, b[i].score) << q << " rank " << i;
+    }
+    for (uint64_t id = 1; id <= 14; ++id) {
+      EXPECT_EQ(single.Explain(query, id), batched.Explain(query, id)) << id;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace techmatch::matching
