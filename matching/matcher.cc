@@ -101,6 +101,44 @@ void AddFreshness(int64_t fresh_micros, const MatchOptions& options,
   hit->components.push_back(std::move(fresh));
 }
 
+// The text index's flags of a document, for TopK's filter.
+constexpr uint8_t kPublishedFlag = 1;
+constexpr uint8_t kExpiresFlag = 2;
+constexpr uint8_t kConfidentialFlag = 4;
+
+uint8_t FlagsOf(const OfferDoc& offer) {
+  return (offer.published ? kPublishedFlag : 0) |
+         (offer.expire_micros != 0 ? kExpiresFlag : 0);
+}
+
+constexpr uint8_t kStrictFlag = 8;  // a need with strict constraints
+
+uint8_t FlagsOf(const NeedDoc& need) {
+  return (need.published ? kPublishedFlag : 0) |
+         (need.expire_micros != 0 ? kExpiresFlag : 0) |
+         (need.confidential ? kConfidentialFlag : 0) |
+         (need.strict != 0 ? kStrictFlag : 0);
+}
+
+bool Filters(const SearchFilters& f) {
+  return !f.sector_prefix.empty() || !f.province.empty() || !f.region.empty() ||
+         f.trl_min > 0 || f.trl_max > 0 || f.transfer_modes != 0 ||
+         f.price_ceiling > 0;
+}
+
+// Heap bytes of a stored document's strings (each allocation ~16 bytes of
+// overhead beyond its capacity; short strings live inline).
+template <class Doc>
+size_t HeapBytes(const Doc& doc) {
+  auto string_bytes = [](const std::string& s) {
+    return s.capacity() > 15 ? s.capacity() + 17 : 0;
+  };
+  size_t bytes = doc.sectors.capacity() * sizeof(std::string) + 16 +
+                 string_bytes(doc.province) + string_bytes(doc.region);
+  for (const std::string& s : doc.sectors) bytes += string_bytes(s);
+  return bytes;
+}
+
 }  // namespace
 
 Matcher::Matcher(Bm25fParams params)
@@ -116,37 +154,41 @@ void Matcher::UpsertNeed(const NeedDoc& need) {
 
 void Matcher::UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
-  offer_text_.Upsert(offer.id, analyzed);
-  OfferDoc& stored = offers_[offer.id] = offer;
+  offer_text_.Upsert(offer.id, analyzed, FlagsOf(offer));
+  OfferDoc stored = offer;
   stored.text = FieldTexts();
+  offers_.Upsert(std::move(stored));
   if (offer_text_.NeedsCompaction()) offer_text_.Compact();
 }
 
 void Matcher::UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
-  need_text_.Upsert(need.id, analyzed);
-  NeedDoc& stored = needs_[need.id] = need;
+  need_text_.Upsert(need.id, analyzed, FlagsOf(need));
+  NeedDoc stored = need;
   stored.text = FieldTexts();
+  needs_.Upsert(std::move(stored));
   if (need_text_.NeedsCompaction()) need_text_.Compact();
 }
 
 template <class Doc>
-void Matcher::UpsertMany(TextIndex& index,
-                         absl::flat_hash_map<uint64_t, Doc>& docs,
+void Matcher::UpsertMany(TextIndex& index, DocTable<Doc>& docs,
                          std::vector<Doc> batch,
                          const std::vector<AnalyzedText>& analyzed) {
   std::vector<uint64_t> ids;
   std::vector<const AnalyzedText*> texts;
+  std::vector<uint8_t> flags;
   ids.reserve(batch.size());
   texts.reserve(batch.size());
+  flags.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     ids.push_back(batch[i].id);
     texts.push_back(&analyzed[i]);
+    flags.push_back(FlagsOf(batch[i]));
   }
-  index.UpsertBatch(ids, texts);
+  index.UpsertBatch(ids, texts, flags);
   for (Doc& doc : batch) {
     doc.text = FieldTexts();
-    docs[doc.id] = std::move(doc);
+    docs.Upsert(std::move(doc));
   }
   if (index.NeedsCompaction()) index.Compact();
 }
@@ -166,20 +208,21 @@ void Matcher::UpsertNeeds(std::vector<NeedDoc> needs,
 void Matcher::RemoveOffer(uint64_t id) {
   std::unique_lock lock(mu_);
   offer_text_.Remove(id);
-  offers_.erase(id);
+  offers_.Erase(id);
 }
 
 void Matcher::RemoveNeed(uint64_t id) {
   std::unique_lock lock(mu_);
   need_text_.Remove(id);
-  needs_.erase(id);
+  needs_.Erase(id);
 }
 
 template <class Doc, class Score>
 MatchResult Matcher::Rank(const TextIndex& index,
-                          const absl::flat_hash_map<uint64_t, Doc>& docs,
+                          const DocTable<Doc>& docs,
                           const std::vector<QueryTerm>& query,
                           const std::function<bool(const Doc&)>& accept,
+                          bool needs_record, uint8_t allowed_flags,
                           const MatchOptions& options, Score score) const {
   MatchResult result;
   for (const auto& q : query) result.query_terms.push_back(Readable(q.term));
@@ -201,7 +244,7 @@ MatchResult Matcher::Rank(const TextIndex& index,
                     " relative to the best candidate";
     }
     hit.components.push_back(std::move(text));
-    score(docs.at(c.id), &hit, explain);
+    score(*docs.Find(c.id), &hit, explain);
     for (const auto& comp : hit.components) hit.score += comp.contribution;
     return hit;
   };
@@ -212,14 +255,21 @@ MatchResult Matcher::Rank(const TextIndex& index,
   // from 50 with a safe stopping bound was measured: the bound rarely holds,
   // as the other components can add up to their whole weight, and the
   // second pass made 1M-offer matches slower, 8.5 -> 11.8 ms.)
-  auto accepted = [&](uint64_t id) {
-    auto it = docs.find(id);
-    return it != docs.end() && accept(it->second);
+  // Unpublished (and, unless allowed, confidential) documents are turned
+  // away on their index flags; the record itself is only read when an
+  // expiry or a constraint of the query needs it: at a million offers
+  // reading each candidate's record was a sixth of a match.
+  const uint8_t rejected = kConfidentialFlag & ~allowed_flags;
+  auto accepted = [&](uint64_t id, uint8_t flags) {
+    if (!(flags & kPublishedFlag) || (flags & rejected)) return false;
+    if (!needs_record && !(flags & (kExpiresFlag | kStrictFlag))) return true;
+    const Doc* doc = docs.Find(id);
+    return doc != nullptr && accept(*doc);
   };
   std::vector<TextHit> candidates;
   double best_text = 0;
   if (options.only_id != 0) {
-    if (!docs.contains(options.only_id)) return result;
+    if (docs.Find(options.only_id) == nullptr) return result;
     float text_score = 0;
     for (float part : index.Explain(query, options.only_id)) text_score += part;
     std::vector<TextHit> best = index.TopK(query, 1, accepted);
@@ -306,7 +356,7 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
         return Live(offer.published, offer.expire_micros, options.now_micros) &&
                MeetsStrict(need, offer);
       },
-      options,
+      need.strict != 0, 0, options,
       [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
         AddPairComponents(need, offer, options, explain, hit);
         AddFreshness(offer.fresh_micros, options, explain, hit);
@@ -336,7 +386,7 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
                (options.include_confidential || !need.confidential) &&
                MeetsStrict(need, offer);
       },
-      options,
+      false, options.include_confidential ? kConfidentialFlag : 0, options,
       [&](const NeedDoc& need, MatchHit* hit, bool explain) {
         AddPairComponents(need, offer, options, explain, hit);
         AddFreshness(need.fresh_micros, options, explain, hit);
@@ -357,7 +407,7 @@ MatchResult Matcher::SearchOffers(const std::string& query,
                (filters.price_ceiling <= 0 ||
                 offer.price_min <= filters.price_ceiling);
       },
-      options,
+      Filters(filters), 0, options,
       [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
         AddFreshness(offer.fresh_micros, options, explain, hit);
       });
@@ -378,7 +428,7 @@ MatchResult Matcher::SearchNeeds(const std::string& query,
                (filters.price_ceiling <= 0 || !need.budget_max.has_value() ||
                 *need.budget_max <= filters.price_ceiling);
       },
-      options,
+      Filters(filters), 0, options,
       [&](const NeedDoc& need, MatchHit* hit, bool explain) {
         AddFreshness(need.fresh_micros, options, explain, hit);
       });
@@ -388,6 +438,8 @@ void Matcher::ShrinkToFit() {
   std::unique_lock lock(mu_);
   offer_text_.ShrinkToFit();
   need_text_.ShrinkToFit();
+  offers_.ShrinkToFit();
+  needs_.ShrinkToFit();
   if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries();
   if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries();
 }
@@ -405,8 +457,7 @@ size_t Matcher::need_count() const {
 size_t Matcher::MemoryBytes() const {
   std::shared_lock lock(mu_);
   return offer_text_.MemoryBytes() + need_text_.MemoryBytes() +
-         offers_.size() * (sizeof(OfferDoc) + 64) +
-         needs_.size() * (sizeof(NeedDoc) + 64);
+         offers_.MemoryBytes(HeapBytes<OfferDoc>) + needs_.MemoryBytes(HeapBytes<NeedDoc>);
 }
 
 }  // namespace techmatch::matching

@@ -22,6 +22,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "matching/analyzer.h"
+#include "matching/doc_table.h"
 #include "matching/match_types.h"
 #include "matching/text_index.h"
 
@@ -88,16 +89,21 @@ class Matcher {
 
  private:
   template <class Doc>
-  static void UpsertMany(TextIndex& index,
-                         absl::flat_hash_map<uint64_t, Doc>& docs,
+  static void UpsertMany(TextIndex& index, DocTable<Doc>& docs,
                          std::vector<Doc> batch,
                          const std::vector<AnalyzedText>& analyzed);
 
+  // Ranks `docs` for `query`: `accept` is the full filter on a record; it is
+  // consulted only when `needs_record` (the query has constraints) or the
+  // document's index flags ask for it (an expiry, strict constraints).
+  // Unpublished documents, and confidential ones unless `allowed_flags`
+  // holds the confidential flag, are turned away on their flags.
   template <class Doc, class Score>
   MatchResult Rank(const TextIndex& index,
-                   const absl::flat_hash_map<uint64_t, Doc>& docs,
+                   const DocTable<Doc>& docs,
                    const std::vector<QueryTerm>& query,
                    const std::function<bool(const Doc&)>& accept,
+                   bool needs_record, uint8_t allowed_flags,
                    const MatchOptions& options, Score score) const;
 
   // Refreshes the text indexes' length snapshots when they drifted (see
@@ -110,8 +116,8 @@ class Matcher {
   // Mutable for RefreshIfDrifted(), which runs under the exclusive lock.
   mutable TextIndex offer_text_;
   mutable TextIndex need_text_;
-  absl::flat_hash_map<uint64_t, OfferDoc> offers_;  // text cleared
-  absl::flat_hash_map<uint64_t, NeedDoc> needs_;    // text cleared
+  DocTable<OfferDoc> offers_;  // text cleared
+  DocTable<NeedDoc> needs_;    // text cleared
 };
 
 }  // namespace techmatch::matching

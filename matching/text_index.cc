@@ -91,8 +91,8 @@ AnalyzedText TextIndex::Analyze(const FieldTexts& texts) const {
                        analyzer_->Tokenize(texts.body)}};
 }
 
-void TextIndex::Upsert(uint64_t id, const FieldTexts& texts) {
-  Upsert(id, Analyze(texts));
+void TextIndex::Upsert(uint64_t id, const FieldTexts& texts, uint8_t flags) {
+  Upsert(id, Analyze(texts), flags);
 }
 
 uint32_t TextIndex::TermIndex(uint64_t key) {
@@ -151,7 +151,8 @@ uint32_t TextIndex::AddSlot(const Slot& slot) {
   return index;
 }
 
-void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed) {
+void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed,
+                       uint8_t flags) {
   Remove(id);
   if (slots_.size() >= kMaxSlots) Compact();
   // The document's posting in a term's list is always that list's last one
@@ -159,10 +160,10 @@ void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed) {
   const uint32_t index = static_cast<uint32_t>(slots_.size());
   thread_local std::vector<uint32_t> touched;  // terms of this document
   touched.clear();
-  Slot slot{id, {0, 0, 0}, true};
+  Slot slot{id, {0, 0, 0}, true, flags};
   ForEachTerm(analyzed, &slot, [&](uint64_t key, int field) {
     const uint32_t term = TermIndex(key);
-    std::vector<Posting>& list = terms_[term].postings;
+    PostingList& list = terms_[term].postings;
     if (list.empty() || SlotOf(list.back()) != index) {
       list.push_back(index << 8);
       touched.push_back(term);
@@ -170,7 +171,7 @@ void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed) {
     const auto& tf = decode_[list.back() & 0xFF];
     std::array<uint32_t, kFieldCount> counts = {tf[0], tf[1], tf[2]};
     ++counts[field];
-    list.back() = index << 8 | Code(counts);
+    list.set_back(index << 8 | Code(counts));
   });
   AddSlot(slot);
   for (uint32_t term : touched) {
@@ -181,10 +182,13 @@ void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed) {
 }
 
 void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
-                            const std::vector<const AnalyzedText*>& texts) {
+                            const std::vector<const AnalyzedText*>& texts,
+                            const std::vector<uint8_t>& flags) {
   if (slots_.size() + ids.size() > kMaxSlots) Compact();
   if (slots_.size() + ids.size() > kMaxSlots) {
-    for (size_t i = 0; i < ids.size(); ++i) Upsert(ids[i], *texts[i]);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      Upsert(ids[i], *texts[i], flags.empty() ? 0 : flags[i]);
+    }
     return;
   }
   // Occurrences as (term << 32 | slot << 2 | field), generated in slot
@@ -199,7 +203,7 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
   for (size_t i = 0; i < ids.size(); ++i) {
     Remove(ids[i]);  // also an id met earlier in this batch
     const uint64_t index = slots_.size();
-    Slot slot{ids[i], {0, 0, 0}, true};
+    Slot slot{ids[i], {0, 0, 0}, true, flags.empty() ? uint8_t{0} : flags[i]};
     ForEachTerm(*texts[i], &slot, [&](uint64_t key, int field) {
       keys.push_back(key);
       occurrences.push_back(index << 2 | static_cast<uint64_t>(field));
@@ -276,13 +280,12 @@ void TextIndex::Compact() {
     slots.push_back(slots_[i]);
   }
   for (TermInfo& info : terms_) {
-    size_t out = 0;
+    uint32_t out = 0;
     for (Posting p : info.postings) {
       uint32_t to = remap[SlotOf(p)];
       if (to != UINT32_MAX) info.postings[out++] = to << 8 | (p & 0xFF);
     }
-    info.postings.resize(out);
-    info.postings.shrink_to_fit();
+    info.postings.Truncate(static_cast<uint32_t>(out));
   }
   slots_ = std::move(slots);
   norms_.assign(slots_.size(), {});
@@ -293,7 +296,7 @@ void TextIndex::Compact() {
 }
 
 void TextIndex::ShrinkToFit() {
-  for (TermInfo& info : terms_) info.postings.shrink_to_fit();
+  for (TermInfo& info : terms_) info.postings.ShrinkToFit();
   terms_.shrink_to_fit();
   slots_.shrink_to_fit();
   norms_.shrink_to_fit();
@@ -347,7 +350,7 @@ float TextIndex::Idf(std::string_view term) const {
 
 std::vector<TextHit> TextIndex::TopK(
     const std::vector<QueryTerm>& query, size_t k,
-    const std::function<bool(uint64_t)>& accept) const {
+    const Accept& accept) const {
   std::vector<TextHit> out;
   if (k == 0 || live_docs_ == 0) return out;
   struct Cursor {
@@ -451,7 +454,7 @@ std::vector<TextHit> TextIndex::TopK(
         }
         if (pruned) continue;
         if (full && !Better(score, doc.id, heap.top())) continue;
-        if (accept && !accept(doc.id)) continue;
+        if (accept && !accept(doc.id, doc.flags)) continue;
         heap.push({doc.id, score});
         if (heap.size() > k) heap.pop();
         if (heap.size() == k) {
@@ -617,7 +620,7 @@ size_t TextIndex::MemoryBytes() const {
                  norms_.capacity() * sizeof(norms_[0]) +
                  slot_of_id_.size() * 32 + terms_.capacity() * sizeof(TermInfo);
   for (const TermInfo& info : terms_)
-    bytes += info.postings.capacity() * sizeof(Posting);
+    bytes += info.postings.HeapBytes();
   bytes += term_ids_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
   bytes += unigram_terms_.capacity() * sizeof(uint32_t);
   for (const auto& [syllable, id] : syllable_ids_)

@@ -35,6 +35,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "matching/analyzer.h"
+#include "matching/posting_list.h"
 
 namespace techmatch::matching {
 
@@ -85,11 +86,14 @@ class TextIndex {
   TextIndex(const Analyzer* analyzer, Bm25fParams params);
 
   // Adds or replaces document `id`. Compacts first when the slots run out.
-  void Upsert(uint64_t id, const FieldTexts& texts);
+  // `flags` are the caller's bits about the document (published, ...),
+  // kept beside it and handed to TopK's filter, so that the common filters
+  // cost no lookup of the caller's own records.
+  void Upsert(uint64_t id, const FieldTexts& texts, uint8_t flags = 0);
 
   // The same from text analysed by Analyze(), which is const and may run
   // concurrently with anything (it only reads the immutable analyzer).
-  void Upsert(uint64_t id, const AnalyzedText& analyzed);
+  void Upsert(uint64_t id, const AnalyzedText& analyzed, uint8_t flags = 0);
   AnalyzedText Analyze(const FieldTexts& texts) const;
 
   // Adds or replaces many documents at once (a later duplicate id wins, as
@@ -98,8 +102,10 @@ class TextIndex {
   // each term's dictionary entry and list are touched once per batch rather
   // than once per occurrence. Same result as Upsert() one by one; several
   // times faster for bulk loads.
+  // `flags` is empty (all 0) or parallel to `ids`.
   void UpsertBatch(const std::vector<uint64_t>& ids,
-                   const std::vector<const AnalyzedText*>& texts);
+                   const std::vector<const AnalyzedText*>& texts,
+                   const std::vector<uint8_t>& flags = {});
 
   // Removes document `id`; no-op when absent.
   void Remove(uint64_t id);
@@ -119,11 +125,15 @@ class TextIndex {
   bool NeedsRefresh() const { return refresh_needed_; }
   void RefreshForQueries();
 
+  // A filter on documents by id and flags (see Upsert).
+  using Accept = std::function<bool(uint64_t id, uint8_t flags)>;
+
   // The `k` best documents for `query` among those `accept`s (may be null),
   // best first; ties broken by ascending id. Documents with no matching term
-  // are not returned. Requires !NeedsRefresh().
+  // are not returned. `accept` is only asked about documents that would
+  // enter the current top k. Requires !NeedsRefresh().
   std::vector<TextHit> TopK(const std::vector<QueryTerm>& query, size_t k,
-                            const std::function<bool(uint64_t)>& accept) const;
+                            const Accept& accept) const;
 
   // Per-term contributions of `query` to document `id`'s score (parallel to
   // `query`); all zero when absent.
@@ -154,13 +164,14 @@ class TextIndex {
  private:
   using Posting = uint32_t;  // slot << 8 | tf code
   struct TermInfo {
-    std::vector<Posting> postings;  // ascending slot
+    PostingList postings;  // ascending slot
     float max_s = 0;                // bound of s over the postings
   };
   struct Slot {
     uint64_t id;
     std::array<uint16_t, kFieldCount> length;  // saturated
     bool alive;
+    uint8_t flags;  // the caller's
   };
 
   static uint32_t SlotOf(Posting p) { return p >> 8; }

@@ -14,7 +14,9 @@ class TextIndexTest : public ::testing::Test {
   std::vector<TextHit> Top(const std::vector<QueryTerm>& query, size_t k,
                            const std::function<bool(uint64_t)>& accept = nullptr) {
     if (index_.NeedsRefresh()) index_.RefreshForQueries();
-    return index_.TopK(query, k, accept);
+    TextIndex::Accept by_id;
+    if (accept) by_id = [&](uint64_t id, uint8_t) { return accept(id); };
+    return index_.TopK(query, k, by_id);
   }
 
   Analyzer analyzer_;
