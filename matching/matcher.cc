@@ -106,18 +106,28 @@ constexpr uint8_t kPublishedFlag = 1;
 constexpr uint8_t kExpiresFlag = 2;
 constexpr uint8_t kConfidentialFlag = 4;
 
-uint8_t FlagsOf(const OfferDoc& offer) {
-  return (offer.published ? kPublishedFlag : 0) |
-         (offer.expire_micros != 0 ? kExpiresFlag : 0);
+// Expiry in whole seconds, rounded up (0 = never; kExpiresFlag alone when it
+// does not fit 32 bits).
+uint32_t ExpirySeconds(int64_t expire_micros) {
+  if (expire_micros <= 0) return 0;
+  int64_t seconds = (expire_micros + 999'999) / 1'000'000;
+  return seconds > UINT32_MAX ? 0 : static_cast<uint32_t>(seconds);
+}
+
+DocAttributes AttributesOf(const OfferDoc& offer) {
+  return {static_cast<uint8_t>((offer.published ? kPublishedFlag : 0) |
+                               (offer.expire_micros != 0 ? kExpiresFlag : 0)),
+          ExpirySeconds(offer.expire_micros)};
 }
 
 constexpr uint8_t kStrictFlag = 8;  // a need with strict constraints
 
-uint8_t FlagsOf(const NeedDoc& need) {
-  return (need.published ? kPublishedFlag : 0) |
-         (need.expire_micros != 0 ? kExpiresFlag : 0) |
-         (need.confidential ? kConfidentialFlag : 0) |
-         (need.strict != 0 ? kStrictFlag : 0);
+DocAttributes AttributesOf(const NeedDoc& need) {
+  return {static_cast<uint8_t>((need.published ? kPublishedFlag : 0) |
+                               (need.expire_micros != 0 ? kExpiresFlag : 0) |
+                               (need.confidential ? kConfidentialFlag : 0) |
+                               (need.strict != 0 ? kStrictFlag : 0)),
+          ExpirySeconds(need.expire_micros)};
 }
 
 bool Filters(const SearchFilters& f) {
@@ -154,7 +164,7 @@ void Matcher::UpsertNeed(const NeedDoc& need) {
 
 void Matcher::UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
-  offer_text_.Upsert(offer.id, analyzed, FlagsOf(offer));
+  offer_text_.Upsert(offer.id, analyzed, AttributesOf(offer));
   OfferDoc stored = offer;
   stored.text = FieldTexts();
   offers_.Upsert(std::move(stored));
@@ -163,7 +173,7 @@ void Matcher::UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed) {
 
 void Matcher::UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
-  need_text_.Upsert(need.id, analyzed, FlagsOf(need));
+  need_text_.Upsert(need.id, analyzed, AttributesOf(need));
   NeedDoc stored = need;
   stored.text = FieldTexts();
   needs_.Upsert(std::move(stored));
@@ -176,16 +186,16 @@ void Matcher::UpsertMany(TextIndex& index, DocTable<Doc>& docs,
                          const std::vector<AnalyzedText>& analyzed) {
   std::vector<uint64_t> ids;
   std::vector<const AnalyzedText*> texts;
-  std::vector<uint8_t> flags;
+  std::vector<DocAttributes> attributes;
   ids.reserve(batch.size());
   texts.reserve(batch.size());
-  flags.reserve(batch.size());
+  attributes.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     ids.push_back(batch[i].id);
     texts.push_back(&analyzed[i]);
-    flags.push_back(FlagsOf(batch[i]));
+    attributes.push_back(AttributesOf(batch[i]));
   }
-  index.UpsertBatch(ids, texts, flags);
+  index.UpsertBatch(ids, texts, attributes);
   for (Doc& doc : batch) {
     doc.text = FieldTexts();
     docs.Upsert(std::move(doc));
@@ -260,9 +270,21 @@ MatchResult Matcher::Rank(const TextIndex& index,
   // expiry or a constraint of the query needs it: at a million offers
   // reading each candidate's record was a sixth of a match.
   const uint8_t rejected = kConfidentialFlag & ~allowed_flags;
-  auto accepted = [&](uint64_t id, uint8_t flags) {
+  // Seconds: a stamp after `now_s` has certainly not expired, one before
+  // certainly has (ExpirySeconds rounds up); the same second asks the record.
+  const int64_t now_s = options.now_micros / 1'000'000;
+  auto accepted = [&](uint64_t id, const DocAttributes& attributes) {
+    const uint8_t flags = attributes.flags;
     if (!(flags & kPublishedFlag) || (flags & rejected)) return false;
-    if (!needs_record && !(flags & (kExpiresFlag | kStrictFlag))) return true;
+    bool ask = needs_record || (flags & kStrictFlag);
+    if ((flags & kExpiresFlag) && options.now_micros != 0) {
+      if (attributes.stamp == 0 || attributes.stamp == now_s + 1) {
+        ask = true;
+      } else if (attributes.stamp <= now_s) {
+        return false;
+      }
+    }
+    if (!ask) return true;
     const Doc* doc = docs.Find(id);
     return doc != nullptr && accept(*doc);
   };

@@ -91,8 +91,9 @@ AnalyzedText TextIndex::Analyze(const FieldTexts& texts) const {
                        analyzer_->Tokenize(texts.body)}};
 }
 
-void TextIndex::Upsert(uint64_t id, const FieldTexts& texts, uint8_t flags) {
-  Upsert(id, Analyze(texts), flags);
+void TextIndex::Upsert(uint64_t id, const FieldTexts& texts,
+                       DocAttributes attributes) {
+  Upsert(id, Analyze(texts), attributes);
 }
 
 uint32_t TextIndex::TermIndex(uint64_t key) {
@@ -152,7 +153,7 @@ uint32_t TextIndex::AddSlot(const Slot& slot) {
 }
 
 void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed,
-                       uint8_t flags) {
+                       DocAttributes attributes) {
   Remove(id);
   if (slots_.size() >= kMaxSlots) Compact();
   // The document's posting in a term's list is always that list's last one
@@ -160,7 +161,7 @@ void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed,
   const uint32_t index = static_cast<uint32_t>(slots_.size());
   thread_local std::vector<uint32_t> touched;  // terms of this document
   touched.clear();
-  Slot slot{id, {0, 0, 0}, true, flags};
+  Slot slot{id, attributes, {0, 0, 0}, true};
   ForEachTerm(analyzed, &slot, [&](uint64_t key, int field) {
     const uint32_t term = TermIndex(key);
     PostingList& list = terms_[term].postings;
@@ -183,11 +184,11 @@ void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed,
 
 void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
                             const std::vector<const AnalyzedText*>& texts,
-                            const std::vector<uint8_t>& flags) {
+                            const std::vector<DocAttributes>& attributes) {
   if (slots_.size() + ids.size() > kMaxSlots) Compact();
   if (slots_.size() + ids.size() > kMaxSlots) {
     for (size_t i = 0; i < ids.size(); ++i) {
-      Upsert(ids[i], *texts[i], flags.empty() ? 0 : flags[i]);
+      Upsert(ids[i], *texts[i], attributes.empty() ? DocAttributes() : attributes[i]);
     }
     return;
   }
@@ -203,7 +204,7 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
   for (size_t i = 0; i < ids.size(); ++i) {
     Remove(ids[i]);  // also an id met earlier in this batch
     const uint64_t index = slots_.size();
-    Slot slot{ids[i], {0, 0, 0}, true, flags.empty() ? uint8_t{0} : flags[i]};
+    Slot slot{ids[i], attributes.empty() ? DocAttributes() : attributes[i], {0, 0, 0}, true};
     ForEachTerm(*texts[i], &slot, [&](uint64_t key, int field) {
       keys.push_back(key);
       occurrences.push_back(index << 2 | static_cast<uint64_t>(field));
@@ -454,7 +455,7 @@ std::vector<TextHit> TextIndex::TopK(
         }
         if (pruned) continue;
         if (full && !Better(score, doc.id, heap.top())) continue;
-        if (accept && !accept(doc.id, doc.flags)) continue;
+        if (accept && !accept(doc.id, doc.attributes)) continue;
         heap.push({doc.id, score});
         if (heap.size() > k) heap.pop();
         if (heap.size() == k) {

@@ -72,6 +72,13 @@ struct QueryTerm {
   float weight = 1.0f;
 };
 
+// What a caller keeps beside a document in the index, so that TopK's filter
+// can decide on the common cases without a lookup of the caller's records.
+struct DocAttributes {
+  uint8_t flags = 0;    // the caller's bits (techmatch: published, ...)
+  uint32_t stamp = 0;   // the caller's value (techmatch: expiry, seconds)
+};
+
 // A document's text score.
 struct TextHit {
   uint64_t id = 0;
@@ -86,14 +93,13 @@ class TextIndex {
   TextIndex(const Analyzer* analyzer, Bm25fParams params);
 
   // Adds or replaces document `id`. Compacts first when the slots run out.
-  // `flags` are the caller's bits about the document (published, ...),
-  // kept beside it and handed to TopK's filter, so that the common filters
-  // cost no lookup of the caller's own records.
-  void Upsert(uint64_t id, const FieldTexts& texts, uint8_t flags = 0);
+  // `attributes` are kept beside the document and handed to TopK's filter.
+  void Upsert(uint64_t id, const FieldTexts& texts, DocAttributes attributes = {});
 
   // The same from text analysed by Analyze(), which is const and may run
   // concurrently with anything (it only reads the immutable analyzer).
-  void Upsert(uint64_t id, const AnalyzedText& analyzed, uint8_t flags = 0);
+  void Upsert(uint64_t id, const AnalyzedText& analyzed,
+              DocAttributes attributes = {});
   AnalyzedText Analyze(const FieldTexts& texts) const;
 
   // Adds or replaces many documents at once (a later duplicate id wins, as
@@ -102,10 +108,10 @@ class TextIndex {
   // each term's dictionary entry and list are touched once per batch rather
   // than once per occurrence. Same result as Upsert() one by one; several
   // times faster for bulk loads.
-  // `flags` is empty (all 0) or parallel to `ids`.
+  // `attributes` is empty (all default) or parallel to `ids`.
   void UpsertBatch(const std::vector<uint64_t>& ids,
                    const std::vector<const AnalyzedText*>& texts,
-                   const std::vector<uint8_t>& flags = {});
+                   const std::vector<DocAttributes>& attributes = {});
 
   // Removes document `id`; no-op when absent.
   void Remove(uint64_t id);
@@ -125,8 +131,8 @@ class TextIndex {
   bool NeedsRefresh() const { return refresh_needed_; }
   void RefreshForQueries();
 
-  // A filter on documents by id and flags (see Upsert).
-  using Accept = std::function<bool(uint64_t id, uint8_t flags)>;
+  // A filter on documents by id and attributes (see Upsert).
+  using Accept = std::function<bool(uint64_t id, const DocAttributes& attributes)>;
 
   // The `k` best documents for `query` among those `accept`s (may be null),
   // best first; ties broken by ascending id. Documents with no matching term
@@ -169,9 +175,9 @@ class TextIndex {
   };
   struct Slot {
     uint64_t id;
+    DocAttributes attributes;
     std::array<uint16_t, kFieldCount> length;  // saturated
     bool alive;
-    uint8_t flags;  // the caller's
   };
 
   static uint32_t SlotOf(Posting p) { return p >> 8; }

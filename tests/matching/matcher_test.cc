@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace techmatch::matching {
 namespace {
 
@@ -79,6 +81,31 @@ TEST(Matcher, HardFiltersPublishedExpiredStrict) {
   auto strict = m.OffersForNeed(need, Options());
   ASSERT_EQ(strict.hits.size(), 1u);
   EXPECT_EQ(strict.hits[0].id, 4u);
+}
+
+// The index keeps expiries in whole seconds; around the current second the
+// record decides, so expiry is exact to the microsecond either way.
+TEST(Matcher, ExpiryIsExactAroundTheCurrentSecond) {
+  Matcher m;
+  const int64_t offsets[] = {-2'000'000, -1'000'001, -500'000, -1, 0,
+                             1,          500'000,    999'999,  1'000'001, 3'000'000};
+  uint64_t id = 1;
+  std::vector<uint64_t> live;
+  for (int64_t offset : offsets) {
+    OfferDoc offer = Offer(id, "máy sấy nông sản");
+    offer.expire_micros = kNow + offset;
+    m.UpsertOffer(offer);
+    if (offset > 0) live.push_back(id);
+    ++id;
+  }
+  OfferDoc forever = Offer(id, "máy sấy nông sản");
+  m.UpsertOffer(forever);
+  live.push_back(id);
+  auto result = m.OffersForNeed(Need(99, "máy sấy nông sản"), Options());
+  std::vector<uint64_t> got;
+  for (const auto& hit : result.hits) got.push_back(hit.id);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, live);
 }
 
 TEST(Matcher, ConstraintBreakerFallsBelowAFittingOffer) {

@@ -15,7 +15,7 @@ class TextIndexTest : public ::testing::Test {
                            const std::function<bool(uint64_t)>& accept = nullptr) {
     if (index_.NeedsRefresh()) index_.RefreshForQueries();
     TextIndex::Accept by_id;
-    if (accept) by_id = [&](uint64_t id, uint8_t) { return accept(id); };
+    if (accept) by_id = [&](uint64_t id, const DocAttributes&) { return accept(id); };
     return index_.TopK(query, k, by_id);
   }
 
