@@ -438,8 +438,6 @@ std::vector<TextHit> TextIndex::TopK(
         float score = acc[offset];
         acc[offset] = 0.0f;
         const uint32_t slot = base + offset;
-        const Slot& doc = slots_[slot];
-        if (!doc.alive) continue;
         bool full = heap.size() == k;
         bool pruned = false;
         for (size_t i = window_essential; i-- > 0;) {
@@ -453,7 +451,11 @@ std::vector<TextHit> TextIndex::TopK(
             score += c.weight * Saturate(S(*c.pos));
           }
         }
-        if (pruned) continue;
+        // The slot (a cache miss at a million documents) is read only for
+        // documents that can still enter the top k.
+        if (pruned || (full && score < threshold)) continue;
+        const Slot& doc = slots_[slot];
+        if (!doc.alive) continue;
         if (full && !Better(score, doc.id, heap.top())) continue;
         if (accept && !accept(doc.id, doc.attributes)) continue;
         heap.push({doc.id, score});
