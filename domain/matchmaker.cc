@@ -176,7 +176,7 @@ absl::Status Matchmaker::LoadAll(
     };
     auto add = [&](auto doc) {
       matching::AnalyzedText text = matcher_.Analyze(doc.text);
-      doc.text = matching::FieldTexts();
+      doc.text.Release();
       batch.push_back(Item{std::move(doc), std::move(text)});
       return batch.size() < kBatch || push();
     };

@@ -166,7 +166,7 @@ void Matcher::UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
   offer_text_.Upsert(offer.id, analyzed, AttributesOf(offer));
   OfferDoc stored = offer;
-  stored.text = FieldTexts();
+  stored.text.Release();
   offers_.Upsert(std::move(stored));
   if (offer_text_.NeedsCompaction()) offer_text_.Compact();
 }
@@ -175,7 +175,7 @@ void Matcher::UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
   need_text_.Upsert(need.id, analyzed, AttributesOf(need));
   NeedDoc stored = need;
-  stored.text = FieldTexts();
+  stored.text.Release();
   needs_.Upsert(std::move(stored));
   if (need_text_.NeedsCompaction()) need_text_.Compact();
 }
@@ -197,7 +197,7 @@ void Matcher::UpsertMany(TextIndex& index, DocTable<Doc>& docs,
   }
   index.UpsertBatch(ids, texts, attributes);
   for (Doc& doc : batch) {
-    doc.text = FieldTexts();
+    doc.text.Release();
     docs.Upsert(std::move(doc));
   }
   if (index.NeedsCompaction()) index.Compact();

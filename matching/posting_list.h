@@ -54,10 +54,7 @@ class PostingList {
       std::memcpy(block, words_, sizeof(Value) * kInline);
       SetHeap(block, 8);
     } else if (size_ == capacity()) {
-      Value* block = Allocate(2 * size_);
-      std::memcpy(block, heap(), sizeof(Value) * size_);
-      std::free(heap());
-      SetHeap(block, 2 * size_);
+      SetHeap(Reallocate(heap(), 2 * size_), 2 * size_);
     }
     heap()[size_++] = v;
   }
@@ -72,12 +69,10 @@ class PostingList {
     Value* old = heap();
     if (n <= kInline) {
       std::memcpy(words_, old, sizeof(Value) * n);
+      std::free(old);
     } else {
-      Value* block = Allocate(n);
-      std::memcpy(block, old, sizeof(Value) * n);
-      SetHeap(block, n);
+      SetHeap(Reallocate(old, n), n);  // shrinks in place
     }
-    std::free(old);
     size_ = n;
   }
 
@@ -107,6 +102,13 @@ class PostingList {
     void* block = std::malloc(sizeof(Value) * n);
     if (block == nullptr) throw std::bad_alloc();
     return static_cast<Value*>(block);
+  }
+  // realloc: a large block grows by remapping its pages rather than copying
+  // them, and a shrink stays where it is.
+  static Value* Reallocate(Value* block, uint32_t n) {
+    void* moved = std::realloc(block, sizeof(Value) * n);
+    if (moved == nullptr) throw std::bad_alloc();
+    return static_cast<Value*>(moved);
   }
   void Release() {
     if (on_heap()) std::free(heap());

@@ -621,10 +621,10 @@ std::vector<QueryTerm> TextIndex::ParseQuery(const std::string& text) const {
 size_t TextIndex::MemoryBytes() const {
   size_t bytes = slots_.capacity() * sizeof(Slot) +
                  norms_.capacity() * sizeof(norms_[0]) +
-                 slot_of_id_.size() * 32 + terms_.capacity() * sizeof(TermInfo);
+                 slot_of_id_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1) + terms_.capacity() * sizeof(TermInfo);
   for (const TermInfo& info : terms_)
     bytes += info.postings.HeapBytes();
-  bytes += term_ids_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
+  bytes += term_ids_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1);
   bytes += unigram_terms_.capacity() * sizeof(uint32_t);
   for (const auto& [syllable, id] : syllable_ids_)
     bytes += syllable.capacity() + 48;
