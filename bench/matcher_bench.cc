@@ -34,7 +34,6 @@ size_t RssBytes() {
 // One matcher shared by the benchmarks, built once.
 struct Shared {
   Shared() : generator(42) {
-    if (std::getenv("MMAPT")) mallopt(M_MMAP_THRESHOLD, atoi(std::getenv("MMAPT")));
     size_t n = CorpusSize();
     size_t rss_before = RssBytes();
     // As techmatchd's start-up load: batches of 1,024 analysed offers go
@@ -67,7 +66,6 @@ struct Shared {
     matcher.ShrinkToFit();  // as techmatchd does after its start-up load
     malloc_trim(0);
     double finish_s = seconds_since(t);
-    if (std::getenv("MSTATS")) malloc_stats();
     double seconds = seconds_since(start);
     auto rate = [&](double s) { return static_cast<int>(static_cast<double>(n) / s); };
     std::cerr << "built " << n << " offers in " << seconds << " s: generation " << generate_s
