@@ -192,12 +192,12 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
     }
     return;
   }
-  // Occurrences as (term << 32 | slot << 2 | field), generated in slot
-  // order; a stable radix sort on the term keeps each term's slots ascending.
-  // First the term keys (slot << 2 | field beside each), then their term
-  // indexes in the same order, the dictionary probes prefetched a few keys
-  // ahead: at a million documents the dictionary is far larger than the
-  // caches, and waiting on each probe in turn was half the indexing time.
+  // Occurrences become (term << 32 | slot << 2 | field), generated in slot
+  // order, so a stable radix sort on the term keeps each term's slots
+  // ascending. The term keys are collected first and resolved to term
+  // indexes in a second pass with the dictionary probes prefetched a few
+  // keys ahead: at a million documents the dictionary is far larger than
+  // the caches, and waiting on each probe in turn was half the indexing time.
   thread_local std::vector<uint64_t> keys, occurrences, sorted;
   keys.clear();
   occurrences.clear();
