@@ -57,8 +57,9 @@ class DocTable {
   // Bytes held, `extra(doc)` counting each document's own heap data.
   template <class Extra>
   size_t MemoryBytes(Extra&& extra) const {
-    size_t bytes = docs_.capacity() * sizeof(Doc) +
-                   position_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1);
+    size_t bytes =
+        docs_.capacity() * sizeof(Doc) +
+        position_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1);
     for (const Doc& doc : docs_) bytes += extra(doc);
     return bytes;
   }

@@ -228,8 +228,7 @@ void Matcher::RemoveNeed(uint64_t id) {
 }
 
 template <class Doc, class Score>
-MatchResult Matcher::Rank(const TextIndex& index,
-                          const DocTable<Doc>& docs,
+MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
                           const std::vector<QueryTerm>& query,
                           const std::function<bool(const Doc&)>& accept,
                           bool needs_record, uint8_t allowed_flags,
@@ -479,7 +478,8 @@ size_t Matcher::need_count() const {
 size_t Matcher::MemoryBytes() const {
   std::shared_lock lock(mu_);
   return offer_text_.MemoryBytes() + need_text_.MemoryBytes() +
-         offers_.MemoryBytes(HeapBytes<OfferDoc>) + needs_.MemoryBytes(HeapBytes<NeedDoc>);
+         offers_.MemoryBytes(HeapBytes<OfferDoc>) +
+         needs_.MemoryBytes(HeapBytes<NeedDoc>);
 }
 
 }  // namespace techmatch::matching

@@ -99,8 +99,7 @@ class Matcher {
   // Unpublished documents, and confidential ones unless `allowed_flags`
   // holds the confidential flag, are turned away on their flags.
   template <class Doc, class Score>
-  MatchResult Rank(const TextIndex& index,
-                   const DocTable<Doc>& docs,
+  MatchResult Rank(const TextIndex& index, const DocTable<Doc>& docs,
                    const std::vector<QueryTerm>& query,
                    const std::function<bool(const Doc&)>& accept,
                    bool needs_record, uint8_t allowed_flags,

@@ -82,7 +82,9 @@ class PostingList {
   }
 
   // Heap bytes held (0 when inline).
-  size_t HeapBytes() const { return on_heap() ? sizeof(Value) * capacity() + 16 : 0; }
+  size_t HeapBytes() const {
+    return on_heap() ? sizeof(Value) * capacity() + 16 : 0;
+  }
 
  private:
   // Inline: words_[0..size_) are the values. On the heap: words_[0] is the

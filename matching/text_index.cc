@@ -188,7 +188,8 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
   if (slots_.size() + ids.size() > kMaxSlots) Compact();
   if (slots_.size() + ids.size() > kMaxSlots) {
     for (size_t i = 0; i < ids.size(); ++i) {
-      Upsert(ids[i], *texts[i], attributes.empty() ? DocAttributes() : attributes[i]);
+      Upsert(ids[i], *texts[i],
+             attributes.empty() ? DocAttributes() : attributes[i]);
     }
     return;
   }
@@ -204,7 +205,10 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
   for (size_t i = 0; i < ids.size(); ++i) {
     Remove(ids[i]);  // also an id met earlier in this batch
     const uint64_t index = slots_.size();
-    Slot slot{ids[i], attributes.empty() ? DocAttributes() : attributes[i], {0, 0, 0}, true};
+    Slot slot{ids[i],
+              attributes.empty() ? DocAttributes() : attributes[i],
+              {0, 0, 0},
+              true};
     ForEachTerm(*texts[i], &slot, [&](uint64_t key, int field) {
       keys.push_back(key);
       occurrences.push_back(index << 2 | static_cast<uint64_t>(field));
@@ -213,7 +217,8 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
   }
   constexpr size_t kAhead = 16;
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (i + kAhead < keys.size() && static_cast<uint32_t>(keys[i + kAhead]) != 0) {
+    if (i + kAhead < keys.size() &&
+        static_cast<uint32_t>(keys[i + kAhead]) != 0) {
       term_ids_.prefetch(keys[i + kAhead]);
     }
     occurrences[i] |= uint64_t{TermIndex(keys[i])} << 32;
@@ -349,9 +354,8 @@ float TextIndex::Idf(std::string_view term) const {
   return info == nullptr ? 0 : IdfOf(*info);
 }
 
-std::vector<TextHit> TextIndex::TopK(
-    const std::vector<QueryTerm>& query, size_t k,
-    const Accept& accept) const {
+std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
+                                     size_t k, const Accept& accept) const {
   std::vector<TextHit> out;
   if (k == 0 || live_docs_ == 0) return out;
   struct Cursor {
@@ -619,11 +623,11 @@ std::vector<QueryTerm> TextIndex::ParseQuery(const std::string& text) const {
 }
 
 size_t TextIndex::MemoryBytes() const {
-  size_t bytes = slots_.capacity() * sizeof(Slot) +
-                 norms_.capacity() * sizeof(norms_[0]) +
-                 slot_of_id_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1) + terms_.capacity() * sizeof(TermInfo);
-  for (const TermInfo& info : terms_)
-    bytes += info.postings.HeapBytes();
+  size_t bytes =
+      slots_.capacity() * sizeof(Slot) + norms_.capacity() * sizeof(norms_[0]) +
+      slot_of_id_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1) +
+      terms_.capacity() * sizeof(TermInfo);
+  for (const TermInfo& info : terms_) bytes += info.postings.HeapBytes();
   bytes += term_ids_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1);
   bytes += unigram_terms_.capacity() * sizeof(uint32_t);
   for (const auto& [syllable, id] : syllable_ids_)

@@ -84,8 +84,8 @@ struct QueryTerm {
 // What a caller keeps beside a document in the index, so that TopK's filter
 // can decide on the common cases without a lookup of the caller's records.
 struct DocAttributes {
-  uint8_t flags = 0;    // the caller's bits (techmatch: published, ...)
-  uint32_t stamp = 0;   // the caller's value (techmatch: expiry, seconds)
+  uint8_t flags = 0;   // the caller's bits (techmatch: published, ...)
+  uint32_t stamp = 0;  // the caller's value (techmatch: expiry, seconds)
 };
 
 // A document's text score.
@@ -103,7 +103,8 @@ class TextIndex {
 
   // Adds or replaces document `id`. Compacts first when the slots run out.
   // `attributes` are kept beside the document and handed to TopK's filter.
-  void Upsert(uint64_t id, const FieldTexts& texts, DocAttributes attributes = {});
+  void Upsert(uint64_t id, const FieldTexts& texts,
+              DocAttributes attributes = {});
 
   // The same from text analysed by Analyze(), which is const and may run
   // concurrently with anything (it only reads the immutable analyzer).
@@ -141,7 +142,8 @@ class TextIndex {
   void RefreshForQueries();
 
   // A filter on documents by id and attributes (see Upsert).
-  using Accept = std::function<bool(uint64_t id, const DocAttributes& attributes)>;
+  using Accept =
+      std::function<bool(uint64_t id, const DocAttributes& attributes)>;
 
   // The `k` best documents for `query` among those `accept`s (may be null),
   // best first; ties broken by ascending id. Documents with no matching term
@@ -180,7 +182,7 @@ class TextIndex {
   using Posting = uint32_t;  // slot << 8 | tf code
   struct TermInfo {
     PostingList postings;  // ascending slot
-    float max_s = 0;                // bound of s over the postings
+    float max_s = 0;       // bound of s over the postings
   };
   struct Slot {
     uint64_t id;

@@ -14,7 +14,8 @@ struct Doc {
 
 TEST(DocTableTest, UpsertFindEraseKeepTheOthers) {
   DocTable<Doc> table;
-  for (uint64_t id = 1; id <= 5; ++id) table.Upsert({id, "v" + std::to_string(id)});
+  for (uint64_t id = 1; id <= 5; ++id)
+    table.Upsert({id, "v" + std::to_string(id)});
   table.Upsert({3, "replaced"});
   EXPECT_EQ(table.size(), 5u);
   ASSERT_NE(table.Find(3), nullptr);
