@@ -238,11 +238,14 @@ MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
   const size_t wanted = options.offset + options.limit;
   const size_t max_pool = std::max(options.candidate_pool, wanted);
   const Weights& w = options.weights;
-  auto score_hit = [&](const TextHit& c, double best_text, bool explain) {
-    MatchHit hit;
-    hit.components.reserve(7);
-    hit.id = c.id;
-    hit.text_score = c.score;
+  // Fills `hit` (cleared, its vectors' capacity kept) for candidate `c`.
+  auto fill_hit = [&](const TextHit& c, double best_text, bool explain,
+                      MatchHit* hit) {
+    hit->components.clear();
+    hit->flags.clear();
+    hit->score = 0;
+    hit->id = c.id;
+    hit->text_score = c.score;
     Component text;
     text.name = "text";
     text.value = best_text > 0 ? c.score / best_text : 0;
@@ -252,13 +255,9 @@ MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
       text.detail = "BM25F " + std::to_string(c.score).substr(0, 6) +
                     " relative to the best candidate";
     }
-    hit.components.push_back(std::move(text));
-    score(*docs.Find(c.id), &hit, explain);
-    for (const auto& comp : hit.components) hit.score += comp.contribution;
-    return hit;
-  };
-  auto by_score = [](const MatchHit& a, const MatchHit& b) {
-    return a.score != b.score ? a.score > b.score : a.id < b.id;
+    hit->components.push_back(std::move(text));
+    score(*docs.Find(c.id), hit, explain);
+    for (const auto& comp : hit->components) hit->score += comp.contribution;
   };
   // One pass over the best `max_pool` text candidates. (Growing the pool
   // from 50 with a safe stopping bound was measured: the bound rarely holds,
@@ -305,22 +304,29 @@ MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
     if (candidates.empty()) return result;
     best_text = candidates.front().score;
   }
-  std::vector<MatchHit> hits;
-  hits.reserve(candidates.size());
-  for (const TextHit& c : candidates)
-    hits.push_back(score_hit(c, best_text, false));
-  std::sort(hits.begin(), hits.end(), by_score);
+  // The pool is scored through one reused hit (no allocation per
+  // candidate); only the returned page is built as hits.
+  struct Scored {
+    double score;
+    uint64_t id;
+    float text_score;
+  };
+  std::vector<Scored> pool;
+  pool.reserve(candidates.size());
+  MatchHit scratch;
+  for (const TextHit& c : candidates) {
+    fill_hit(c, best_text, false, &scratch);
+    pool.push_back({scratch.score, c.id, c.score});
+  }
+  std::sort(pool.begin(), pool.end(), [](const Scored& a, const Scored& b) {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  });
   result.candidates = candidates.size();
-  size_t begin = std::min(options.offset, hits.size());
-  size_t end = std::min(begin + options.limit, hits.size());
+  size_t begin = std::min(options.offset, pool.size());
+  size_t end = std::min(begin + options.limit, pool.size());
   for (size_t i = begin; i < end; ++i) {
-    if (options.explain) {
-      result.hits.push_back(
-          score_hit({hits[i].id, static_cast<float>(hits[i].text_score)},
-                    best_text, true));
-    } else {
-      result.hits.push_back(std::move(hits[i]));
-    }
+    fill_hit({pool[i].id, pool[i].text_score}, best_text, options.explain,
+             &result.hits.emplace_back());
   }
   if (options.explain) {
     std::vector<uint64_t> ids;
