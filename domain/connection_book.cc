@@ -89,18 +89,29 @@ ConnectionBook::Rights ConnectionBook::RightsOn(const Principal& principal,
   return rights;
 }
 
+namespace {
+
+// The ids of a (need, offer) pair of resource names; INVALID_ARGUMENT names
+// the malformed field.
+absl::StatusOr<std::pair<uint64_t, uint64_t>> PairIds(absl::string_view need,
+                                                      absl::string_view offer) {
+  TM_ASSIGN_OR_RETURN(uint64_t need_id,
+                      storage::ParseName(RecordKind::kNeed, need, "need"));
+  TM_ASSIGN_OR_RETURN(uint64_t offer_id,
+                      storage::ParseName(RecordKind::kOffer, offer, "offer"));
+  return std::pair{need_id, offer_id};
+}
+
+}  // namespace
+
 absl::StatusOr<std::pair<v1::Connection, ConnectionBook::Rights>>
 ConnectionBook::Load(const Caller& caller, absl::string_view name) const {
   TM_ASSIGN_OR_RETURN(
       uint64_t id, storage::ParseName(RecordKind::kConnection, name, "name"));
   TM_ASSIGN_OR_RETURN(v1::Connection connection,
                       catalog_->Get<v1::Connection>(id));
-  TM_ASSIGN_OR_RETURN(
-      uint64_t need_id,
-      storage::ParseName(RecordKind::kNeed, connection.need(), "need"));
-  TM_ASSIGN_OR_RETURN(
-      uint64_t offer_id,
-      storage::ParseName(RecordKind::kOffer, connection.offer(), "offer"));
+  TM_ASSIGN_OR_RETURN(auto ids, PairIds(connection.need(), connection.offer()));
+  const auto [need_id, offer_id] = ids;
   TM_ASSIGN_OR_RETURN(v1::Need need, catalog_->Get<v1::Need>(need_id));
   TM_ASSIGN_OR_RETURN(v1::Offer offer, catalog_->Get<v1::Offer>(offer_id));
   Rights rights = RightsOn(caller.principal, need, offer);
@@ -140,12 +151,8 @@ absl::StatusOr<v1::Connection> ConnectionBook::CreateLocked(
       request.origin() != v1::Connection::BROKER) {
     return absl::InvalidArgumentError("origin: unknown value");
   }
-  TM_ASSIGN_OR_RETURN(
-      uint64_t need_id,
-      storage::ParseName(RecordKind::kNeed, request.need(), "need"));
-  TM_ASSIGN_OR_RETURN(
-      uint64_t offer_id,
-      storage::ParseName(RecordKind::kOffer, request.offer(), "offer"));
+  TM_ASSIGN_OR_RETURN(auto ids, PairIds(request.need(), request.offer()));
+  const auto [need_id, offer_id] = ids;
   // Read both with the caller's rights: a need it may not see is NOT_FOUND.
   TM_ASSIGN_OR_RETURN(v1::Need need,
                       registry_->GetNeed(caller, request.need()));
