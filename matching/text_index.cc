@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <queue>
+#include <stdexcept>
 #include <unordered_set>
 #include <utility>
 
@@ -79,7 +80,8 @@ void TextIndex::RefreshForQueries() {
   for (uint32_t slot = 0; slot < slots_.size(); ++slot) ComputeNorms(slot);
   for (TermInfo& info : terms_) {
     float max_s = 0;
-    for (Posting p : info.postings) max_s = std::max(max_s, S(p));
+    for (PostingList::Reader r(info.postings); !r.done(); r.next())
+      max_s = std::max(max_s, S(r.value()));
     info.max_s = max_s;
   }
   refresh_needed_ = false;
@@ -154,43 +156,31 @@ uint32_t TextIndex::AddSlot(const Slot& slot) {
 
 void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed,
                        DocAttributes attributes) {
-  Remove(id);
-  if (slots_.size() >= kMaxSlots) Compact();
-  // The document's posting in a term's list is always that list's last one
-  // while the document is being added, so frequencies are counted in place.
-  const uint32_t index = static_cast<uint32_t>(slots_.size());
-  thread_local std::vector<uint32_t> touched;  // terms of this document
-  touched.clear();
-  Slot slot{id, attributes, {0, 0, 0}, true};
-  ForEachTerm(analyzed, &slot, [&](uint64_t key, int field) {
-    const uint32_t term = TermIndex(key);
-    PostingList& list = terms_[term].postings;
-    if (list.empty() || SlotOf(list.back()) != index) {
-      list.push_back(index << 8);
-      touched.push_back(term);
-    }
-    const auto& tf = decode_[list.back() & 0xFF];
-    std::array<uint32_t, kFieldCount> counts = {tf[0], tf[1], tf[2]};
-    ++counts[field];
-    list.set_back(index << 8 | Code(counts));
-  });
-  AddSlot(slot);
-  for (uint32_t term : touched) {
-    TermInfo& info = terms_[term];
-    info.max_s = std::max(info.max_s, S(info.postings.back()));
-  }
-  CheckDrift();
+  UpsertBatch({id}, {&analyzed}, {attributes});
 }
 
 void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
                             const std::vector<const AnalyzedText*>& texts,
                             const std::vector<DocAttributes>& attributes) {
-  if (slots_.size() + ids.size() > kMaxSlots) Compact();
   if (slots_.size() + ids.size() > kMaxSlots) {
-    for (size_t i = 0; i < ids.size(); ++i) {
-      Upsert(ids[i], *texts[i],
-             attributes.empty() ? DocAttributes() : attributes[i]);
-    }
+    for (uint64_t id : ids) Remove(id);
+    Compact();
+  }
+  if (slots_.size() + ids.size() > kMaxSlots) {
+    // Nearly kMaxSlots live documents: index the halves in turn.
+    if (ids.size() == 1) throw std::length_error("text index full");
+    const size_t half = ids.size() / 2;
+    auto part = [&](size_t from, size_t to) {
+      UpsertBatch(std::vector<uint64_t>(ids.begin() + from, ids.begin() + to),
+                  std::vector<const AnalyzedText*>(texts.begin() + from,
+                                                   texts.begin() + to),
+                  attributes.empty()
+                      ? std::vector<DocAttributes>()
+                      : std::vector<DocAttributes>(attributes.begin() + from,
+                                                   attributes.begin() + to));
+    };
+    part(0, half);
+    part(half, ids.size());
     return;
   }
   // Occurrences become (term << 32 | slot << 2 | field), generated in slot
@@ -286,12 +276,13 @@ void TextIndex::Compact() {
     slots.push_back(slots_[i]);
   }
   for (TermInfo& info : terms_) {
-    uint32_t out = 0;
-    for (Posting p : info.postings) {
-      uint32_t to = remap[SlotOf(p)];
-      if (to != UINT32_MAX) info.postings[out++] = to << 8 | (p & 0xFF);
+    PostingList kept;
+    for (PostingList::Reader r(info.postings); !r.done(); r.next()) {
+      const uint32_t to = remap[SlotOf(r.value())];
+      if (to != UINT32_MAX) kept.push_back(to << 8 | (r.value() & 0xFF));
     }
-    info.postings.Truncate(static_cast<uint32_t>(out));
+    kept.ShrinkToFit();
+    info.postings = std::move(kept);
   }
   slots_ = std::move(slots);
   norms_.assign(slots_.size(), {});
@@ -358,26 +349,33 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
                                      size_t k, const Accept& accept) const {
   std::vector<TextHit> out;
   if (k == 0 || live_docs_ == 0) return out;
-  struct Cursor {
-    const Posting* pos;
-    const Posting* end;
+  struct Term {
+    const TermInfo* info;
     float weight;  // idf * query weight
     float bound;   // weight * Saturate(max_s)
   };
-  std::vector<Cursor> cursors;
+  std::vector<Term> terms;
   for (const QueryTerm& q : query) {
     const TermInfo* info = Find(q.term);
     if (info == nullptr || info->postings.empty()) continue;
     float weight = IdfOf(*info) * q.weight;
     if (weight <= 0) continue;
-    cursors.push_back({info->postings.data(),
-                       info->postings.data() + info->postings.size(), weight,
-                       weight * Saturate(info->max_s)});
+    terms.push_back({info, weight, weight * Saturate(info->max_s)});
   }
-  if (cursors.empty()) return out;
+  if (terms.empty()) return out;
   // Ascending bounds; prefix[i] = sum of bounds of cursors 0..i.
-  std::sort(cursors.begin(), cursors.end(),
-            [](const Cursor& a, const Cursor& b) { return a.bound < b.bound; });
+  std::sort(terms.begin(), terms.end(),
+            [](const Term& a, const Term& b) { return a.bound < b.bound; });
+  struct Cursor {
+    explicit Cursor(const Term& t)
+        : reader(t.info->postings), weight(t.weight), bound(t.bound) {}
+    PostingList::Reader reader;
+    float weight;
+    float bound;
+  };
+  thread_local std::vector<Cursor> cursors;
+  cursors.clear();
+  for (const Term& t : terms) cursors.emplace_back(t);
   const size_t n = cursors.size();
   std::vector<float> prefix(n);
   float running = 0;
@@ -387,18 +385,6 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
   std::priority_queue<TextHit, std::vector<TextHit>, Worse> heap;
   float threshold = 0;
   size_t first_essential = 0;
-  auto seek = [](Cursor& c, uint32_t slot) {
-    // Galloping search for the first posting with slot >= `slot`.
-    size_t step = 1;
-    const Posting* lo = c.pos;
-    while (lo + step < c.end && SlotOf(lo[step]) < slot) {
-      lo += step;
-      step <<= 1;
-    }
-    const Posting* hi = std::min(lo + step + 1, c.end);
-    c.pos = std::lower_bound(
-        lo, hi, slot, [](Posting p, uint32_t s) { return SlotOf(p) < s; });
-  };
   // Windows of slots: the essential lists are accumulated term-at-a-time
   // into a dense array (no per-document merge of many cursors), then each
   // scored document probes the non-essential lists with MaxScore pruning.
@@ -417,8 +403,8 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
     // Jump to the next window any essential list reaches.
     uint32_t next = UINT32_MAX;
     for (size_t i = window_essential; i < n; ++i) {
-      if (cursors[i].pos < cursors[i].end)
-        next = std::min(next, SlotOf(*cursors[i].pos));
+      if (!cursors[i].reader.done())
+        next = std::min(next, SlotOf(cursors[i].reader.value()));
     }
     if (next == UINT32_MAX) break;
     if (next >= limit) {
@@ -426,11 +412,11 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
       continue;
     }
     for (size_t i = window_essential; i < n; ++i) {
-      Cursor& c = cursors[i];
-      const float weight = c.weight;
-      for (; c.pos < c.end && SlotOf(*c.pos) < limit; ++c.pos) {
-        uint32_t offset = SlotOf(*c.pos) - base;
-        acc[offset] += weight * Saturate(S(*c.pos));
+      PostingList::Reader& r = cursors[i].reader;
+      const float weight = cursors[i].weight;
+      for (; !r.done() && SlotOf(r.value()) < limit; r.next()) {
+        const uint32_t offset = SlotOf(r.value()) - base;
+        acc[offset] += weight * Saturate(S(r.value()));
         touched[offset >> 6] |= uint64_t{1} << (offset & 63);
       }
     }
@@ -449,10 +435,10 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
             pruned = true;
             break;
           }
-          Cursor& c = cursors[i];
-          seek(c, slot);
-          if (c.pos < c.end && SlotOf(*c.pos) == slot) {
-            score += c.weight * Saturate(S(*c.pos));
+          PostingList::Reader& r = cursors[i].reader;
+          r.SeekTo(slot);
+          if (!r.done() && SlotOf(r.value()) == slot) {
+            score += cursors[i].weight * Saturate(S(r.value()));
           }
         }
         // The slot (a cache miss at a million documents) is read only for
@@ -492,21 +478,26 @@ std::vector<std::vector<float>> TextIndex::Explain(
   std::vector<const TermInfo*> infos;
   infos.reserve(query.size());
   for (const QueryTerm& q : query) infos.push_back(Find(q.term));
-  std::vector<std::vector<float>> out;
-  out.reserve(ids.size());
-  for (uint64_t id : ids) {
-    std::vector<float>& row = out.emplace_back(query.size(), 0.0f);
-    auto doc_it = slot_of_id_.find(id);
-    if (doc_it == slot_of_id_.end()) continue;
-    const uint32_t slot = doc_it->second;
-    for (size_t i = 0; i < query.size(); ++i) {
-      const TermInfo* info = infos[i];
-      if (info == nullptr) continue;
-      auto p =
-          std::lower_bound(info->postings.begin(), info->postings.end(), slot,
-                           [](Posting a, uint32_t s) { return SlotOf(a) < s; });
-      if (p == info->postings.end() || SlotOf(*p) != slot) continue;
-      row[i] = IdfOf(*info) * query[i].weight * Saturate(S(*p));
+  std::vector<std::vector<float>> out(ids.size(),
+                                      std::vector<float>(query.size(), 0.0f));
+  // Readers only move forward: visit the documents in slot order.
+  std::vector<std::pair<uint32_t, size_t>> order;  // (slot, row)
+  order.reserve(ids.size());
+  for (size_t row = 0; row < ids.size(); ++row) {
+    auto doc_it = slot_of_id_.find(ids[row]);
+    if (doc_it != slot_of_id_.end()) order.emplace_back(doc_it->second, row);
+  }
+  std::sort(order.begin(), order.end());
+  for (size_t i = 0; i < query.size(); ++i) {
+    const TermInfo* info = infos[i];
+    if (info == nullptr) continue;
+    const float weight = IdfOf(*info) * query[i].weight;
+    PostingList::Reader r(info->postings);
+    for (const auto& [slot, row] : order) {
+      r.SeekTo(slot);
+      if (r.done()) break;
+      if (SlotOf(r.value()) == slot)
+        out[row][i] = weight * Saturate(S(r.value()));
     }
   }
   return out;

@@ -14,10 +14,12 @@
 // the current top k are only probed for documents the others found, so
 // common syllables cost little. Results equal exhaustive scoring.
 //
-// Postings are 4 bytes: a 24-bit document slot and the per-field term
-// frequencies saturated at 3 (title), 1 (keywords) and 31 (body); BM25's own
-// saturation makes higher counts nearly worthless. The index
-// holds at most 2^24 document slots, tombstones included.
+// A posting is a 24-bit document slot and the per-field term frequencies
+// saturated at 3 (title), 1 (keywords) and 31 (body) in one byte; BM25's own
+// saturation makes higher counts nearly worthless. Lists are stored
+// compressed (see PostingList: about 1.5 bytes a posting at a million
+// offers). The index holds at most 2^24 document slots, tombstones included;
+// an upsert into a full index of live documents throws std::length_error.
 //
 // Thread-safety: none by itself. Const methods may run concurrently with each
 // other once RefreshForQueries() has run after the last mutation; the
@@ -191,7 +193,7 @@ class TextIndex {
     bool alive;
   };
 
-  static uint32_t SlotOf(Posting p) { return p >> 8; }
+  static uint32_t SlotOf(Posting p) { return PostingList::SlotOf(p); }
   static uint8_t Code(std::array<uint32_t, kFieldCount> tf);
   float S(Posting p) const;  // BM25F pseudo-frequency with current norms
   float Saturate(float s) const {
