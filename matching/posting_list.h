@@ -12,11 +12,13 @@
 // - longer lists are a byte stream of blocks of kBlock postings. A block
 //   starts with its first slot (4 bytes) and its payload length (2 bytes);
 //   each posting is then a varint of (slot gap << 1 | low byte != 1), and the
-//   low byte follows only when it is not 1. In the text index three postings
-//   in four are a single body occurrence (code 1), and gaps in long lists
-//   are small, so a posting costs one to two bytes instead of four. Seeking
-//   hops block headers without decoding them; a block is decoded whole into
-//   the reader's buffer.
+//   low byte follows only when it is not 1. The last block is open (length
+//   0) and runs to the end of the stream; its length is written when it
+//   fills, so an append touches only the end of the stream. In the text index
+//   three postings in four are a single body occurrence (code 1), and gaps in
+//   long lists are small, so a posting costs one to two bytes instead of four.
+//   Seeking hops block headers without decoding them; a block is decoded whole
+//   into the reader's buffer.
 //
 // Not thread-safe; movable, not copyable. A Reader stays valid while its list
 // is not modified.
@@ -51,39 +53,43 @@ class PostingList {
   PostingList& operator=(const PostingList&) = delete;
   ~PostingList() { Release(); }
 
-  uint32_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  uint32_t size() const { return size_ & ~kExact; }
+  bool empty() const { return size() == 0; }
 
   // Appends `v`, whose slot must be greater than the last value's.
   void push_back(Value v) {
-    if (size_ < kInline) {
+    const uint32_t n = size();
+    if (n < kInline) {
       words_[size_++] = v;
       return;
     }
-    if (size_ == kInline) MoveToHeap();
+    if (n == kInline) MoveToHeap();
     Append(v);
-    ++size_;
+  }
+
+  // Hints the processor to fetch the memory the next push_back() writes.
+  void PrefetchAppend() const {
+    if (on_heap()) __builtin_prefetch(stream() + used(), 1);
   }
 
   // Releases spare capacity of the heap stream.
   void ShrinkToFit() {
-    if (on_heap() && header()->capacity != used()) {
-      Reallocate(used());
+    if (on_heap() && !(size_ & kExact)) {
+      Resize(used() + kScratch);
+      size_ |= kExact;
     }
   }
 
   // Heap bytes held (0 when inline), allocator overhead included.
-  size_t HeapBytes() const {
-    return on_heap() ? sizeof(Header) + header()->capacity + 16 : 0;
-  }
+  size_t HeapBytes() const { return on_heap() ? Allocated() + 16 : 0; }
 
   // Forward cursor over a list's values.
   class Reader {
    public:
     explicit Reader(const PostingList& list) {
       if (!list.on_heap()) {
-        std::memcpy(buffer_, list.words_, sizeof(Value) * list.size_);
-        count_ = list.size_;
+        std::memcpy(buffer_, list.words_, sizeof(Value) * list.size());
+        count_ = list.size();
         return;
       }
       next_ = list.stream();
@@ -128,10 +134,11 @@ class PostingList {
       std::memcpy(&slot, block, sizeof slot);
       return slot;
     }
-    static const uint8_t* Following(const uint8_t* block) {
+    // The block after `block`; a length of 0 marks the last, open block.
+    const uint8_t* Following(const uint8_t* block) const {
       uint16_t length;
       std::memcpy(&length, block + 4, sizeof length);
-      return block + kBlockHeader + length;
+      return length == 0 ? end_ : block + kBlockHeader + length;
     }
     void DecodeBlock() {
       const uint8_t* p = next_ + kBlockHeader;
@@ -166,71 +173,74 @@ class PostingList {
 
  private:
   static constexpr uint32_t kBlockHeader = 6;  // first slot, payload length
-  static constexpr uint32_t kMaxPosting = 6;   // 4-byte varint + low byte
-  struct Header {
-    uint32_t capacity;    // stream bytes allocated
-    uint32_t last_slot;   // of the last value
-    uint32_t last_block;  // offset of the last block's header
-  };
+  static constexpr uint32_t kMaxAppend = kBlockHeader + 6;  // + varint, low
+  // Past the stream's used bytes: the last slot and the offset of the open
+  // block, so that an append touches only the end of the stream.
+  static constexpr uint32_t kScratch = 8;
+  // On size_: the block is exactly used() + kScratch bytes (after a shrink);
+  // otherwise its size is Growth(used()).
+  static constexpr uint32_t kExact = 1u << 31;
 
-  // Inline: words_[0..size_) are the values. On the heap: words_[0] is the
+  static uint32_t Growth(uint32_t used) {
+    uint32_t bytes = 32;
+    while (bytes < used + kMaxAppend + kScratch) bytes *= 2;
+    return bytes;
+  }
+  uint32_t Allocated() const {
+    return (size_ & kExact) ? used() + kScratch : Growth(used());
+  }
+
+  // Inline: words_[0..size()) are the values. On the heap: words_[0] is the
   // stream's used bytes and words_[1..2] hold the block's address.
-  bool on_heap() const { return size_ > kInline; }
+  bool on_heap() const { return size() > kInline; }
   uint32_t used() const { return words_[0]; }
-  Header* header() const {
-    Header* block;
+  uint8_t* stream() const {
+    uint8_t* block;
     std::memcpy(&block, &words_[1], sizeof block);
     return block;
   }
-  uint8_t* stream() const { return reinterpret_cast<uint8_t*>(header() + 1); }
-  void SetBlock(Header* block) {
+  void SetStream(uint8_t* block) {
     std::memcpy(&words_[1], &block, sizeof block);
+  }
+  void Resize(uint32_t bytes) {
+    void* moved = std::realloc(stream(), bytes);
+    if (moved == nullptr) throw std::bad_alloc();
+    SetStream(static_cast<uint8_t*>(moved));
   }
 
   void MoveToHeap() {
     Value inline_values[kInline];
     std::memcpy(inline_values, words_, sizeof inline_values);
-    constexpr uint32_t kFirst = kBlockHeader + (kInline + 1) * 4;
-    void* block = std::malloc(sizeof(Header) + kFirst);
+    void* block = std::malloc(Growth(0));
     if (block == nullptr) throw std::bad_alloc();
-    SetBlock(static_cast<Header*>(block));
-    header()->capacity = kFirst;
+    SetStream(static_cast<uint8_t*>(block));
     words_[0] = 0;
-    for (uint32_t i = 0; i < kInline; ++i) {
-      size_ = i;  // Append() starts a block at multiples of kBlock
-      Append(inline_values[i]);
-    }
-    size_ = kInline;
+    size_ = 0;
+    for (Value v : inline_values) Append(v);
   }
 
-  void Reallocate(uint32_t capacity) {
-    void* moved = std::realloc(header(), sizeof(Header) + capacity);
-    if (moved == nullptr) throw std::bad_alloc();
-    SetBlock(static_cast<Header*>(moved));
-    header()->capacity = capacity;
-  }
-
-  // Encodes `v` at the end of the stream (size_ not yet counting it).
+  // Encodes `v` at the end of the stream.
   void Append(Value v) {
-    if (used() + kBlockHeader + kMaxPosting > header()->capacity) {
-      Reallocate(std::max(2 * header()->capacity,
-                          used() + kBlockHeader + kMaxPosting));
+    if (size_ & kExact) {
+      size_ &= ~kExact;
+      Resize(Growth(used()));
     }
-    Header* h = header();
     uint8_t* s = stream();
-    uint32_t at = used();
+    const uint32_t start = used();
+    uint32_t scratch[2];  // last slot, open block
+    std::memcpy(scratch, s + start, sizeof scratch);
     const uint32_t slot = SlotOf(v);
+    uint32_t at = start;
     uint32_t gap = 0;
     if (size_ % kBlock == 0) {
-      h->last_block = at;
-      const uint16_t empty = 0;
+      scratch[1] = at;
+      const uint16_t open = 0;
       std::memcpy(s + at, &slot, 4);
-      std::memcpy(s + at + 4, &empty, 2);
+      std::memcpy(s + at + 4, &open, 2);
       at += kBlockHeader;
     } else {
-      gap = slot - h->last_slot;
+      gap = slot - scratch[0];
     }
-    const uint32_t start = at;
     const uint32_t low = v & 0xFF;
     uint32_t code = gap << 1 | (low != 1 ? 1u : 0u);
     while (code >= 0x80) {
@@ -239,16 +249,18 @@ class PostingList {
     }
     s[at++] = static_cast<uint8_t>(code);
     if (low != 1) s[at++] = static_cast<uint8_t>(low);
-    uint16_t length;
-    std::memcpy(&length, s + h->last_block + 4, 2);
-    length = static_cast<uint16_t>(length + (at - start));
-    std::memcpy(s + h->last_block + 4, &length, 2);
-    h->last_slot = slot;
+    if (++size_ % kBlock == 0) {  // the block is complete: close it
+      const auto length = static_cast<uint16_t>(at - scratch[1] - kBlockHeader);
+      std::memcpy(s + scratch[1] + 4, &length, 2);
+    }
+    scratch[0] = slot;
+    std::memcpy(s + at, scratch, sizeof scratch);
     words_[0] = at;
+    if (Growth(at) != Growth(start)) Resize(Growth(at));
   }
 
   void Release() {
-    if (on_heap()) std::free(header());
+    if (on_heap()) std::free(stream());
     size_ = 0;
   }
   void TakeFrom(PostingList& other) {
@@ -257,7 +269,7 @@ class PostingList {
     other.size_ = 0;
   }
 
-  uint32_t size_ = 0;
+  uint32_t size_ = 0;  // values, and kExact
   Value words_[kInline] = {};
 };
 

@@ -227,13 +227,28 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
       sorted[start[(o >> shift) & ((1u << kDigit) - 1)]++] = o;
     occurrences.swap(sorted);
   }
-  // One run per (term, slot): count the fields, append the posting.
-  for (size_t i = 0; i < occurrences.size();) {
-    const uint32_t term = static_cast<uint32_t>(occurrences[i] >> 32);
-    TermInfo& info = terms_[term];
-    size_t end = i;
-    while (end < occurrences.size() && (occurrences[end] >> 32) == term) ++end;
-    while (i < end) {
+  // One run per term: its list is appended once per (term, slot). The
+  // lists' ends are scattered over the heap, so each run prefetches the
+  // term entry and then the list end of the runs a few places ahead.
+  thread_local std::vector<uint32_t> runs;  // start of each term's run
+  runs.clear();
+  for (size_t i = 0; i < occurrences.size(); ++i) {
+    if (i == 0 || (occurrences[i] >> 32) != (occurrences[i - 1] >> 32))
+      runs.push_back(static_cast<uint32_t>(i));
+  }
+  runs.push_back(static_cast<uint32_t>(occurrences.size()));
+  auto term_of_run = [&](size_t r) {
+    return static_cast<uint32_t>(occurrences[runs[r]] >> 32);
+  };
+  constexpr size_t kEntryAhead = 32, kListAhead = 16;
+  const size_t run_count = runs.size() - 1;
+  for (size_t r = 0; r < run_count; ++r) {
+    if (r + kEntryAhead < run_count)
+      __builtin_prefetch(&terms_[term_of_run(r + kEntryAhead)], 1);
+    if (r + kListAhead < run_count)
+      terms_[term_of_run(r + kListAhead)].postings.PrefetchAppend();
+    TermInfo& info = terms_[term_of_run(r)];
+    for (size_t i = runs[r], end = runs[r + 1]; i < end;) {
       const uint32_t slot =
           static_cast<uint32_t>(occurrences[i] >> 2) & (kMaxSlots - 1);
       std::array<uint32_t, kFieldCount> counts = {0, 0, 0};
