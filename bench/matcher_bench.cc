@@ -7,11 +7,13 @@
 // match's candidate pool from TECHMATCH_BENCH_POOL (default 200).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <malloc.h>
 #include <iostream>
+#include <thread>
 
 #include "bench/corpus_generator.h"
 #include "matching/matcher.h"
@@ -63,7 +65,8 @@ struct Shared {
     }
     for (uint64_t id = 1; id <= 2000; ++id) matcher.UpsertNeed(generator.Need(id));
     auto t = Clock::now();
-    matcher.ShrinkToFit();  // as techmatchd does after its start-up load
+    // As techmatchd does after its start-up load.
+    matcher.ShrinkToFit(std::max(1u, std::thread::hardware_concurrency()));
     malloc_trim(0);
     double finish_s = seconds_since(t);
     double seconds = seconds_since(start);

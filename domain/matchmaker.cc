@@ -233,7 +233,8 @@ absl::Status Matchmaker::LoadAll(
   }
   reader.join();
   TM_RETURN_IF_ERROR(scan_status);
-  matcher_.ShrinkToFit();
+  // Both cores are free now: the shrink and the bound refresh are split.
+  matcher_.ShrinkToFit(std::max(1u, std::thread::hardware_concurrency()));
   if (progress) progress(offers, needs);
   return absl::OkStatus();
 }

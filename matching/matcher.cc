@@ -461,14 +461,14 @@ MatchResult Matcher::SearchNeeds(const std::string& query,
       });
 }
 
-void Matcher::ShrinkToFit() {
+void Matcher::ShrinkToFit(unsigned threads) {
   std::unique_lock lock(mu_);
-  offer_text_.ShrinkToFit();
-  need_text_.ShrinkToFit();
+  offer_text_.ShrinkToFit(threads);
+  need_text_.ShrinkToFit(threads);
   offers_.ShrinkToFit();
   needs_.ShrinkToFit();
-  if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries();
-  if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries();
+  if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries(threads);
+  if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries(threads);
 }
 
 size_t Matcher::offer_count() const {

@@ -78,8 +78,9 @@ class Matcher {
 
   // After a bulk load: releases spare index capacity and refreshes the
   // length-norm snapshots and term bounds now, so that the first query does
-  // not pay for it (~2.4 s at 1M offers, under the exclusive lock).
-  void ShrinkToFit();
+  // not pay for it (O(postings), under the exclusive lock), on `threads`
+  // threads.
+  void ShrinkToFit(unsigned threads = 1);
 
   size_t offer_count() const;
   size_t need_count() const;

@@ -37,7 +37,10 @@ class PostingList {
  public:
   using Value = uint32_t;  // slot << 8 | low byte
   static constexpr uint32_t kInline = 3;
-  static constexpr uint32_t kBlock = 128;
+  // Postings per block: a seek decodes one block, and hops block headers to
+  // reach it; 32 measured faster than 128 (text top-10 at 100k offers 8.5
+  // vs 11.4 ms) for 3% more bytes.
+  static constexpr uint32_t kBlock = 32;
   static uint32_t SlotOf(Value v) { return v >> 8; }
 
   PostingList() = default;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <queue>
 #include <stdexcept>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 
@@ -70,7 +71,20 @@ void TextIndex::CheckDrift() {
   }
 }
 
-void TextIndex::RefreshForQueries() {
+template <class Fn>
+void TextIndex::ForTermRanges(unsigned threads, Fn&& fn) {
+  const size_t n = terms_.size();
+  threads = static_cast<unsigned>(
+      std::clamp<size_t>(threads, 1, std::max<size_t>(n, 1)));
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) {
+    workers.emplace_back(fn, n * i / threads, n * (i + 1) / threads);
+  }
+  fn(size_t{0}, n / threads);
+  for (std::thread& w : workers) w.join();
+}
+
+void TextIndex::RefreshForQueries(unsigned threads) {
   for (int f = 0; f < kFieldCount; ++f) {
     avg_snapshot_[f] =
         live_docs_ == 0 ? 1.0
@@ -78,12 +92,15 @@ void TextIndex::RefreshForQueries() {
                                             static_cast<double>(live_docs_));
   }
   for (uint32_t slot = 0; slot < slots_.size(); ++slot) ComputeNorms(slot);
-  for (TermInfo& info : terms_) {
-    float max_s = 0;
-    for (PostingList::Reader r(info.postings); !r.done(); r.next())
-      max_s = std::max(max_s, S(r.value()));
-    info.max_s = max_s;
-  }
+  ForTermRanges(threads, [this](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; ++t) {
+      TermInfo& info = terms_[t];
+      float max_s = 0;
+      for (PostingList::Reader r(info.postings); !r.done(); r.next())
+        max_s = std::max(max_s, S(r.value()));
+      info.max_s = max_s;
+    }
+  });
   refresh_needed_ = false;
 }
 
@@ -307,8 +324,10 @@ void TextIndex::Compact() {
   RefreshForQueries();
 }
 
-void TextIndex::ShrinkToFit() {
-  for (TermInfo& info : terms_) info.postings.ShrinkToFit();
+void TextIndex::ShrinkToFit(unsigned threads) {
+  ForTermRanges(threads, [this](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; ++t) terms_[t].postings.ShrinkToFit();
+  });
   terms_.shrink_to_fit();
   slots_.shrink_to_fit();
   norms_.shrink_to_fit();

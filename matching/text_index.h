@@ -132,16 +132,18 @@ class TextIndex {
   void Compact();
 
   // Releases the spare capacity of the posting lists (their growth leaves
-  // up to half unused); for after a bulk load. O(total postings).
-  void ShrinkToFit();
+  // up to half unused); for after a bulk load. O(total postings), spread
+  // over `threads` threads.
+  void ShrinkToFit(unsigned threads = 1);
 
   // True when tombstones exceed a quarter of the documents.
   bool NeedsCompaction() const;
 
   // True when the averages drifted and bounds must be refreshed before the
   // next query; RefreshForQueries() does it (a mutation: exclusive access).
+  // O(total postings), spread over `threads` threads.
   bool NeedsRefresh() const { return refresh_needed_; }
-  void RefreshForQueries();
+  void RefreshForQueries(unsigned threads = 1);
 
   // A filter on documents by id and attributes (see Upsert).
   using Accept =
@@ -203,6 +205,10 @@ class TextIndex {
   float IdfOf(const TermInfo& info) const;
   float QueryWeight(const std::string& term) const;
   void ComputeNorms(uint32_t slot);
+  // Calls `fn(begin, end)` on `threads` contiguous ranges of terms_, in
+  // parallel (fn must touch only those terms).
+  template <class Fn>
+  void ForTermRanges(unsigned threads, Fn&& fn);
   void CheckDrift();
 
   // Terms are keyed by syllable ids, not strings: (first << 32 | second),
