@@ -17,7 +17,7 @@
 // A posting is a 24-bit document slot and the per-field term frequencies
 // saturated at 3 (title), 1 (keywords) and 31 (body) in one byte; BM25's own
 // saturation makes higher counts nearly worthless. Lists are stored
-// compressed (see PostingList: about 1.5 bytes a posting at a million
+// compressed (see PostingList: about 1.9 bytes a posting at a million
 // offers). The index holds at most 2^24 document slots, tombstones included;
 // an upsert into a full index of live documents throws std::length_error.
 //
