@@ -11,11 +11,13 @@ namespace {
 class TextIndexTest : public ::testing::Test {
  protected:
   // TopK after the refresh the Matcher does before queries.
-  std::vector<TextHit> Top(const std::vector<QueryTerm>& query, size_t k,
-                           const std::function<bool(uint64_t)>& accept = nullptr) {
+  std::vector<TextHit> Top(
+      const std::vector<QueryTerm>& query, size_t k,
+      const std::function<bool(uint64_t)>& accept = nullptr) {
     if (index_.NeedsRefresh()) index_.RefreshForQueries();
     TextIndex::Accept by_id;
-    if (accept) by_id = [&](uint64_t id, const DocAttributes&) { return accept(id); };
+    if (accept)
+      by_id = [&](uint64_t id, const DocAttributes&) { return accept(id); };
     return index_.TopK(query, k, by_id);
   }
 
@@ -80,7 +82,8 @@ TEST_F(TextIndexTest, CompactionKeepsResults) {
   auto after = Top(index_.ParseQuery("noi dung"), 400);
   ASSERT_EQ(before.size(), 150u);
   ASSERT_EQ(after.size(), before.size());
-  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].id, before[i].id);
+  for (size_t i = 0; i < after.size(); ++i)
+    EXPECT_EQ(after[i].id, before[i].id);
 }
 
 TEST_F(TextIndexTest, FilterAndExplain) {
@@ -120,9 +123,9 @@ TEST(TextIndexPruning, EqualsExhaustiveScoring) {
   Analyzer analyzer;
   TextIndex index(&analyzer, Bm25fParams{});
   std::mt19937 rng(11);
-  const char* words[] = {"công", "nghệ", "sấy", "nước", "thải", "máy", "tôm",
-                         "lúa", "mặn", "robot", "hàn", "phân", "bón", "vi",
-                         "sinh", "điện", "mặt", "trời", "kho", "lạnh"};
+  const char* words[] = {"công", "nghệ", "sấy",   "nước", "thải", "máy", "tôm",
+                         "lúa",  "mặn",  "robot", "hàn",  "phân", "bón", "vi",
+                         "sinh", "điện", "mặt",   "trời", "kho",  "lạnh"};
   auto phrase = [&](int n) {
     std::string s;
     for (int i = 0; i < n; ++i) {
@@ -158,6 +161,66 @@ TEST(TextIndexPruning, EqualsExhaustiveScoring) {
   }
 }
 
+// Long lists (hundreds of compressed blocks), re-encoded by compaction and
+// replaced documents: pruned top-k still equals exhaustive scoring, and the
+// batched Explain (documents visited in slot order, ids given in any order)
+// equals one document at a time.
+TEST(TextIndexPruning, EqualsExhaustiveScoringOnLongCompactedLists) {
+  Analyzer analyzer;
+  TextIndex index(&analyzer, Bm25fParams{});
+  std::mt19937 rng(23);
+  const char* words[] = {"công", "nghệ", "sấy",  "nước",  "thải", "máy",
+                         "tôm",  "lúa",  "mặn",  "robot", "hàn",  "phân",
+                         "bón",  "vi",   "sinh", "điện",  "mặt",  "trời"};
+  auto phrase = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      size_t w = std::min<size_t>(rng() % 18, rng() % 18);
+      s += std::string(words[w]) + " ";
+    }
+    return s;
+  };
+  constexpr uint64_t kDocs = 6000;
+  for (uint64_t id = 1; id <= kDocs; ++id) {
+    index.Upsert(id, {phrase(3), phrase(2), phrase(1 + rng() % 20)});
+  }
+  for (uint64_t id = 3; id <= kDocs; id += 3) index.Remove(id);
+  for (uint64_t id = 1; id <= kDocs; id += 5) {  // replacements: new slots
+    index.Upsert(id, {phrase(3), "", phrase(1 + rng() % 20)});
+  }
+  ASSERT_TRUE(index.NeedsCompaction());
+  index.Compact();
+  index.RefreshForQueries();
+  std::vector<uint64_t> ids;  // live ids, in descending order
+  for (uint64_t id = kDocs; id >= 1; --id) {
+    if (id % 3 != 0 || id % 5 == 1) ids.push_back(id);
+  }
+  ASSERT_EQ(index.size(), ids.size());
+  for (int q = 0; q < 12; ++q) {
+    auto query = index.ParseQuery(phrase(2 + q % 6));
+    const size_t k = q % 2 == 0 ? 10 : 100;
+    auto hits = index.TopK(query, k, nullptr);
+    auto rows = index.Explain(query, ids);
+    std::vector<TextHit> all;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      float sum = 0;
+      for (float p : rows[i]) sum += p;
+      if (sum > 0) all.push_back({ids[i], sum});
+      if (i % 997 == 0) {
+        EXPECT_EQ(rows[i], index.Explain(query, ids[i])) << ids[i];
+      }
+    }
+    std::sort(all.begin(), all.end(), [](const TextHit& a, const TextHit& b) {
+      return a.score != b.score ? a.score > b.score : a.id < b.id;
+    });
+    all.resize(std::min(all.size(), k));
+    ASSERT_EQ(hits.size(), all.size()) << q;
+    for (size_t i = 0; i < hits.size(); ++i) {
+      EXPECT_NEAR(hits[i].score, all[i].score, 1e-4) << q << " rank " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace techmatch::matching
 
@@ -171,8 +234,9 @@ TEST(TextIndexBatch, EqualsOneByOne) {
   TextIndex single(&analyzer, Bm25fParams{});
   TextIndex batched(&analyzer, Bm25fParams{});
   std::mt19937 rng(5);
-  const char* words[] = {"công", "nghệ", "sấy", "say", "nước", "thải", "máy",
-                         "tôm", "lúa", "mặn", "robot", "hàn", "PLC", "500m3"};
+  const char* words[] = {"công",  "nghệ", "sấy", "say",  "nước",
+                         "thải",  "máy",  "tôm", "lúa",  "mặn",
+                         "robot", "hàn",  "PLC", "500m3"};
   auto phrase = [&](int n) {
     std::string s;
     for (int i = 0; i < n; ++i) {
@@ -199,7 +263,7 @@ TEST(TextIndexBatch, EqualsOneByOne) {
   ASSERT_EQ(single.size(), batched.size());
   EXPECT_EQ(single.size(), 14u);
   single.RefreshForQueries();
-  batched.ShrinkToFit(3);        // split over threads: the same index
+  batched.ShrinkToFit(3);  // split over threads: the same index
   batched.RefreshForQueries(3);
   for (int q = 0; q < 30; ++q) {
     auto query = single.ParseQuery(phrase(2 + q % 5));
