@@ -10,7 +10,8 @@
 //   most terms (syllable pairs above all) occur in one to three documents,
 //   and a heap block per such term cost more than its postings;
 // - longer lists are a byte stream of blocks of kBlock postings. A block
-//   starts with its first slot (4 bytes) and its payload length (2 bytes);
+//   starts with its first slot (4 bytes) and its payload length (2 bytes)
+//   (every 8th also with the offset of the block 8 further on);
 //   each posting is then a varint of (slot gap << 1 | low byte != 1), and the
 //   low byte follows only when it is not 1. The last block is open (length
 //   0) and runs to the end of the stream; its length is written when it
@@ -115,12 +116,27 @@ class PostingList {
           pos_ = count_;
           return;
         }
-        // Skip every block whose successor starts at or before `slot`.
-        for (const uint8_t* after = Following(next_);
-             after < end_ && FirstSlot(after) <= slot;
-             after = Following(after)) {
-          next_ = after;
+        // Skip every block whose successor starts at or before `slot`:
+        // kStride blocks at a time where a stride header points ahead.
+        const uint8_t* block = next_;
+        uint32_t index = next_block_;
+        while (true) {
+          if (index % kStride == 0) {
+            uint32_t skip;
+            std::memcpy(&skip, block + kBlockHeader, sizeof skip);
+            if (skip != 0 && FirstSlot(block + skip) <= slot) {
+              block += skip;
+              index += kStride;
+              continue;
+            }
+          }
+          const uint8_t* after = Following(block, index);
+          if (after >= end_ || FirstSlot(after) > slot) break;
+          block = after;
+          ++index;
         }
+        next_ = block;
+        next_block_ = index;
         DecodeBlock();
       }
       pos_ = static_cast<uint32_t>(
@@ -137,15 +153,16 @@ class PostingList {
       std::memcpy(&slot, block, sizeof slot);
       return slot;
     }
-    // The block after `block`; a length of 0 marks the last, open block.
-    const uint8_t* Following(const uint8_t* block) const {
+    // The block after `block` (the index-th); a length of 0 marks the last,
+    // open block.
+    const uint8_t* Following(const uint8_t* block, uint32_t index) const {
       uint16_t length;
       std::memcpy(&length, block + 4, sizeof length);
-      return length == 0 ? end_ : block + kBlockHeader + length;
+      return length == 0 ? end_ : block + HeaderSize(index) + length;
     }
     void DecodeBlock() {
-      const uint8_t* p = next_ + kBlockHeader;
-      const uint8_t* end = Following(next_);
+      const uint8_t* p = next_ + HeaderSize(next_block_);
+      const uint8_t* end = Following(next_, next_block_);
       uint32_t slot = FirstSlot(next_);
       uint32_t n = 0;
       while (p < end) {
@@ -165,21 +182,31 @@ class PostingList {
       count_ = n;
       pos_ = 0;
       next_ = end;
+      ++next_block_;
     }
 
     Value buffer_[kBlock];
     uint32_t pos_ = 0;
     uint32_t count_ = 0;
     const uint8_t* next_ = nullptr;  // the block after the buffered one
+    uint32_t next_block_ = 0;        // its index in the list
     const uint8_t* end_ = nullptr;
   };
 
  private:
   static constexpr uint32_t kBlockHeader = 6;  // first slot, payload length
-  static constexpr uint32_t kMaxAppend = kBlockHeader + 6;  // + varint, low
-  // Past the stream's used bytes: the last slot and the offset of the open
-  // block, so that an append touches only the end of the stream.
-  static constexpr uint32_t kScratch = 8;
+  // Every kStride-th block's header also holds the byte offset of the block
+  // kStride further on (0 until it exists), so a long seek hops over
+  // kStride headers at once.
+  static constexpr uint32_t kStride = 8;
+  static uint32_t HeaderSize(uint32_t block) {
+    return block % kStride == 0 ? kBlockHeader + 4 : kBlockHeader;
+  }
+  static constexpr uint32_t kMaxAppend = kBlockHeader + 4 + 6;  // + varint, low
+  // Past the stream's used bytes: the last slot, the offset of the open
+  // block and of the last stride block, so that an append touches only the
+  // end of the stream.
+  static constexpr uint32_t kScratch = 12;
   // On size_: the block is exactly used() + kScratch bytes (after a shrink);
   // otherwise its size is Growth(used()).
   static constexpr uint32_t kExact = 1u << 31;
@@ -230,17 +257,27 @@ class PostingList {
     }
     uint8_t* s = stream();
     const uint32_t start = used();
-    uint32_t scratch[2];  // last slot, open block
+    uint32_t scratch[3];  // last slot, open block, last stride block
     std::memcpy(scratch, s + start, sizeof scratch);
     const uint32_t slot = SlotOf(v);
     uint32_t at = start;
     uint32_t gap = 0;
     if (size_ % kBlock == 0) {
+      const uint32_t index = size_ / kBlock;
       scratch[1] = at;
       const uint16_t open = 0;
       std::memcpy(s + at, &slot, 4);
       std::memcpy(s + at + 4, &open, 2);
-      at += kBlockHeader;
+      if (index % kStride == 0) {
+        const uint32_t none = 0;
+        std::memcpy(s + at + kBlockHeader, &none, 4);
+        if (index != 0) {  // the previous stride block points here
+          const uint32_t skip = at - scratch[2];
+          std::memcpy(s + scratch[2] + kBlockHeader, &skip, 4);
+        }
+        scratch[2] = at;
+      }
+      at += HeaderSize(index);
     } else {
       gap = slot - scratch[0];
     }
@@ -253,7 +290,8 @@ class PostingList {
     s[at++] = static_cast<uint8_t>(code);
     if (low != 1) s[at++] = static_cast<uint8_t>(low);
     if (++size_ % kBlock == 0) {  // the block is complete: close it
-      const auto length = static_cast<uint16_t>(at - scratch[1] - kBlockHeader);
+      const auto length = static_cast<uint16_t>(at - scratch[1] -
+                                                HeaderSize(size_ / kBlock - 1));
       std::memcpy(s + scratch[1] + 4, &length, 2);
     }
     scratch[0] = slot;
