@@ -244,6 +244,11 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
       sorted[start[(o >> shift) & ((1u << kDigit) - 1)]++] = o;
     occurrences.swap(sorted);
   }
+  // When the averages have drifted, RefreshForQueries() recomputes every
+  // bound before the next query, so keeping them here would be wasted work
+  // (a bulk load drifts from its first batch to its end).
+  CheckDrift();
+  const bool keep_bounds = !refresh_needed_;
   // One run per term: its list is appended once per (term, slot). The
   // lists' ends are scattered over the heap, so each run prefetches the
   // term entry and then the list end of the runs a few places ahead.
@@ -276,10 +281,9 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
       }
       const Posting p = slot << 8 | Code(counts);
       info.postings.push_back(p);
-      info.max_s = std::max(info.max_s, S(p));
+      if (keep_bounds) info.max_s = std::max(info.max_s, S(p));
     }
   }
-  CheckDrift();
 }
 
 void TextIndex::Remove(uint64_t id) {

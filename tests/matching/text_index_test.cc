@@ -161,6 +161,45 @@ TEST(TextIndexPruning, EqualsExhaustiveScoring) {
   }
 }
 
+// Term bounds must follow upserts made after a refresh (when the averages
+// have not drifted, no second refresh comes): a new document whose common
+// term scores far above that term's old bound is still found, although the
+// term's old bound would have made it non-essential.
+TEST(TextIndexPruning, BoundsFollowUpsertsWithoutRefresh) {
+  Analyzer analyzer;
+  TextIndex index(&analyzer, Bm25fParams{});
+  auto filler = [](uint64_t id, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      s += "w" + std::to_string((id * 7 + i) % 50) + " ";
+    }
+    return s;
+  };
+  // "alpha" in half the documents, once in a long body: a low bound. "zeta"
+  // in a tenth, in short bodies: with its query weight, it fills the top k
+  // above alpha's old bound.
+  // More documents than TopK's first window of slots (where every list is
+  // still read in full), so the new one falls where pruning applies.
+  for (uint64_t id = 1; id <= 10000; ++id) {
+    std::string body = filler(id, id % 2 == 0 ? 60 : 5);
+    if (id % 2 == 0) body += " alpha";
+    if (id % 10 == 1) body += " zeta";
+    index.Upsert(id, FieldTexts{filler(id, 3), "", body});
+  }
+  index.RefreshForQueries();
+  const uint64_t kNew = 50000;
+  index.Upsert(kNew, FieldTexts{"alpha", "", "alpha w1 w2"});
+  ASSERT_FALSE(index.NeedsRefresh());  // so no refresh repairs the bounds
+  const std::vector<QueryTerm> query = {{"alpha", 1.0f}, {"zeta", 0.3f}};
+  const auto hits = index.TopK(query, 5, nullptr);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].id, kNew);
+  auto parts = index.Explain(query, kNew);
+  float sum = 0;
+  for (float p : parts) sum += p;
+  EXPECT_NEAR(hits[0].score, sum, 1e-4);
+}
+
 // Long lists (hundreds of compressed blocks), re-encoded by compaction and
 // replaced documents: pruned top-k still equals exhaustive scoring, and the
 // batched Explain (documents visited in slot order, ids given in any order)
