@@ -6,7 +6,9 @@
 #include <thread>
 #include <variant>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "google/protobuf/util/time_util.h"
@@ -157,6 +159,9 @@ absl::Status Matchmaker::LoadAll(
   };
   using Batch = std::vector<Item>;
   constexpr size_t kBatch = 1024, kQueued = 4;
+  // No commit runs during the load (see the header): the index will hold
+  // every change up to here.
+  applied_sequence_.store(catalog_->last_sequence());
   std::mutex mu;
   std::condition_variable changed;
   std::deque<Batch> queue;
@@ -247,6 +252,197 @@ void Matchmaker::OnCommitted(const std::vector<CommittedChange>& changes) {
       matcher_.UpsertNeed(ToNeedDoc(*need, *reference_));
     }
   }
+  if (!changes.empty()) {
+    applied_sequence_.store(changes.back().event.sequence());
+  }
+}
+
+namespace {
+
+constexpr char kSnapshotMagic[8] = {'T', 'M', 'I', 'N', 'D', 'E', 'X', '\n'};
+constexpr uint32_t kSnapshotFormat = 1;
+
+}  // namespace
+
+std::string Matchmaker::ReferenceFingerprint() const {
+  std::string out;
+  for (const ProvinceInfo& p : reference_->provinces()) {
+    absl::StrAppend(&out, p.code, "\t", p.region_vi, "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Matchmaker::ChangeAt(uint64_t sequence) const {
+  if (sequence == 0) return std::string();
+  TM_ASSIGN_OR_RETURN(std::vector<v1::ChangeEvent> changes,
+                      catalog_->ReadChanges(sequence - 1, 1));
+  if (changes.empty() || changes[0].sequence() != sequence) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the catalog has no change-log entry ", sequence));
+  }
+  return changes[0].SerializeAsString();
+}
+
+absl::StatusOr<uint64_t> Matchmaker::SaveSnapshot(
+    const IndexSnapshotOptions& snapshot) const {
+  if (snapshot.path.empty() || snapshot.build_id.empty()) {
+    return absl::FailedPreconditionError(
+        "index snapshots are off (no path or no build id)");
+  }
+  // Read before the matcher's state: that state holds at least this change
+  // (later ones are re-read harmlessly at the next start).
+  const uint64_t sequence = applied_sequence_.load();
+  TM_ASSIGN_OR_RETURN(std::string change, ChangeAt(sequence));
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<matching::SnapshotWriter> out,
+                      matching::SnapshotWriter::Create(snapshot.path));
+  out->Bytes(kSnapshotMagic, sizeof kSnapshotMagic);
+  out->Pod(kSnapshotFormat);
+  out->String(snapshot.build_id);
+  out->String(ReferenceFingerprint());
+  out->Pod(sequence);
+  out->String(change);
+  matcher_.Save(*out);
+  const uint64_t bytes = out->written();
+  TM_RETURN_IF_ERROR(out->Commit());
+  return bytes;
+}
+
+absl::Status Matchmaker::LoadSnapshot(const IndexSnapshotOptions& snapshot,
+                                      LoadReport* report) {
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<matching::SnapshotReader> in,
+                      matching::SnapshotReader::Open(snapshot.path));
+  char magic[sizeof kSnapshotMagic] = {};
+  uint32_t format = 0;
+  std::string build_id, reference, change;
+  uint64_t sequence = 0;
+  if (!in->Bytes(magic, sizeof magic) ||
+      std::memcmp(magic, kSnapshotMagic, sizeof magic) != 0 ||
+      !in->Pod(&format) || format != kSnapshotFormat ||
+      !in->String(&build_id) || !in->String(&reference) ||
+      !in->Pod(&sequence) || !in->String(&change)) {
+    return absl::FailedPreconditionError(
+        "not an index snapshot of this format");
+  }
+  if (build_id != snapshot.build_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "written by another build (", build_id.substr(0, 40), ")"));
+  }
+  if (reference != ReferenceFingerprint()) {
+    return absl::FailedPreconditionError(
+        "written with other reference data (provinces or regions changed)");
+  }
+  if (sequence > catalog_->last_sequence()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "taken at change ", sequence, ", past the catalog's last change ",
+        catalog_->last_sequence(), " (another or a restored database?)"));
+  }
+  absl::StatusOr<std::string> ours = ChangeAt(sequence);
+  if (!ours.ok()) return ours.status();
+  if (*ours != change) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "change ", sequence, " differs from the catalog's (another history)"));
+  }
+  TM_RETURN_IF_ERROR(matcher_.Load(*in));
+  report->from_snapshot = true;
+  report->snapshot_sequence = sequence;
+  return absl::OkStatus();
+}
+
+absl::Status Matchmaker::CatchUp(uint64_t after, LoadReport* report) {
+  absl::btree_set<uint64_t> offers, needs;
+  constexpr size_t kRead = 4096;
+  while (true) {
+    TM_ASSIGN_OR_RETURN(std::vector<v1::ChangeEvent> changes,
+                        catalog_->ReadChanges(after, kRead));
+    for (const v1::ChangeEvent& change : changes) {
+      after = change.sequence();
+      ++report->changes_after;
+      const std::string& name = change.resource();
+      if (absl::StartsWith(name, "offers/")) {
+        offers.insert(IdOf(storage::RecordKind::kOffer, name));
+      } else if (absl::StartsWith(name, "needs/")) {
+        needs.insert(IdOf(storage::RecordKind::kNeed, name));
+      }
+    }
+    if (changes.size() < kRead) break;
+  }
+  // Each named record as it stands now (whatever happened in between),
+  // through the same batch path as a full load.
+  constexpr size_t kBatch = 1024;
+  auto reread = [&](const absl::btree_set<uint64_t>& ids, auto tag,
+                    auto to_doc, auto upsert, auto remove) -> absl::Status {
+    using Record = typename decltype(tag)::type;
+    using Doc = decltype(to_doc(Record()));
+    std::vector<Doc> docs;
+    std::vector<matching::AnalyzedText> texts;
+    auto flush = [&] {
+      upsert(std::move(docs), texts);
+      docs.clear();
+      texts.clear();
+    };
+    for (uint64_t id : ids) {
+      if (id == 0) continue;
+      ++report->records_reread;
+      absl::StatusOr<Record> record = catalog_->Get<Record>(id);
+      if (absl::IsNotFound(record.status())) {
+        remove(id);
+        continue;
+      }
+      TM_RETURN_IF_ERROR(record.status());
+      Doc doc = to_doc(*record);
+      texts.push_back(matcher_.Analyze(doc.text));
+      doc.text.Release();
+      docs.push_back(std::move(doc));
+      if (docs.size() == kBatch) flush();
+    }
+    if (!docs.empty()) flush();
+    return absl::OkStatus();
+  };
+  TM_RETURN_IF_ERROR(reread(
+      offers, std::type_identity<v1::Offer>(),
+      [&](const v1::Offer& o) { return ToOfferDoc(o, *reference_); },
+      [&](std::vector<matching::OfferDoc> d,
+          const std::vector<matching::AnalyzedText>& t) {
+        matcher_.UpsertOffers(std::move(d), t);
+      },
+      [&](uint64_t id) { matcher_.RemoveOffer(id); }));
+  TM_RETURN_IF_ERROR(reread(
+      needs, std::type_identity<v1::Need>(),
+      [&](const v1::Need& n) { return ToNeedDoc(n, *reference_); },
+      [&](std::vector<matching::NeedDoc> d,
+          const std::vector<matching::AnalyzedText>& t) {
+        matcher_.UpsertNeeds(std::move(d), t);
+      },
+      [&](uint64_t id) { matcher_.RemoveNeed(id); }));
+  applied_sequence_.store(after);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LoadReport> Matchmaker::Start(
+    const IndexSnapshotOptions& snapshot,
+    const std::function<void(size_t, size_t)>& progress) {
+  LoadReport report;
+  if (snapshot.path.empty() || snapshot.build_id.empty()) {
+    report.snapshot_skipped = "snapshots are off";
+  } else {
+    absl::Status loaded = LoadSnapshot(snapshot, &report);
+    if (loaded.ok()) {
+      // From here the matcher holds the snapshot: a catalog that cannot be
+      // read is an error, not a reason to rebuild.
+      TM_RETURN_IF_ERROR(CatchUp(report.snapshot_sequence, &report));
+      const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+      if (report.records_reread > 0) matcher_.ShrinkToFit(threads);
+    } else {
+      report.snapshot_skipped = absl::IsNotFound(loaded)
+                                    ? "no snapshot"
+                                    : std::string(loaded.message());
+    }
+  }
+  if (!report.from_snapshot) TM_RETURN_IF_ERROR(LoadAll(progress));
+  report.offers = matcher_.offer_count();
+  report.needs = matcher_.need_count();
+  if (report.from_snapshot && progress) progress(report.offers, report.needs);
+  return report;
 }
 
 absl::StatusOr<Matchmaker::Page> Matchmaker::PageOptions(

@@ -12,7 +12,9 @@
 #ifndef TECHMATCH_DOMAIN_MATCHMAKER_H_
 #define TECHMATCH_DOMAIN_MATCHMAKER_H_
 
+#include <atomic>
 #include <functional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "base/clock.h"
@@ -29,6 +31,29 @@ matching::OfferDoc ToOfferDoc(const techmatch::v1::Offer& offer,
                               const ReferenceData& reference);
 matching::NeedDoc ToNeedDoc(const techmatch::v1::Need& need,
                             const ReferenceData& reference);
+
+// Where the matchmaker keeps a snapshot of its index, and what makes one
+// valid. A snapshot is a cache: the catalog stays the only truth. It is used
+// only when it was written by the same build (`build_id`), with the same
+// reference data, from this catalog's history (the change-log entry it was
+// taken at must still be the same); the changes committed after it are then
+// re-read from the catalog. Anything else, or any damage, means a full
+// rebuild.
+struct IndexSnapshotOptions {
+  std::string path;      // empty: no snapshot is read or written
+  std::string build_id;  // of the running program; empty: snapshots off
+};
+
+// How Start() built the index.
+struct LoadReport {
+  bool from_snapshot = false;
+  uint64_t snapshot_sequence = 0;   // the change-log position it was taken at
+  uint64_t changes_after = 0;       // change-log entries committed since
+  uint64_t records_reread = 0;      // offers and needs those entries named
+  std::string snapshot_skipped;     // why no snapshot was used (empty if one was)
+  size_t offers = 0;
+  size_t needs = 0;
+};
 
 class Matchmaker final : public CommitObserver {
  public:
@@ -47,6 +72,22 @@ class Matchmaker final : public CommitObserver {
   // Indexes every offer and need in the catalog; `progress` (may be null) is
   // called every 50,000 records and at the end with (offers, needs) counts.
   absl::Status LoadAll(const std::function<void(size_t, size_t)>& progress);
+
+  // Builds the index at start-up: from the snapshot in `snapshot` when it
+  // is valid (then caught up with the changes committed after it), else
+  // with LoadAll(). Errors only when the catalog cannot be read; an
+  // unusable snapshot is a reason in the report, not an error. Same
+  // preconditions as LoadAll().
+  absl::StatusOr<LoadReport> Start(
+      const IndexSnapshotOptions& snapshot,
+      const std::function<void(size_t, size_t)>& progress);
+
+  // Writes a snapshot of the index as it stands to `snapshot.path`
+  // (atomically: the previous snapshot stays until the new one is durable).
+  // Queries go on meanwhile; commits wait for it. FAILED_PRECONDITION when
+  // snapshots are off (no path or build id). Returns the bytes written.
+  absl::StatusOr<uint64_t> SaveSnapshot(
+      const IndexSnapshotOptions& snapshot) const;
 
   void OnCommitted(const std::vector<CommittedChange>& changes) override;
 
@@ -101,12 +142,27 @@ class Matchmaker final : public CommitObserver {
   absl::StatusOr<SearchSetup> PrepareSearch(
       const techmatch::v1::SearchRequest& request) const;
 
+  // Reads the snapshot and its header's checks into the matcher; the reason
+  // when it cannot be used.
+  absl::Status LoadSnapshot(const IndexSnapshotOptions& snapshot,
+                            LoadReport* report);
+  // Re-reads the offers and needs named by change-log entries after
+  // `after` into the index.
+  absl::Status CatchUp(uint64_t after, LoadReport* report);
+  // The serialized change-log entry with `sequence` ("" for 0).
+  absl::StatusOr<std::string> ChangeAt(uint64_t sequence) const;
+  // What the index's records take from the reference data (regions).
+  std::string ReferenceFingerprint() const;
+
   const storage::Catalog* catalog_;
   const Registry* registry_;
   const ReferenceData* reference_;
   Clock* clock_;
   matching::Weights defaults_;
   matching::Matcher matcher_;
+  // The last change-log sequence whose commit reached the index (updated
+  // after the index, so a snapshot never claims a change it lacks).
+  std::atomic<uint64_t> applied_sequence_{0};
 };
 
 }  // namespace techmatch::domain

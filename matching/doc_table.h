@@ -51,6 +51,15 @@ class DocTable {
 
   size_t size() const { return docs_.size(); }
 
+  // Every document, in storage order (valid until the next mutation).
+  const std::vector<Doc>& all() const { return docs_; }
+
+  // Room for `n` documents without reallocation.
+  void Reserve(size_t n) {
+    docs_.reserve(n);
+    position_.reserve(n);
+  }
+
   // Releases spare capacity (after a bulk load).
   void ShrinkToFit() { docs_.shrink_to_fit(); }
 

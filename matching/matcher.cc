@@ -149,10 +149,113 @@ size_t HeapBytes(const Doc& doc) {
   return bytes;
 }
 
+void SaveStrings(SnapshotWriter& out, const std::vector<std::string>& v) {
+  out.Pod<uint64_t>(v.size());
+  for (const std::string& s : v) out.String(s);
+}
+
+bool LoadStrings(SnapshotReader& in, std::vector<std::string>* v) {
+  uint64_t n = 0;
+  if (!in.Length(&n, sizeof(uint64_t))) return false;
+  v->resize(n);
+  for (std::string& s : *v) {
+    if (!in.String(&s)) return false;
+  }
+  return true;
+}
+
+// The structured facts of a document (its text is not kept by the matcher).
+void SaveDoc(SnapshotWriter& out, const OfferDoc& d) {
+  out.Pod(d.id);
+  SaveStrings(out, d.sectors);
+  out.Pod(d.trl);
+  out.Pod(d.price_min);
+  out.Pod(d.price_max);
+  out.String(d.province);
+  out.String(d.region);
+  out.Pod(d.transfer_modes);
+  out.Pod(d.fresh_micros);
+  out.Pod(d.expire_micros);
+  out.Pod<uint8_t>(d.published ? 1 : 0);
+}
+
+bool LoadDoc(SnapshotReader& in, OfferDoc* d) {
+  uint8_t published = 0;
+  if (!in.Pod(&d->id) || !LoadStrings(in, &d->sectors) || !in.Pod(&d->trl) ||
+      !in.Pod(&d->price_min) || !in.Pod(&d->price_max) ||
+      !in.String(&d->province) || !in.String(&d->region) ||
+      !in.Pod(&d->transfer_modes) || !in.Pod(&d->fresh_micros) ||
+      !in.Pod(&d->expire_micros) || !in.Pod(&published)) {
+    return false;
+  }
+  d->published = published != 0;
+  return true;
+}
+
+void SaveDoc(SnapshotWriter& out, const NeedDoc& d) {
+  out.Pod(d.id);
+  SaveStrings(out, d.sectors);
+  out.Pod(d.min_trl);
+  out.Pod<uint8_t>(d.budget_max.has_value() ? 1 : 0);
+  out.Pod<int64_t>(d.budget_max.value_or(0));
+  out.String(d.province);
+  out.String(d.region);
+  out.Pod(d.transfer_modes);
+  out.Pod(d.strict);
+  out.Pod(d.fresh_micros);
+  out.Pod(d.expire_micros);
+  out.Pod<uint8_t>(d.published ? 1 : 0);
+  out.Pod<uint8_t>(d.confidential ? 1 : 0);
+}
+
+bool LoadDoc(SnapshotReader& in, NeedDoc* d) {
+  uint8_t has_budget = 0, published = 0, confidential = 0;
+  int64_t budget = 0;
+  if (!in.Pod(&d->id) || !LoadStrings(in, &d->sectors) ||
+      !in.Pod(&d->min_trl) || !in.Pod(&has_budget) || !in.Pod(&budget) ||
+      !in.String(&d->province) || !in.String(&d->region) ||
+      !in.Pod(&d->transfer_modes) || !in.Pod(&d->strict) ||
+      !in.Pod(&d->fresh_micros) || !in.Pod(&d->expire_micros) ||
+      !in.Pod(&published) || !in.Pod(&confidential)) {
+    return false;
+  }
+  if (has_budget != 0) d->budget_max = budget;
+  d->published = published != 0;
+  d->confidential = confidential != 0;
+  return true;
+}
+
+template <class Doc>
+void SaveDocs(SnapshotWriter& out, const DocTable<Doc>& docs) {
+  out.Pod<uint64_t>(docs.size());
+  for (const Doc& doc : docs.all()) SaveDoc(out, doc);
+}
+
+template <class Doc>
+bool LoadDocs(SnapshotReader& in, DocTable<Doc>* docs) {
+  uint64_t n = 0;
+  if (!in.Length(&n, sizeof(uint64_t))) return false;
+  docs->Reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    Doc doc;
+    if (!LoadDoc(in, &doc)) return false;
+    docs->Upsert(std::move(doc));
+  }
+  if (docs->size() != n) {
+    in.Fail("a document appears twice");
+    return false;
+  }
+  return true;
+}
+
+constexpr uint32_t kMatcherFormat = 1;
+
 }  // namespace
 
 Matcher::Matcher(Bm25fParams params)
-    : offer_text_(&analyzer_, params), need_text_(&analyzer_, params) {}
+    : params_(params),
+      offer_text_(&analyzer_, params),
+      need_text_(&analyzer_, params) {}
 
 void Matcher::UpsertOffer(const OfferDoc& offer) {
   UpsertOffer(offer, Analyze(offer.text));
@@ -469,6 +572,38 @@ void Matcher::ShrinkToFit(unsigned threads) {
   needs_.ShrinkToFit();
   if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries(threads);
   if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries(threads);
+}
+
+void Matcher::Save(SnapshotWriter& out) const {
+  std::shared_lock lock(mu_);
+  out.Pod(kMatcherFormat);
+  offer_text_.Save(out);
+  need_text_.Save(out);
+  SaveDocs(out, offers_);
+  SaveDocs(out, needs_);
+}
+
+absl::Status Matcher::Load(SnapshotReader& in) {
+  TextIndex offer_text(&analyzer_, params_), need_text(&analyzer_, params_);
+  DocTable<OfferDoc> offers;
+  DocTable<NeedDoc> needs;
+  uint32_t format = 0;
+  if (in.Pod(&format) && format != kMatcherFormat) {
+    in.Fail("matcher state of another format");
+  }
+  if (in.ok() && offer_text.Load(in) && need_text.Load(in) &&
+      LoadDocs(in, &offers) && LoadDocs(in, &needs) &&
+      (offers.size() != offer_text.size() || needs.size() != need_text.size())) {
+    in.Fail("the documents do not match the text indexes");
+  }
+  absl::Status verified = in.Finish();
+  if (!verified.ok()) return verified;
+  std::unique_lock lock(mu_);
+  offer_text_ = std::move(offer_text);
+  need_text_ = std::move(need_text);
+  offers_ = std::move(offers);
+  needs_ = std::move(needs);
+  return absl::OkStatus();
 }
 
 size_t Matcher::offer_count() const {

@@ -24,6 +24,7 @@
 #include "matching/analyzer.h"
 #include "matching/doc_table.h"
 #include "matching/match_types.h"
+#include "matching/snapshot_io.h"
 #include "matching/text_index.h"
 
 namespace techmatch::matching {
@@ -82,6 +83,17 @@ class Matcher {
   // threads.
   void ShrinkToFit(unsigned threads = 1);
 
+  // Writes the matcher's whole state (both text indexes and the structured
+  // facts) to `out`, under the shared lock: queries go on, writers wait.
+  void Save(SnapshotWriter& out) const;
+
+  // Replaces the matcher's state with one Save() wrote (by a matcher of the
+  // same parameters and build), reading `in` to its end and verifying it
+  // (in.Finish()) before anything is replaced: on any error the matcher is
+  // unchanged. DATA_LOSS, with the reason, for a damaged, truncated or
+  // mismatched snapshot.
+  absl::Status Load(SnapshotReader& in);
+
   size_t offer_count() const;
   size_t need_count() const;
   size_t MemoryBytes() const;
@@ -112,6 +124,7 @@ class Matcher {
   void RefreshIfDrifted() const;
 
   Analyzer analyzer_;
+  Bm25fParams params_;
   mutable std::shared_mutex mu_;
   // Mutable for RefreshIfDrifted(), which runs under the exclusive lock.
   mutable TextIndex offer_text_;

@@ -87,6 +87,53 @@ class PostingList {
   // Heap bytes held (0 when inline), allocator overhead included.
   size_t HeapBytes() const { return on_heap() ? Allocated() + 16 : 0; }
 
+  // Writes the list to `out` (a SnapshotWriter): its count, then the inline
+  // values or the stream with its append scratch. Offsets in the stream are
+  // relative, so it loads as it was.
+  template <class Writer>
+  void SaveTo(Writer& out) const {
+    out.Pod(size_);
+    if (!on_heap()) {
+      out.Bytes(words_, sizeof(Value) * size());
+      return;
+    }
+    out.Pod(used());
+    out.Bytes(stream(), used() + kScratch);
+  }
+
+  // Replaces the list with one SaveTo() wrote, read from `in` (a
+  // SnapshotReader); false when `in` fails (the list is then empty). The
+  // stream's contents are trusted: the reader's checksum must be verified
+  // before the list is read.
+  template <class Reader>
+  bool LoadFrom(Reader& in) {
+    Release();
+    uint32_t size = 0;
+    if (!in.Pod(&size)) return false;
+    const uint32_t n = size & ~kExact;
+    if (n <= kInline) {
+      if (!in.Bytes(words_, sizeof(Value) * n)) return false;
+      size_ = n;
+      return true;
+    }
+    uint32_t used = 0;
+    if (!in.Pod(&used)) return false;
+    if (used > (1u << 30) || !in.Has(uint64_t{used} + kScratch)) {
+      in.Fail("a posting list's length is out of range");
+      return false;
+    }
+    size_ = size;
+    words_[0] = used;
+    void* block = std::malloc(Allocated());
+    if (block == nullptr) throw std::bad_alloc();
+    SetStream(static_cast<uint8_t*>(block));
+    if (!in.Bytes(block, used + kScratch)) {
+      Release();
+      return false;
+    }
+    return true;
+  }
+
   // Forward cursor over a list's values.
   class Reader {
    public:

@@ -38,6 +38,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "matching/analyzer.h"
 #include "matching/posting_list.h"
+#include "matching/snapshot_io.h"
 
 namespace techmatch::matching {
 
@@ -177,6 +178,17 @@ class TextIndex {
   // Terms of a free-text query (see Analyzer::QueryTerms), de-duplicated,
   // weighted by Bm25fParams::pair_weight and stopword_weight.
   std::vector<QueryTerm> ParseQuery(const std::string& text) const;
+
+  // Writes the whole index to `out` (format: snapshot_io.h), so that Load()
+  // restores it without re-inverting any text.
+  void Save(SnapshotWriter& out) const;
+
+  // Fills this index, which must be new (nothing upserted), with one Save()
+  // wrote. False when `in` fails or holds an index of other BM25F
+  // parameters (the reason is then on `in`); the index must then be
+  // discarded. Like every snapshot read, valid only once `in.Finish()`
+  // returned OK. The analyzer must be the one the saved index used.
+  bool Load(SnapshotReader& in);
 
   size_t size() const { return live_docs_; }
   // Approximate heap bytes held by the index.

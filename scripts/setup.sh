@@ -11,6 +11,7 @@ PACKAGES=(
   libabsl-dev librocksdb-dev libspdlog-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev      # SHA-256 and random bytes of API keys
+  zlib1g-dev      # CRC-32 of the match index snapshots
   openssl         # test certificates for the TLS tests
   clang-14 libclang-rt-14-dev   # libFuzzer targets (scripts/fuzz.sh)
   libxapian-dev   # only for bench/xapian_compare

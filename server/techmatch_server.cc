@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "server/build_id.h"
 
 namespace techmatch::server {
 
@@ -162,10 +163,30 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   server->matchmaker_ = std::make_unique<domain::Matchmaker>(
       server->catalog_.get(), server->registry_.get(), server->reference_.get(),
       clock, options.score_weights);
+  if (options.index_snapshot) {
+    server->snapshot_.build_id =
+        options.build_id.empty() ? ExecutableBuildId() : options.build_id;
+    if (server->snapshot_.build_id.empty()) {
+      spdlog::warn("index snapshots off: the executable has no build id");
+    } else {
+      server->snapshot_.path = options.data_dir + "/match_index.snapshot";
+    }
+  }
   absl::Time load_start = absl::Now();
-  TM_RETURN_IF_ERROR(server->matchmaker_->LoadAll([](size_t offers, size_t needs) {
-    spdlog::info("match index: {} offers, {} needs loaded", offers, needs);
-  }));
+  TM_ASSIGN_OR_RETURN(
+      domain::LoadReport load,
+      server->matchmaker_->Start(server->snapshot_, [](size_t offers, size_t needs) {
+        spdlog::info("match index: {} offers, {} needs loaded", offers, needs);
+      }));
+  if (load.from_snapshot) {
+    spdlog::info(
+        "match index read from its snapshot (change {}), then {} later "
+        "changes re-read {} records",
+        load.snapshot_sequence, load.changes_after, load.records_reread);
+  } else {
+    spdlog::info("match index rebuilt from the catalog ({})",
+                 load.snapshot_skipped);
+  }
   // Hand the load's transient and spare memory back to the system (glibc).
   malloc_trim(0);
   spdlog::info("match index ready in {:.2f} s, about {} MiB",
@@ -310,6 +331,19 @@ void TechmatchServer::Shutdown(absl::Duration grace) {
   stop_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
   if (alert_engine_ != nullptr) alert_engine_->Stop();
+  // Nothing commits any more: the snapshot holds every acknowledged write.
+  if (matchmaker_ != nullptr && !snapshot_.path.empty()) {
+    absl::Time start = absl::Now();
+    absl::StatusOr<uint64_t> saved = matchmaker_->SaveSnapshot(snapshot_);
+    if (saved.ok()) {
+      spdlog::info("match index snapshot written: {} MiB in {:.2f} s",
+                   *saved >> 20, absl::ToDoubleSeconds(absl::Now() - start));
+    } else {
+      spdlog::warn("match index snapshot not written ({}); the next start "
+                   "rebuilds or catches up an older one",
+                   saved.status().ToString());
+    }
+  }
   shutdown_done_.Notify();
 }
 

@@ -98,6 +98,13 @@ struct ServerOptions {
   absl::Duration expiry_interval = absl::Minutes(1);
   // Default weights of the score components.
   matching::Weights score_weights;
+  // The match index snapshot (domain::IndexSnapshotOptions): written at
+  // shutdown to <data_dir>/match_index.snapshot, read at start-up when it
+  // is valid, so a restart skips the full rebuild. Off when false.
+  bool index_snapshot = true;
+  // The build a snapshot must come from; empty: the executable's GNU build
+  // id (snapshots are off when it has none).
+  std::string build_id;
 };
 
 class TechmatchServer {
@@ -152,6 +159,7 @@ class TechmatchServer {
   std::string bootstrap_key_;
   std::unique_ptr<domain::Registry> registry_;
   std::unique_ptr<domain::Matchmaker> matchmaker_;
+  domain::IndexSnapshotOptions snapshot_;  // path empty: off
   std::unique_ptr<MatchService> match_service_;
   std::unique_ptr<OrganizationService> organization_service_;
   std::unique_ptr<OfferService> offer_service_;

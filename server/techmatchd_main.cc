@@ -30,6 +30,9 @@ ABSL_FLAG(bool, unsafe_no_sync, false,
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "largest gRPC message");
 ABSL_FLAG(int, expiry_interval_seconds, 60,
           "how often expired offers and needs are marked EXPIRED");
+ABSL_FLAG(bool, index_snapshot, true,
+          "write the match index to <data_dir>/match_index.snapshot at "
+          "shutdown and start from it (then from the change log) when valid");
 ABSL_FLAG(std::string, score_weights, "",
           "default score component weights, e.g. "
           "\"text=0.55,sector=0.1,trl=0.12,price=0.1,region=0.05,"
@@ -179,6 +182,7 @@ int main(int argc, char** argv) {
   if (options.backup_dir.empty())
     options.backup_dir = options.data_dir + ".backups";
   if (options.backup_dir == "off") options.backup_dir.clear();
+  options.index_snapshot = absl::GetFlag(FLAGS_index_snapshot);
   if (!ParseWeights(absl::GetFlag(FLAGS_score_weights), &options.score_weights)) {
     std::fprintf(stderr, "techmatchd: bad --score_weights\n");
     return 2;

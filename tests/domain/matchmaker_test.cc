@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "tests/test_util.h"
@@ -175,5 +176,142 @@ TEST_F(MatchmakerTest, QueriesRunConcurrentlyWithWrites) {
   EXPECT_EQ(matchmaker_->matcher().offer_count(), 150u);
 }
 
+
+// The search results (names and scores) and the matches of `need` that
+// `m` gives, as text.
+std::string Answers(const Matchmaker& m, const std::string& need) {
+  std::string out;
+  for (const char* query : {"lo hoi sinh khoi", "máy sấy", "tưới nhỏ giọt IoT",
+                            "nước thải"}) {
+    v1::SearchRequest search;
+    search.set_query(query);
+    auto found = m.SearchOffers(search);
+    if (!found.ok()) return found.status().ToString();
+    for (const auto& r : found->results()) {
+      out += r.offer().name() + " " + std::to_string(r.score()) + "\n";
+    }
+    auto needs = m.SearchNeeds(search);
+    if (!needs.ok()) return needs.status().ToString();
+    for (const auto& r : needs->results()) {
+      out += r.need().name() + " " + std::to_string(r.score()) + "\n";
+    }
+    out += "--\n";
+  }
+  v1::MatchOffersForNeedRequest request;
+  request.set_need(need);
+  auto matches = m.OffersForNeed(testing::Admin(), request);
+  if (!matches.ok()) return matches.status().ToString();
+  for (const auto& r : matches->matches()) {
+    out += r.offer().name() + " " + std::to_string(r.score()) + "\n";
+  }
+  return out;
+}
+
+// A restart reads the snapshot, re-reads what changed after it, and answers
+// exactly as a full rebuild would; a snapshot of another build, a damaged
+// one or one of another database's history is not used.
+TEST_F(MatchmakerTest, StartsFromASnapshotAndCatchesUpWithLaterCommits) {
+  v1::Offer boiler = Publish("Lò hơi sinh khối trấu");
+  Publish("Máy sấy bơm nhiệt nông sản");
+  Publish("Hệ thống xử lý nước thải thủy sản");
+  v1::CreateNeedRequest create;
+  *create.mutable_need() =
+      testing::MakeNeed(enterprise_, "Cần máy sấy và lò hơi cho nông sản");
+  auto need = registry_->CreateNeed(testing::Admin(), create);
+  ASSERT_OK(need);
+  const IndexSnapshotOptions snapshot{Path("index.snapshot"), "build-1"};
+  auto saved = matchmaker_->SaveSnapshot(snapshot);
+  ASSERT_OK(saved);
+  EXPECT_GT(*saved, 100u);
+  EXPECT_EQ(matchmaker_->SaveSnapshot({"", "build-1"}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // After the snapshot: a withdrawal, a new offer, a new need.
+  v1::WithdrawRequest withdraw;
+  withdraw.set_name(boiler.name());
+  ASSERT_OK(registry_->WithdrawOffer(testing::Admin(), withdraw));
+  Publish("Hệ thống tưới nhỏ giọt IoT cho cây ăn trái");
+  *create.mutable_need() =
+      testing::MakeNeed(enterprise_, "Cần tưới nhỏ giọt tự động IoT");
+  ASSERT_OK(registry_->CreateNeed(testing::Admin(), create));
+
+  // The server that ran on holds the same index as one restarted from the
+  // snapshot (tombstones included, which a full rebuild would not have).
+  const std::string expected = Answers(*matchmaker_, need->name());
+  Matchmaker rebuilt(catalog_.get(), registry_.get(), reference_.get(),
+                     &clock_, matching::Weights());
+  ASSERT_OK(rebuilt.LoadAll(nullptr));
+  const std::string expected_rebuilt = Answers(rebuilt, need->name());
+  EXPECT_NE(expected.find(need->name().empty() ? "?" : "offers/"),
+            std::string::npos);
+  EXPECT_EQ(expected.find(boiler.name() + " "), std::string::npos);
+
+  Matchmaker restarted(catalog_.get(), registry_.get(), reference_.get(),
+                       &clock_, matching::Weights());
+  auto report = restarted.Start(snapshot, nullptr);
+  ASSERT_OK(report);
+  EXPECT_TRUE(report->from_snapshot) << report->snapshot_skipped;
+  EXPECT_GE(report->changes_after, 3u);
+  EXPECT_EQ(report->records_reread, 3u);  // the boiler, the new offer and need
+  EXPECT_EQ(report->offers, 4u);
+  EXPECT_EQ(report->needs, 2u);
+  EXPECT_EQ(Answers(restarted, need->name()), expected);
+
+  // Its own snapshot starts where it caught up.
+  ASSERT_OK(restarted.SaveSnapshot(snapshot));
+  Matchmaker again(catalog_.get(), registry_.get(), reference_.get(), &clock_,
+                   matching::Weights());
+  report = again.Start(snapshot, nullptr);
+  ASSERT_OK(report);
+  EXPECT_TRUE(report->from_snapshot);
+  EXPECT_EQ(report->changes_after, 0u);
+  EXPECT_EQ(Answers(again, need->name()), expected);
+
+  auto rejected = [&](const IndexSnapshotOptions& options,
+                      const storage::Catalog* catalog) {
+    Matchmaker m(catalog, registry_.get(), reference_.get(), &clock_,
+                 matching::Weights());
+    auto r = m.Start(options, nullptr);
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return std::string("error");
+    EXPECT_FALSE(r->from_snapshot);
+    if (catalog == catalog_.get()) {
+      EXPECT_EQ(Answers(m, need->name()), expected_rebuilt);  // rebuilt instead
+    }
+    return r->snapshot_skipped;
+  };
+  EXPECT_NE(rejected({snapshot.path, "build-2"}, catalog_.get()).find("another build"),
+            std::string::npos);
+  EXPECT_EQ(rejected({Path("none.snapshot"), "build-1"}, catalog_.get()),
+            "no snapshot");
+  EXPECT_EQ(rejected({snapshot.path, ""}, catalog_.get()), "snapshots are off");
+
+  // Another database: shorter history, or as long but different.
+  storage::CatalogOptions other_options;
+  other_options.path = Path("other");
+  other_options.sync_writes = false;
+  auto other = storage::Catalog::Open(other_options);
+  ASSERT_OK(other);
+  EXPECT_NE(rejected(snapshot, other->get()).find("past the catalog"),
+            std::string::npos);
+  AuditLog other_audit(other->get(), &clock_);
+  Registry other_registry(other->get(), reference_.get(), &other_audit, &clock_);
+  while ((*other)->last_sequence() < catalog_->last_sequence()) {
+    v1::CreateOrganizationRequest org;
+    *org.mutable_organization() =
+        testing::MakeOrg("Khác", v1::Organization::ENTERPRISE);
+    ASSERT_OK(other_registry.CreateOrganization(testing::Admin(), org));
+  }
+  EXPECT_NE(rejected(snapshot, other->get()).find("another history"),
+            std::string::npos);
+
+  // A damaged snapshot.
+  {
+    std::fstream file(snapshot.path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(*saved / 2));
+    file.put('\x7f');
+  }
+  EXPECT_NE(rejected(snapshot, catalog_.get()).find("snapshot"), std::string::npos);
+}
 }  // namespace
 }  // namespace techmatch::domain
