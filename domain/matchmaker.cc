@@ -260,7 +260,7 @@ void Matchmaker::OnCommitted(const std::vector<CommittedChange>& changes) {
 namespace {
 
 constexpr char kSnapshotMagic[8] = {'T', 'M', 'I', 'N', 'D', 'E', 'X', '\n'};
-constexpr uint32_t kSnapshotFormat = 1;
+constexpr uint32_t kSnapshotFormat = 2;
 
 }  // namespace
 
@@ -301,6 +301,7 @@ absl::StatusOr<uint64_t> Matchmaker::SaveSnapshot(
   out->String(ReferenceFingerprint());
   out->Pod(sequence);
   out->String(change);
+  out->Pod<uint64_t>(matcher_.offer_count() + matcher_.need_count());
   matcher_.Save(*out);
   const uint64_t bytes = out->written();
   TM_RETURN_IF_ERROR(out->Commit());
@@ -314,12 +315,12 @@ absl::Status Matchmaker::LoadSnapshot(const IndexSnapshotOptions& snapshot,
   char magic[sizeof kSnapshotMagic] = {};
   uint32_t format = 0;
   std::string build_id, reference, change;
-  uint64_t sequence = 0;
+  uint64_t sequence = 0, records = 0;
   if (!in->Bytes(magic, sizeof magic) ||
       std::memcmp(magic, kSnapshotMagic, sizeof magic) != 0 ||
       !in->Pod(&format) || format != kSnapshotFormat ||
       !in->String(&build_id) || !in->String(&reference) ||
-      !in->Pod(&sequence) || !in->String(&change)) {
+      !in->Pod(&sequence) || !in->String(&change) || !in->Pod(&records)) {
     return absl::FailedPreconditionError(
         "not an index snapshot of this format");
   }
@@ -335,6 +336,15 @@ absl::Status Matchmaker::LoadSnapshot(const IndexSnapshotOptions& snapshot,
     return absl::FailedPreconditionError(absl::StrCat(
         "taken at change ", sequence, ", past the catalog's last change ",
         catalog_->last_sequence(), " (another or a restored database?)"));
+  }
+  // Catching up re-reads each changed record on one thread (~160 us each
+  // at a million offers, against ~70 us of wall time per record for the
+  // two-stage full load): past a quarter of the index, rebuilding is faster.
+  const uint64_t behind = catalog_->last_sequence() - sequence;
+  if (behind > std::max<uint64_t>(snapshot.catch_up_always, records / 4)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "taken ", behind, " changes ago (", records,
+        " records): a full rebuild is faster"));
   }
   absl::StatusOr<std::string> ours = ChangeAt(sequence);
   if (!ours.ok()) return ours.status();

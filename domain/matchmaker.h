@@ -37,11 +37,18 @@ matching::NeedDoc ToNeedDoc(const techmatch::v1::Need& need,
 // only when it was written by the same build (`build_id`), with the same
 // reference data, from this catalog's history (the change-log entry it was
 // taken at must still be the same); the changes committed after it are then
-// re-read from the catalog. Anything else, or any damage, means a full
-// rebuild.
+// re-read from the catalog. Anything else, any damage, or a snapshot so far
+// behind that re-reading would cost more than a rebuild (see
+// catch_up_always) means a full rebuild.
+// The data directory is trusted: the checksum guards against damage, not
+// against a forged file.
 struct IndexSnapshotOptions {
   std::string path;      // empty: no snapshot is read or written
   std::string build_id;  // of the running program; empty: snapshots off
+  // A snapshot at most this many changes behind the catalog is always
+  // caught up; one further behind only while that is under a quarter of
+  // the records it holds (re-reading costs more per record than a rebuild).
+  uint64_t catch_up_always = 20000;
 };
 
 // How Start() built the index.

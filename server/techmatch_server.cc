@@ -187,6 +187,13 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
     spdlog::info("match index rebuilt from the catalog ({})",
                  load.snapshot_skipped);
   }
+  // A fresh snapshot now, before serving (so no commit waits for it), when
+  // this start had to rebuild or catch up much: a crash before the next
+  // clean stop then restarts in seconds.
+  if (!server->snapshot_.path.empty() &&
+      (!load.from_snapshot || load.records_reread > kResnapshotAfter)) {
+    server->SaveSnapshot();
+  }
   // Hand the load's transient and spare memory back to the system (glibc).
   malloc_trim(0);
   spdlog::info("match index ready in {:.2f} s, about {} MiB",
@@ -332,19 +339,21 @@ void TechmatchServer::Shutdown(absl::Duration grace) {
   if (sweeper_.joinable()) sweeper_.join();
   if (alert_engine_ != nullptr) alert_engine_->Stop();
   // Nothing commits any more: the snapshot holds every acknowledged write.
-  if (matchmaker_ != nullptr && !snapshot_.path.empty()) {
-    absl::Time start = absl::Now();
-    absl::StatusOr<uint64_t> saved = matchmaker_->SaveSnapshot(snapshot_);
-    if (saved.ok()) {
-      spdlog::info("match index snapshot written: {} MiB in {:.2f} s",
-                   *saved >> 20, absl::ToDoubleSeconds(absl::Now() - start));
-    } else {
-      spdlog::warn("match index snapshot not written ({}); the next start "
-                   "rebuilds or catches up an older one",
-                   saved.status().ToString());
-    }
-  }
+  if (matchmaker_ != nullptr && !snapshot_.path.empty()) SaveSnapshot();
   shutdown_done_.Notify();
+}
+
+void TechmatchServer::SaveSnapshot() {
+  absl::Time start = absl::Now();
+  absl::StatusOr<uint64_t> saved = matchmaker_->SaveSnapshot(snapshot_);
+  if (saved.ok()) {
+    spdlog::info("match index snapshot written: {} MiB in {:.2f} s",
+                 *saved >> 20, absl::ToDoubleSeconds(absl::Now() - start));
+  } else {
+    spdlog::warn("match index snapshot not written ({}); the next start "
+                 "rebuilds or catches up an older one",
+                 saved.status().ToString());
+  }
 }
 
 void TechmatchServer::Wait() { shutdown_done_.WaitForNotification(); }

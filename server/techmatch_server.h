@@ -148,6 +148,11 @@ class TechmatchServer {
  private:
   TechmatchServer() = default;
   void SweepExpired();
+  // Writes the match index snapshot; a failure is logged, never fatal (the
+  // catalog is the truth; the next start rebuilds).
+  void SaveSnapshot();
+  // A start that re-read more records than this writes a fresh snapshot.
+  static constexpr uint64_t kResnapshotAfter = 10000;
 
   ServerOptions options_;
   Clock* clock_ = nullptr;

@@ -312,6 +312,32 @@ TEST_F(MatchmakerTest, StartsFromASnapshotAndCatchesUpWithLaterCommits) {
     file.put('\x7f');
   }
   EXPECT_NE(rejected(snapshot, catalog_.get()).find("snapshot"), std::string::npos);
+
+  // Too far behind: more changes since it than `catch_up_always` and than
+  // a quarter of the records it holds (6 here).
+  IndexSnapshotOptions behind{Path("behind.snapshot"), "build-1", 0};
+  ASSERT_OK(restarted.SaveSnapshot(behind));
+  for (const char* title : {"Thiết bị quan trắc không khí", "Giống lúa chịu mặn",
+                            "Phân bón vi sinh", "Pin mặt trời áp mái"}) {
+    Publish(title);
+  }
+  auto start = [&](const IndexSnapshotOptions& options) {
+    Matchmaker m(catalog_.get(), registry_.get(), reference_.get(), &clock_,
+                 matching::Weights());
+    auto r = m.Start(options, nullptr);
+    EXPECT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(m.matcher().offer_count(), 8u);
+    return r.ok() ? *r : LoadReport();
+  };
+  LoadReport report_behind = start(behind);
+  EXPECT_FALSE(report_behind.from_snapshot);
+  EXPECT_NE(report_behind.snapshot_skipped.find("a full rebuild is faster"),
+            std::string::npos)
+      << report_behind.snapshot_skipped;
+  behind.catch_up_always = 4;
+  report_behind = start(behind);
+  EXPECT_TRUE(report_behind.from_snapshot) << report_behind.snapshot_skipped;
+  EXPECT_EQ(report_behind.records_reread, 4u);
 }
 }  // namespace
 }  // namespace techmatch::domain
