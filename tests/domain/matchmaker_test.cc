@@ -339,5 +339,44 @@ TEST_F(MatchmakerTest, StartsFromASnapshotAndCatchesUpWithLaterCommits) {
   EXPECT_TRUE(report_behind.from_snapshot) << report_behind.snapshot_skipped;
   EXPECT_EQ(report_behind.records_reread, 4u);
 }
+
+// Snapshots taken while commits go on: each holds at least the changes up
+// to the sequence it records, so a start from any of them, caught up, has
+// every committed offer.
+TEST_F(MatchmakerTest, SnapshotsTakenDuringWritesCatchUpToEveryCommit) {
+  constexpr int kOffers = 120;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < kOffers; ++i) {
+      Publish("Thiết bị mã" + std::to_string(i) + " quan trắc môi trường");
+    }
+    done = true;
+  });
+  std::vector<std::string> paths;
+  while (!done || paths.empty()) {
+    const std::string path = Path("during" + std::to_string(paths.size()));
+    ASSERT_OK(matchmaker_->SaveSnapshot({path, "build-1"}));
+    paths.push_back(path);
+    if (paths.size() == 6) break;
+  }
+  writer.join();
+  for (const std::string& path : paths) {
+    Matchmaker restarted(catalog_.get(), registry_.get(), reference_.get(),
+                         &clock_, matching::Weights());
+    auto report = restarted.Start({path, "build-1"}, nullptr);
+    ASSERT_OK(report);
+    EXPECT_TRUE(report->from_snapshot) << report->snapshot_skipped;
+    EXPECT_EQ(restarted.matcher().offer_count(), static_cast<size_t>(kOffers));
+    for (int i = 0; i < kOffers; i += 7) {
+      v1::SearchRequest search;
+      search.set_query("ma" + std::to_string(i));
+      auto found = restarted.SearchOffers(search);
+      ASSERT_OK(found);
+      ASSERT_GE(found->results_size(), 1) << path << " misses offer " << i;
+      EXPECT_NE(found->results(0).offer().title().find("mã" + std::to_string(i) + " "),
+                std::string::npos);
+    }
+  }
+}
 }  // namespace
 }  // namespace techmatch::domain
