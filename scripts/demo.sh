@@ -11,7 +11,10 @@ PORT="${TECHMATCH_DEMO_PORT:-50051}"
 mkdir -p var
 if [ -f var/demo.pid ] && kill -0 "$(cat var/demo.pid)" 2>/dev/null; then
   echo "demo: stopping the previous demo server"
-  kill "$(cat var/demo.pid)"; sleep 1
+  OLD_PID="$(cat var/demo.pid)"
+  kill "$OLD_PID"
+  # It writes its index snapshot and closes the database before exiting.
+  for _ in $(seq 300); do kill -0 "$OLD_PID" 2>/dev/null || break; sleep 0.1; done
 fi
 rm -f var/demo.port
 build/server/techmatchd --data_dir=var/demo --listen="127.0.0.1:${PORT}" \
