@@ -305,6 +305,7 @@ absl::StatusOr<uint64_t> Matchmaker::SaveSnapshot(
   matcher_.Save(*out);
   const uint64_t bytes = out->written();
   TM_RETURN_IF_ERROR(out->Commit());
+  snapshot_sequence_.store(sequence);
   return bytes;
 }
 
@@ -355,6 +356,7 @@ absl::Status Matchmaker::LoadSnapshot(const IndexSnapshotOptions& snapshot,
   TM_RETURN_IF_ERROR(matcher_.Load(*in));
   report->from_snapshot = true;
   report->snapshot_sequence = sequence;
+  snapshot_sequence_.store(sequence);
   return absl::OkStatus();
 }
 

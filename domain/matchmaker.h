@@ -96,6 +96,12 @@ class Matchmaker final : public CommitObserver {
   absl::StatusOr<uint64_t> SaveSnapshot(
       const IndexSnapshotOptions& snapshot) const;
 
+  // Changes committed to the index since the last snapshot this matchmaker
+  // read or wrote (since the start when there is none).
+  uint64_t changes_since_snapshot() const {
+    return applied_sequence_.load() - snapshot_sequence_.load();
+  }
+
   void OnCommitted(const std::vector<CommittedChange>& changes) override;
 
   // NOT_FOUND for an unknown need or one the caller may not read;
@@ -170,6 +176,8 @@ class Matchmaker final : public CommitObserver {
   // The last change-log sequence whose commit reached the index (updated
   // after the index, so a snapshot never claims a change it lacks).
   std::atomic<uint64_t> applied_sequence_{0};
+  // The sequence of the last snapshot read or written (0: none yet).
+  mutable std::atomic<uint64_t> snapshot_sequence_{0};
 };
 
 }  // namespace techmatch::domain

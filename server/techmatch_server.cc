@@ -194,6 +194,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
       (!load.from_snapshot || load.records_reread > kResnapshotAfter)) {
     server->SaveSnapshot();
   }
+  server->index_load_ = load;
   // Hand the load's transient and spare memory back to the system (glibc).
   malloc_trim(0);
   spdlog::info("match index ready in {:.2f} s, about {} MiB",
@@ -303,7 +304,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   if (server->guard_ != nullptr)
     server->guard_->Serve(server->grpc_server_.get());
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
-  server->sweeper_ = std::thread([s = server.get()] { s->SweepExpired(); });
+  server->housekeeper_ = std::thread([s = server.get()] { s->Housekeep(); });
   server->alert_engine_->Start();
   return server;
 }
@@ -336,7 +337,7 @@ void TechmatchServer::Shutdown(absl::Duration grace) {
   }
   if (guard_ != nullptr) guard_->Stop();
   stop_.Notify();
-  if (sweeper_.joinable()) sweeper_.join();
+  if (housekeeper_.joinable()) housekeeper_.join();
   if (alert_engine_ != nullptr) alert_engine_->Stop();
   // Nothing commits any more: the snapshot holds every acknowledged write.
   if (matchmaker_ != nullptr && !snapshot_.path.empty()) SaveSnapshot();
@@ -358,13 +359,17 @@ void TechmatchServer::SaveSnapshot() {
 
 void TechmatchServer::Wait() { shutdown_done_.WaitForNotification(); }
 
-void TechmatchServer::SweepExpired() {
+void TechmatchServer::Housekeep() {
   do {
     absl::StatusOr<int> expired = registry_->ExpireDue();
     if (!expired.ok()) {
       spdlog::error("expiry sweep failed: {}", expired.status().ToString());
     } else if (*expired > 0) {
       spdlog::info("expired {} published records", *expired);
+    }
+    if (!snapshot_.path.empty() && options_.snapshot_every_changes > 0 &&
+        matchmaker_->changes_since_snapshot() >= options_.snapshot_every_changes) {
+      SaveSnapshot();
     }
   } while (!stop_.WaitForNotificationWithTimeout(options_.expiry_interval));
 }

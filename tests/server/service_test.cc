@@ -3,7 +3,9 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "client/cli.h"
 #include "server/techmatch_server.h"
@@ -18,11 +20,13 @@ namespace v1 = techmatch::v1;
 
 class ServiceTest : public testing::TempDirTest {
  protected:
-  void Start(const std::string& listen = "") {
+  void Start(const std::string& listen = "",
+             const std::function<void(ServerOptions*)>& adjust = nullptr) {
     ServerOptions options;
     options.data_dir = Path("db");
     options.reference_dir = testing::ReferenceDir();
     options.listen_address = listen;
+    if (adjust) adjust(&options);
     auto server = TechmatchServer::Start(options, &clock_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -62,6 +66,52 @@ class ServiceTest : public testing::TempDirTest {
   std::unique_ptr<v1::NeedService::Stub> needs_;
   std::unique_ptr<v1::ReferenceService::Stub> reference_;
 };
+
+// The index snapshot: written after the first start's rebuild, again by the
+// housekeeping thread once enough changes were committed, and read by the
+// next start.
+TEST_F(ServiceTest, IndexSnapshotIsRefreshedAfterEnoughChanges) {
+  auto adjust = [](ServerOptions* options) {
+    options->snapshot_every_changes = 3;
+    options->expiry_interval = absl::Milliseconds(20);
+    options->build_id = "service-test";
+  };
+  Start("", adjust);
+  EXPECT_FALSE(server_->index_load().from_snapshot);
+  EXPECT_EQ(server_->index_load().snapshot_skipped, "no snapshot");
+  const std::string snapshot = Path("db") + "/match_index.snapshot";
+  ASSERT_TRUE(std::filesystem::exists(snapshot));
+  const auto first_size = std::filesystem::file_size(snapshot);
+  grpc::ClientContext c1;
+  Authorize(&c1);
+  v1::CreateOrganizationRequest create_org;
+  *create_org.mutable_organization() =
+      testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
+  v1::Organization org;
+  ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
+  for (const char* title : {"Máy sấy bơm nhiệt", "Lò hơi sinh khối"}) {
+    grpc::ClientContext c;
+    Authorize(&c);
+    v1::CreateOfferRequest create;
+    *create.mutable_offer() = testing::MakeOffer(org.name(), title);
+    v1::Offer offer;
+    ASSERT_TRUE(offers_->CreateOffer(&c, create, &offer).ok());
+  }
+  // Three changes: the next housekeeping round writes a snapshot.
+  for (int i = 0; i < 250 && server_->matchmaker()->changes_since_snapshot() > 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(server_->matchmaker()->changes_since_snapshot(), 0u);
+  EXPECT_GT(std::filesystem::file_size(snapshot), first_size);
+
+  server_.reset();
+  Start("", adjust);
+  EXPECT_TRUE(server_->index_load().from_snapshot)
+      << server_->index_load().snapshot_skipped;
+  EXPECT_EQ(server_->matchmaker()->matcher().offer_count(), 2u);
+  EXPECT_EQ(server_->matchmaker()->changes_since_snapshot(), 0u);
+}
 
 TEST_F(ServiceTest, CreateGetAndErrorCodes) {
   Start();
