@@ -1,5 +1,6 @@
 // Matcher at scale: indexing rate, index memory, text top-10 and full
-// explained match latency over a generated corpus.
+// explained match latency over a generated corpus, and the index snapshot's
+// write and read times.
 //
 //   build/bench/matcher_bench [--docs=100000] [benchmark flags]
 //
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <malloc.h>
 #include <iostream>
@@ -133,6 +135,48 @@ void BM_IndexUpdate(benchmark::State& state) {
                                                 benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_IndexUpdate)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Writes the shared matcher's snapshot to the temporary directory and reads
+// it back into a new matcher (as techmatchd's stop and start do). Counters:
+// MiB written, seconds to save and to load (the file is in the page cache
+// when it is read, as on a restart).
+void BM_SnapshotSaveLoad(benchmark::State& state) {
+  Shared& s = Get();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "matcher_bench.snapshot").string();
+  using Clock = std::chrono::steady_clock;
+  double save_s = 0, load_s = 0, mib = 0;
+  for (auto _ : state) {
+    auto t = Clock::now();
+    auto out = matching::SnapshotWriter::Create(path);
+    if (!out.ok()) {
+      state.SkipWithError(std::string(out.status().message()).c_str());
+      return;
+    }
+    s.matcher.Save(**out);
+    mib = static_cast<double>((*out)->written()) / (1 << 20);
+    if (!(*out)->Commit().ok()) {
+      state.SkipWithError("snapshot not written");
+      return;
+    }
+    save_s += std::chrono::duration<double>(Clock::now() - t).count();
+    t = Clock::now();
+    matching::Matcher loaded;
+    auto in = matching::SnapshotReader::Open(path);
+    if (!in.ok() || !loaded.Load(**in).ok()) {
+      state.SkipWithError("snapshot not read");
+      return;
+    }
+    load_s += std::chrono::duration<double>(Clock::now() - t).count();
+    benchmark::DoNotOptimize(loaded.offer_count());
+  }
+  std::filesystem::remove(path);
+  const auto n = static_cast<double>(state.iterations());
+  state.counters["MiB"] = mib;
+  state.counters["save_s"] = save_s / n;
+  state.counters["load_s"] = load_s / n;
+}
+BENCHMARK(BM_SnapshotSaveLoad)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
 
 }  // namespace
 }  // namespace techmatch::bench

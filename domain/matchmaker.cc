@@ -141,12 +141,14 @@ matching::NeedDoc ToNeedDoc(const v1::Need& need,
 
 Matchmaker::Matchmaker(const storage::Catalog* catalog,
                        const Registry* registry, const ReferenceData* reference,
-                       Clock* clock, matching::Weights defaults)
+                       Clock* clock, matching::Weights defaults,
+                       size_t candidate_pool)
     : catalog_(catalog),
       registry_(registry),
       reference_(reference),
       clock_(clock),
-      defaults_(defaults) {}
+      defaults_(defaults),
+      candidate_pool_(std::max<size_t>(candidate_pool, 10)) {}
 
 absl::Status Matchmaker::LoadAll(
     const std::function<void(size_t, size_t)>& progress) {
@@ -477,6 +479,7 @@ absl::StatusOr<Matchmaker::Page> Matchmaker::PageOptions(
   }
   page.options.offset = page.offset;
   page.options.weights = defaults_;
+  page.options.candidate_pool = candidate_pool_;
   page.options.now_micros = absl::ToUnixMicros(clock_->Now());
   if (weights != nullptr) {
     matching::Weights& w = page.options.weights;

@@ -71,10 +71,12 @@ class Matchmaker final : public CommitObserver {
 
   // Borrowed pointers; all must outlive the matchmaker. `registry` reads
   // the record a match names with the caller's rights. `defaults` are the
-  // server's component weights.
+  // server's component weights; `candidate_pool` is how many text
+  // candidates a match or search re-scores (matching::MatchOptions; at
+  // least 10; a page deeper than the pool widens it).
   Matchmaker(const storage::Catalog* catalog, const Registry* registry,
              const ReferenceData* reference, Clock* clock,
-             matching::Weights defaults);
+             matching::Weights defaults, size_t candidate_pool = 200);
 
   // Indexes every offer and need in the catalog; `progress` (may be null) is
   // called every 50,000 records and at the end with (offers, needs) counts.
@@ -172,6 +174,7 @@ class Matchmaker final : public CommitObserver {
   const ReferenceData* reference_;
   Clock* clock_;
   matching::Weights defaults_;
+  size_t candidate_pool_;
   matching::Matcher matcher_;
   // The last change-log sequence whose commit reached the index (updated
   // after the index, so a snapshot never claims a change it lacks).

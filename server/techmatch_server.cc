@@ -162,7 +162,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   // of every write from then on (see domain/matchmaker.h).
   server->matchmaker_ = std::make_unique<domain::Matchmaker>(
       server->catalog_.get(), server->registry_.get(), server->reference_.get(),
-      clock, options.score_weights);
+      clock, options.score_weights, options.candidate_pool);
   if (options.index_snapshot) {
     server->snapshot_.build_id =
         options.build_id.empty() ? ExecutableBuildId() : options.build_id;

@@ -37,6 +37,9 @@ ABSL_FLAG(uint64_t, index_snapshot_changes, 100000,
           "write a fresh index snapshot once this many changes were committed "
           "since the last (checked every --expiry_interval_seconds; 0: only "
           "at start-up and shutdown)");
+ABSL_FLAG(int, candidate_pool, 200,
+          "text candidates each match re-scores with the structured components "
+          "(depth vs speed; at least 10)");
 ABSL_FLAG(std::string, score_weights, "",
           "default score component weights, e.g. "
           "\"text=0.55,sector=0.1,trl=0.12,price=0.1,region=0.05,"
@@ -187,6 +190,8 @@ int main(int argc, char** argv) {
     options.backup_dir = options.data_dir + ".backups";
   if (options.backup_dir == "off") options.backup_dir.clear();
   options.index_snapshot = absl::GetFlag(FLAGS_index_snapshot);
+  options.candidate_pool =
+      static_cast<size_t>(std::max(10, absl::GetFlag(FLAGS_candidate_pool)));
   options.snapshot_every_changes = absl::GetFlag(FLAGS_index_snapshot_changes);
   if (!ParseWeights(absl::GetFlag(FLAGS_score_weights), &options.score_weights)) {
     std::fprintf(stderr, "techmatchd: bad --score_weights\n");

@@ -378,5 +378,29 @@ TEST_F(MatchmakerTest, SnapshotsTakenDuringWritesCatchUpToEveryCommit) {
     }
   }
 }
+
+// The candidate pool bounds how deep a ranking goes: with a pool of 10 the
+// first page of 10 is all there is; with the default pool the rest of the
+// 30 matching offers follow on the next page.
+TEST_F(MatchmakerTest, CandidatePoolBoundsTheRanking) {
+  for (int i = 0; i < 30; ++i) {
+    Publish("Máy sấy nông sản kiểu " + std::to_string(i));
+  }
+  v1::SearchRequest search;
+  search.set_query("may say nong san");
+  search.set_page_size(10);
+  auto deep = matchmaker_->SearchOffers(search);
+  ASSERT_OK(deep);
+  EXPECT_EQ(deep->results_size(), 10);
+  EXPECT_FALSE(deep->next_page_token().empty());
+
+  Matchmaker shallow(catalog_.get(), registry_.get(), reference_.get(), &clock_,
+                     matching::Weights(), 10);
+  ASSERT_OK(shallow.LoadAll(nullptr));
+  auto first = shallow.SearchOffers(search);
+  ASSERT_OK(first);
+  EXPECT_EQ(first->results_size(), 10);
+  EXPECT_TRUE(first->next_page_token().empty());
+}
 }  // namespace
 }  // namespace techmatch::domain
