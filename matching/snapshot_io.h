@@ -42,6 +42,7 @@ class SnapshotWriter {
 
   // Appends `n` raw bytes.
   void Bytes(const void* data, size_t n) {
+    if (n == 0) return;  // (`data` may be null: an empty vector's data)
     if (n > kBuffer - used_) {
       Flush();
       if (n >= kBuffer) {
@@ -106,6 +107,7 @@ class SnapshotReader {
   // Reads `n` raw bytes into `out`; false (and !ok()) when the file ends
   // first or cannot be read. After a failure every read fails.
   bool Bytes(void* out, size_t n) {
+    if (n == 0) return ok();  // (`out` may be null: an empty vector's data)
     if (n <= used_ - pos_) {
       std::memcpy(out, buffer_.get() + pos_, n);
       pos_ += n;
