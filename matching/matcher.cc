@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
+#include <type_traits>
 
 #include "matching/scorer.h"
 
@@ -149,86 +151,83 @@ size_t HeapBytes(const Doc& doc) {
   return bytes;
 }
 
-void SaveStrings(SnapshotWriter& out, const std::vector<std::string>& v) {
-  out.Pod<uint64_t>(v.size());
-  for (const std::string& s : v) out.String(s);
-}
-
-bool LoadStrings(SnapshotReader& in, std::vector<std::string>* v) {
-  uint64_t n = 0;
-  if (!in.Length(&n, sizeof(uint64_t))) return false;
-  v->resize(n);
-  for (std::string& s : *v) {
-    if (!in.String(&s)) return false;
+// Writes the values a document's fields list hands it (see DocFields).
+struct Saving {
+  SnapshotWriter& out;
+  template <class T>
+  bool operator()(const T& v) {
+    if constexpr (std::is_same_v<T, bool>) {
+      out.Pod<uint8_t>(v ? 1 : 0);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      out.String(v);
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      out.Pod<uint64_t>(v.size());
+      for (const std::string& s : v) out.String(s);
+    } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
+      out.Pod<uint8_t>(v.has_value() ? 1 : 0);
+      out.Pod<int64_t>(v.value_or(0));
+    } else {
+      out.Pod(v);
+    }
+    return true;
   }
-  return true;
-}
+};
 
-// The structured facts of a document (its text is not kept by the matcher).
-void SaveDoc(SnapshotWriter& out, const OfferDoc& d) {
-  out.Pod(d.id);
-  SaveStrings(out, d.sectors);
-  out.Pod(d.trl);
-  out.Pod(d.price_min);
-  out.Pod(d.price_max);
-  out.String(d.province);
-  out.String(d.region);
-  out.Pod(d.transfer_modes);
-  out.Pod(d.fresh_micros);
-  out.Pod(d.expire_micros);
-  out.Pod<uint8_t>(d.published ? 1 : 0);
-}
-
-bool LoadDoc(SnapshotReader& in, OfferDoc* d) {
-  uint8_t published = 0;
-  if (!in.Pod(&d->id) || !LoadStrings(in, &d->sectors) || !in.Pod(&d->trl) ||
-      !in.Pod(&d->price_min) || !in.Pod(&d->price_max) ||
-      !in.String(&d->province) || !in.String(&d->region) ||
-      !in.Pod(&d->transfer_modes) || !in.Pod(&d->fresh_micros) ||
-      !in.Pod(&d->expire_micros) || !in.Pod(&published)) {
-    return false;
+// Reads them back, in the same order; false when the snapshot fails.
+struct Loading {
+  SnapshotReader& in;
+  template <class T>
+  bool operator()(T& v) {
+    if constexpr (std::is_same_v<T, bool>) {
+      uint8_t b = 0;
+      if (!in.Pod(&b)) return false;
+      v = b != 0;
+      return true;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      return in.String(&v);
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      uint64_t n = 0;
+      if (!in.Length(&n, sizeof(uint64_t))) return false;
+      v.resize(n);
+      for (std::string& s : v) {
+        if (!in.String(&s)) return false;
+      }
+      return true;
+    } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
+      uint8_t has = 0;
+      int64_t value = 0;
+      if (!in.Pod(&has) || !in.Pod(&value)) return false;
+      if (has != 0) v = value; else v.reset();
+      return true;
+    } else {
+      return in.Pod(&v);
+    }
   }
-  d->published = published != 0;
-  return true;
-}
+};
 
-void SaveDoc(SnapshotWriter& out, const NeedDoc& d) {
-  out.Pod(d.id);
-  SaveStrings(out, d.sectors);
-  out.Pod(d.min_trl);
-  out.Pod<uint8_t>(d.budget_max.has_value() ? 1 : 0);
-  out.Pod<int64_t>(d.budget_max.value_or(0));
-  out.String(d.province);
-  out.String(d.region);
-  out.Pod(d.transfer_modes);
-  out.Pod(d.strict);
-  out.Pod(d.fresh_micros);
-  out.Pod(d.expire_micros);
-  out.Pod<uint8_t>(d.published ? 1 : 0);
-  out.Pod<uint8_t>(d.confidential ? 1 : 0);
-}
-
-bool LoadDoc(SnapshotReader& in, NeedDoc* d) {
-  uint8_t has_budget = 0, published = 0, confidential = 0;
-  int64_t budget = 0;
-  if (!in.Pod(&d->id) || !LoadStrings(in, &d->sectors) ||
-      !in.Pod(&d->min_trl) || !in.Pod(&has_budget) || !in.Pod(&budget) ||
-      !in.String(&d->province) || !in.String(&d->region) ||
-      !in.Pod(&d->transfer_modes) || !in.Pod(&d->strict) ||
-      !in.Pod(&d->fresh_micros) || !in.Pod(&d->expire_micros) ||
-      !in.Pod(&published) || !in.Pod(&confidential)) {
-    return false;
+// The structured facts of a document in snapshot order (its text is not
+// kept by the matcher), one list for both directions: `Doc` is const when
+// saving.
+template <class IO, class Doc>
+bool DocFields(IO& io, Doc& d) {
+  if constexpr (std::is_same_v<std::remove_const_t<Doc>, OfferDoc>) {
+    return io(d.id) && io(d.sectors) && io(d.trl) && io(d.price_min) &&
+           io(d.price_max) && io(d.province) && io(d.region) &&
+           io(d.transfer_modes) && io(d.fresh_micros) &&
+           io(d.expire_micros) && io(d.published);
+  } else {
+    return io(d.id) && io(d.sectors) && io(d.min_trl) && io(d.budget_max) &&
+           io(d.province) && io(d.region) && io(d.transfer_modes) &&
+           io(d.strict) && io(d.fresh_micros) && io(d.expire_micros) &&
+           io(d.published) && io(d.confidential);
   }
-  if (has_budget != 0) d->budget_max = budget;
-  d->published = published != 0;
-  d->confidential = confidential != 0;
-  return true;
 }
 
 template <class Doc>
 void SaveDocs(SnapshotWriter& out, const DocTable<Doc>& docs) {
   out.Pod<uint64_t>(docs.size());
-  for (const Doc& doc : docs.all()) SaveDoc(out, doc);
+  Saving saving{out};
+  for (const Doc& doc : docs.all()) DocFields(saving, doc);
 }
 
 template <class Doc>
@@ -238,7 +237,8 @@ bool LoadDocs(SnapshotReader& in, DocTable<Doc>* docs) {
   docs->Reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     Doc doc;
-    if (!LoadDoc(in, &doc)) return false;
+    Loading loading{in};
+    if (!DocFields(loading, doc)) return false;
     docs->Upsert(std::move(doc));
   }
   if (docs->size() != n) {
