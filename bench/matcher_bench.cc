@@ -7,13 +7,13 @@
 // The corpus size comes from TECHMATCH_BENCH_DOCS (default 100000); the full
 // match's candidate pool from TECHMATCH_BENCH_POOL (default 200).
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <malloc.h>
 #include <iostream>
 #include <thread>
 
@@ -143,7 +143,8 @@ BENCHMARK(BM_IndexUpdate)->Unit(benchmark::kMicrosecond)->UseRealTime();
 void BM_SnapshotSaveLoad(benchmark::State& state) {
   Shared& s = Get();
   const std::string path =
-      (std::filesystem::temp_directory_path() / "matcher_bench.snapshot").string();
+      (std::filesystem::temp_directory_path() / "matcher_bench.snapshot")
+          .string();
   using Clock = std::chrono::steady_clock;
   double save_s = 0, load_s = 0, mib = 0;
   for (auto _ : state) {
@@ -176,7 +177,10 @@ void BM_SnapshotSaveLoad(benchmark::State& state) {
   state.counters["save_s"] = save_s / n;
   state.counters["load_s"] = load_s / n;
 }
-BENCHMARK(BM_SnapshotSaveLoad)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
+BENCHMARK(BM_SnapshotSaveLoad)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(2);
 
 }  // namespace
 }  // namespace techmatch::bench

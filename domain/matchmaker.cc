@@ -7,8 +7,8 @@
 #include <variant>
 
 #include "absl/container/btree_set.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "google/protobuf/util/time_util.h"
@@ -279,8 +279,8 @@ absl::StatusOr<std::string> Matchmaker::ChangeAt(uint64_t sequence) const {
   TM_ASSIGN_OR_RETURN(std::vector<v1::ChangeEvent> changes,
                       catalog_->ReadChanges(sequence - 1, 1));
   if (changes.empty() || changes[0].sequence() != sequence) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the catalog has no change-log entry ", sequence));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the catalog has no change-log entry ", sequence));
   }
   return changes[0].SerializeAsString();
 }
@@ -345,9 +345,9 @@ absl::Status Matchmaker::LoadSnapshot(const IndexSnapshotOptions& snapshot,
   // two-stage full load): past a quarter of the index, rebuilding is faster.
   const uint64_t behind = catalog_->last_sequence() - sequence;
   if (behind > std::max<uint64_t>(snapshot.catch_up_always, records / 4)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "taken ", behind, " changes ago (", records,
-        " records): a full rebuild is faster"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("taken ", behind, " changes ago (", records,
+                     " records): a full rebuild is faster"));
   }
   absl::StatusOr<std::string> ours = ChangeAt(sequence);
   if (!ours.ok()) return ours.status();
@@ -383,8 +383,8 @@ absl::Status Matchmaker::CatchUp(uint64_t after, LoadReport* report) {
   // Each named record as it stands now (whatever happened in between),
   // through the same batch path as a full load.
   constexpr size_t kBatch = 1024;
-  auto reread = [&](const absl::btree_set<uint64_t>& ids, auto tag,
-                    auto to_doc, auto upsert, auto remove) -> absl::Status {
+  auto reread = [&](const absl::btree_set<uint64_t>& ids, auto tag, auto to_doc,
+                    auto upsert, auto remove) -> absl::Status {
     using Record = typename decltype(tag)::type;
     using Doc = decltype(to_doc(Record()));
     std::vector<Doc> docs;
@@ -444,7 +444,8 @@ absl::StatusOr<LoadReport> Matchmaker::Start(
       // From here the matcher holds the snapshot: a catalog that cannot be
       // read is an error, not a reason to rebuild.
       TM_RETURN_IF_ERROR(CatchUp(report.snapshot_sequence, &report));
-      const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+      const unsigned threads =
+          std::max(1u, std::thread::hardware_concurrency());
       if (report.records_reread > 0) matcher_.ShrinkToFit(threads);
     } else {
       report.snapshot_skipped = absl::IsNotFound(loaded)

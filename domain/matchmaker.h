@@ -54,10 +54,10 @@ struct IndexSnapshotOptions {
 // How Start() built the index.
 struct LoadReport {
   bool from_snapshot = false;
-  uint64_t snapshot_sequence = 0;   // the change-log position it was taken at
-  uint64_t changes_after = 0;       // change-log entries committed since
-  uint64_t records_reread = 0;      // offers and needs those entries named
-  std::string snapshot_skipped;     // why no snapshot was used (empty if one was)
+  uint64_t snapshot_sequence = 0;  // the change-log position it was taken at
+  uint64_t changes_after = 0;      // change-log entries committed since
+  uint64_t records_reread = 0;     // offers and needs those entries named
+  std::string snapshot_skipped;  // why no snapshot was used (empty if one was)
   size_t offers = 0;
   size_t needs = 0;
 };

@@ -197,7 +197,10 @@ struct Loading {
       uint8_t has = 0;
       int64_t value = 0;
       if (!in.Pod(&has) || !in.Pod(&value)) return false;
-      if (has != 0) v = value; else v.reset();
+      if (has != 0)
+        v = value;
+      else
+        v.reset();
       return true;
     } else {
       return in.Pod(&v);
@@ -213,8 +216,8 @@ bool DocFields(IO& io, Doc& d) {
   if constexpr (std::is_same_v<std::remove_const_t<Doc>, OfferDoc>) {
     return io(d.id) && io(d.sectors) && io(d.trl) && io(d.price_min) &&
            io(d.price_max) && io(d.province) && io(d.region) &&
-           io(d.transfer_modes) && io(d.fresh_micros) &&
-           io(d.expire_micros) && io(d.published);
+           io(d.transfer_modes) && io(d.fresh_micros) && io(d.expire_micros) &&
+           io(d.published);
   } else {
     return io(d.id) && io(d.sectors) && io(d.min_trl) && io(d.budget_max) &&
            io(d.province) && io(d.region) && io(d.transfer_modes) &&
@@ -593,7 +596,8 @@ absl::Status Matcher::Load(SnapshotReader& in) {
   }
   if (in.ok() && offer_text.Load(in) && need_text.Load(in) &&
       LoadDocs(in, &offers) && LoadDocs(in, &needs) &&
-      (offers.size() != offer_text.size() || needs.size() != need_text.size())) {
+      (offers.size() != offer_text.size() ||
+       needs.size() != need_text.size())) {
     in.Fail("the documents do not match the text indexes");
   }
   absl::Status verified = in.Finish();

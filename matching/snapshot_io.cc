@@ -107,8 +107,7 @@ absl::StatusOr<std::unique_ptr<SnapshotReader>> SnapshotReader::Open(
   return std::unique_ptr<SnapshotReader>(new SnapshotReader(path, file, size));
 }
 
-SnapshotReader::SnapshotReader(std::string path, std::FILE* file,
-                               uint64_t size)
+SnapshotReader::SnapshotReader(std::string path, std::FILE* file, uint64_t size)
     : path_(std::move(path)),
       file_(file),
       size_(size),

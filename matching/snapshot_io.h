@@ -166,7 +166,7 @@ class SnapshotReader {
   std::unique_ptr<uint8_t[]> buffer_;
   size_t used_ = 0;
   size_t pos_ = 0;
-  uint32_t crc_;           // of buffer contents before buffer_[0]
+  uint32_t crc_;  // of buffer contents before buffer_[0]
   std::string error_;
 };
 

@@ -15,8 +15,8 @@ int FromNotes(struct dl_phdr_info* info, size_t, void* data) {
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& segment = info->dlpi_phdr[i];
     if (segment.p_type != PT_NOTE) continue;
-    const auto* p =
-        reinterpret_cast<const unsigned char*>(info->dlpi_addr + segment.p_vaddr);
+    const auto* p = reinterpret_cast<const unsigned char*>(info->dlpi_addr +
+                                                           segment.p_vaddr);
     const unsigned char* end = p + segment.p_memsz;
     while (p + sizeof(ElfW(Nhdr)) <= end) {
       ElfW(Nhdr) note;

@@ -175,7 +175,8 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   absl::Time load_start = absl::Now();
   TM_ASSIGN_OR_RETURN(
       domain::LoadReport load,
-      server->matchmaker_->Start(server->snapshot_, [](size_t offers, size_t needs) {
+      server->matchmaker_->Start(server->snapshot_, [](size_t offers,
+                                                       size_t needs) {
         spdlog::info("match index: {} offers, {} needs loaded", offers, needs);
       }));
   if (load.from_snapshot) {
@@ -351,9 +352,10 @@ void TechmatchServer::SaveSnapshot() {
     spdlog::info("match index snapshot written: {} MiB in {:.2f} s",
                  *saved >> 20, absl::ToDoubleSeconds(absl::Now() - start));
   } else {
-    spdlog::warn("match index snapshot not written ({}); the next start "
-                 "rebuilds or catches up an older one",
-                 saved.status().ToString());
+    spdlog::warn(
+        "match index snapshot not written ({}); the next start "
+        "rebuilds or catches up an older one",
+        saved.status().ToString());
   }
 }
 
@@ -368,7 +370,8 @@ void TechmatchServer::Housekeep() {
       spdlog::info("expired {} published records", *expired);
     }
     if (!snapshot_.path.empty() && options_.snapshot_every_changes > 0 &&
-        matchmaker_->changes_since_snapshot() >= options_.snapshot_every_changes) {
+        matchmaker_->changes_since_snapshot() >=
+            options_.snapshot_every_changes) {
       SaveSnapshot();
     }
   } while (!stop_.WaitForNotificationWithTimeout(options_.expiry_interval));

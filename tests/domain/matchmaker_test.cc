@@ -176,13 +176,12 @@ TEST_F(MatchmakerTest, QueriesRunConcurrentlyWithWrites) {
   EXPECT_EQ(matchmaker_->matcher().offer_count(), 150u);
 }
 
-
 // The search results (names and scores) and the matches of `need` that
 // `m` gives, as text.
 std::string Answers(const Matchmaker& m, const std::string& need) {
   std::string out;
-  for (const char* query : {"lo hoi sinh khoi", "máy sấy", "tưới nhỏ giọt IoT",
-                            "nước thải"}) {
+  for (const char* query :
+       {"lo hoi sinh khoi", "máy sấy", "tưới nhỏ giọt IoT", "nước thải"}) {
     v1::SearchRequest search;
     search.set_query(query);
     auto found = m.SearchOffers(search);
@@ -238,8 +237,8 @@ TEST_F(MatchmakerTest, StartsFromASnapshotAndCatchesUpWithLaterCommits) {
   // The server that ran on holds the same index as one restarted from the
   // snapshot (tombstones included, which a full rebuild would not have).
   const std::string expected = Answers(*matchmaker_, need->name());
-  Matchmaker rebuilt(catalog_.get(), registry_.get(), reference_.get(),
-                     &clock_, matching::Weights());
+  Matchmaker rebuilt(catalog_.get(), registry_.get(), reference_.get(), &clock_,
+                     matching::Weights());
   ASSERT_OK(rebuilt.LoadAll(nullptr));
   const std::string expected_rebuilt = Answers(rebuilt, need->name());
   EXPECT_NE(expected.find(need->name().empty() ? "?" : "offers/"),
@@ -280,7 +279,8 @@ TEST_F(MatchmakerTest, StartsFromASnapshotAndCatchesUpWithLaterCommits) {
     }
     return r->snapshot_skipped;
   };
-  EXPECT_NE(rejected({snapshot.path, "build-2"}, catalog_.get()).find("another build"),
+  EXPECT_NE(rejected({snapshot.path, "build-2"}, catalog_.get())
+                .find("another build"),
             std::string::npos);
   EXPECT_EQ(rejected({Path("none.snapshot"), "build-1"}, catalog_.get()),
             "no snapshot");
@@ -295,7 +295,8 @@ TEST_F(MatchmakerTest, StartsFromASnapshotAndCatchesUpWithLaterCommits) {
   EXPECT_NE(rejected(snapshot, other->get()).find("past the catalog"),
             std::string::npos);
   AuditLog other_audit(other->get(), &clock_);
-  Registry other_registry(other->get(), reference_.get(), &other_audit, &clock_);
+  Registry other_registry(other->get(), reference_.get(), &other_audit,
+                          &clock_);
   while ((*other)->last_sequence() < catalog_->last_sequence()) {
     v1::CreateOrganizationRequest org;
     *org.mutable_organization() =
@@ -307,18 +308,21 @@ TEST_F(MatchmakerTest, StartsFromASnapshotAndCatchesUpWithLaterCommits) {
 
   // A damaged snapshot.
   {
-    std::fstream file(snapshot.path, std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream file(snapshot.path,
+                      std::ios::in | std::ios::out | std::ios::binary);
     file.seekp(static_cast<std::streamoff>(*saved / 2));
     file.put('\x7f');
   }
-  EXPECT_NE(rejected(snapshot, catalog_.get()).find("snapshot"), std::string::npos);
+  EXPECT_NE(rejected(snapshot, catalog_.get()).find("snapshot"),
+            std::string::npos);
 
   // Too far behind: more changes since it than `catch_up_always` and than
   // a quarter of the records it holds (6 here).
   IndexSnapshotOptions behind{Path("behind.snapshot"), "build-1", 0};
   ASSERT_OK(restarted.SaveSnapshot(behind));
-  for (const char* title : {"Thiết bị quan trắc không khí", "Giống lúa chịu mặn",
-                            "Phân bón vi sinh", "Pin mặt trời áp mái"}) {
+  for (const char* title :
+       {"Thiết bị quan trắc không khí", "Giống lúa chịu mặn",
+        "Phân bón vi sinh", "Pin mặt trời áp mái"}) {
     Publish(title);
   }
   auto start = [&](const IndexSnapshotOptions& options) {
@@ -373,7 +377,8 @@ TEST_F(MatchmakerTest, SnapshotsTakenDuringWritesCatchUpToEveryCommit) {
       auto found = restarted.SearchOffers(search);
       ASSERT_OK(found);
       ASSERT_GE(found->results_size(), 1) << path << " misses offer " << i;
-      EXPECT_NE(found->results(0).offer().title().find("mã" + std::to_string(i) + " "),
+      EXPECT_NE(found->results(0).offer().title().find("mã" +
+                                                       std::to_string(i) + " "),
                 std::string::npos);
     }
   }

@@ -146,7 +146,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
       auto match = v1::MatchService::NewStub(channel);
       std::vector<std::pair<std::string, std::string>> sample;
       for (const auto& [ref, a] : acked) {
-        if (sample.size() < 25 || rng() % 8 == 0) sample.emplace_back(ref, a.name);
+        if (sample.size() < 25 || rng() % 8 == 0)
+          sample.emplace_back(ref, a.name);
       }
       for (const auto& [ref, name] : sample) {
         grpc::ClientContext context;
@@ -323,7 +324,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
     stop = true;
     for (auto& t : writers) t.join();
     if (graceful) {
-      ASSERT_TRUE(std::filesystem::exists(Path("db") + "/match_index.snapshot"));
+      ASSERT_TRUE(
+          std::filesystem::exists(Path("db") + "/match_index.snapshot"));
     }
   }
   // The starts after a graceful stop used its snapshot.

@@ -25,8 +25,8 @@ using techmatch::fuzz::Check;
 namespace {
 
 using techmatch::matching::Matcher;
-using techmatch::matching::OfferDoc;
 using techmatch::matching::NeedDoc;
+using techmatch::matching::OfferDoc;
 
 std::string TempPath(const char* name) {
   return "/tmp/fuzz_snapshot_" + std::to_string(::getpid()) + "_" + name;
@@ -36,9 +36,9 @@ std::string TempPath(const char* name) {
 const std::string& ValidSnapshot() {
   static const std::string* bytes = [] {
     Matcher m;
-    const char* titles[] = {"Máy sấy bơm nhiệt nông sản", "xử lý nước thải 500m3",
-                            "IoT PLC HACCP", "lò hơi sinh khối trấu",
-                            "cong nghe say", "Máy sấy lúa"};
+    const char* titles[] = {
+        "Máy sấy bơm nhiệt nông sản", "xử lý nước thải 500m3", "IoT PLC HACCP",
+        "lò hơi sinh khối trấu",      "cong nghe say",         "Máy sấy lúa"};
     for (uint64_t id = 1; id <= 6; ++id) {
       OfferDoc offer;
       offer.id = id;

@@ -3,9 +3,9 @@
 // without touching the matcher it was loaded into.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <cstdio>
 #include <random>
 
 #include "matching/matcher.h"
@@ -18,11 +18,11 @@ namespace {
 constexpr int64_t kNow = 1'790'000'000'000'000;
 
 const char* const kWords[] = {
-    "công", "nghệ", "xử", "lý", "nước", "thải", "thủy", "sản", "máy",
-    "sấy", "nông", "sản", "bơm", "nhiệt", "điện", "mặt", "trời", "vi",
-    "sinh", "phân", "bón", "hữu", "cơ", "chế", "biến", "cà", "phê",
-    "IoT", "PLC", "HACCP", "500m3", "tự", "động", "hóa", "lò", "hơi",
-    "sinh", "khối", "giống", "lúa", "kiểm", "soát", "chất", "lượng"};
+    "công", "nghệ", "xử",    "lý",    "nước",  "thải", "thủy", "sản",  "máy",
+    "sấy",  "nông", "sản",   "bơm",   "nhiệt", "điện", "mặt",  "trời", "vi",
+    "sinh", "phân", "bón",   "hữu",   "cơ",    "chế",  "biến", "cà",   "phê",
+    "IoT",  "PLC",  "HACCP", "500m3", "tự",    "động", "hóa",  "lò",   "hơi",
+    "sinh", "khối", "giống", "lúa",   "kiểm",  "soát", "chất", "lượng"};
 
 std::string Words(std::mt19937& rng, int n) {
   std::uniform_int_distribution<size_t> pick(0, std::size(kWords) - 1);
@@ -137,7 +137,8 @@ class SnapshotTest : public testing::TempDirTest {
     }
     m.UpsertOffers(std::move(offers), texts);
     for (uint64_t id = 1; id <= 300; ++id) m.UpsertNeed(RandomNeed(id, rng));
-    for (uint64_t id = 1; id <= 1500; id += 7) m.UpsertOffer(RandomOffer(id, rng));
+    for (uint64_t id = 1; id <= 1500; id += 7)
+      m.UpsertOffer(RandomOffer(id, rng));
     for (uint64_t id = 2; id <= 1500; id += 29) m.RemoveOffer(id);
     for (uint64_t id = 3; id <= 300; id += 17) m.RemoveNeed(id);
   }
@@ -225,7 +226,8 @@ TEST_F(SnapshotTest, DamagedFilesAreRefusedAndTheMatcherIsUnchanged) {
   for (size_t i = 0; i < damaged.size(); ++i) {
     write(damaged[i]);
     absl::Status loaded = Load(other, Path("bad.snapshot"));
-    EXPECT_EQ(loaded.code(), absl::StatusCode::kDataLoss) << i << ": " << loaded;
+    EXPECT_EQ(loaded.code(), absl::StatusCode::kDataLoss)
+        << i << ": " << loaded;
   }
   EXPECT_EQ(Answers(other), before);
   EXPECT_EQ(Load(other, Path("missing.snapshot")).code(),

@@ -98,8 +98,8 @@ TEST_F(ServiceTest, IndexSnapshotIsRefreshedAfterEnoughChanges) {
     ASSERT_TRUE(offers_->CreateOffer(&c, create, &offer).ok());
   }
   // Three changes: the next housekeeping round writes a snapshot.
-  for (int i = 0; i < 250 && server_->matchmaker()->changes_since_snapshot() > 0;
-       ++i) {
+  for (int i = 0;
+       i < 250 && server_->matchmaker()->changes_since_snapshot() > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(server_->matchmaker()->changes_since_snapshot(), 0u);
