@@ -345,18 +345,19 @@ void TechmatchServer::Shutdown(absl::Duration grace) {
   shutdown_done_.Notify();
 }
 
-void TechmatchServer::SaveSnapshot() {
+bool TechmatchServer::SaveSnapshot() {
   absl::Time start = absl::Now();
   absl::StatusOr<uint64_t> saved = matchmaker_->SaveSnapshot(snapshot_);
   if (saved.ok()) {
     spdlog::info("match index snapshot written: {} MiB in {:.2f} s",
                  *saved >> 20, absl::ToDoubleSeconds(absl::Now() - start));
-  } else {
-    spdlog::warn(
-        "match index snapshot not written ({}); the next start "
-        "rebuilds or catches up an older one",
-        saved.status().ToString());
+    return true;
   }
+  spdlog::warn(
+      "match index snapshot not written ({}); the next start "
+      "rebuilds or catches up an older one",
+      saved.status().ToString());
+  return false;
 }
 
 void TechmatchServer::Wait() { shutdown_done_.WaitForNotification(); }
@@ -369,10 +370,16 @@ void TechmatchServer::Housekeep() {
     } else if (*expired > 0) {
       spdlog::info("expired {} published records", *expired);
     }
-    if (!snapshot_.path.empty() && options_.snapshot_every_changes > 0 &&
-        matchmaker_->changes_since_snapshot() >=
-            options_.snapshot_every_changes) {
-      SaveSnapshot();
+    if (!snapshot_.path.empty() && options_.snapshot_every_changes > 0) {
+      // After a failure (disk full, ...) the next try waits for as many
+      // changes again, rather than stalling commits every round.
+      const uint64_t pending = matchmaker_->changes_since_snapshot();
+      const uint64_t due = std::max(next_snapshot_at_,
+                                    options_.snapshot_every_changes);
+      if (pending >= due) {
+        next_snapshot_at_ =
+            SaveSnapshot() ? 0 : pending + options_.snapshot_every_changes;
+      }
     }
   } while (!stop_.WaitForNotificationWithTimeout(options_.expiry_interval));
 }

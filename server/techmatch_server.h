@@ -163,9 +163,9 @@ class TechmatchServer {
   // Every expiry_interval until stopped: marks published records past
   // their expiry, then writes an index snapshot when one is due.
   void Housekeep();
-  // Writes the match index snapshot; a failure is logged, never fatal (the
-  // catalog is the truth; the next start rebuilds).
-  void SaveSnapshot();
+  // Writes the match index snapshot; false (logged, never fatal: the
+  // catalog is the truth, the next start rebuilds) when it failed.
+  bool SaveSnapshot();
   // A start that re-read more records than this writes a fresh snapshot.
   static constexpr uint64_t kResnapshotAfter = 10000;
 
@@ -181,6 +181,9 @@ class TechmatchServer {
   std::unique_ptr<domain::Matchmaker> matchmaker_;
   domain::IndexSnapshotOptions snapshot_;  // path empty: off
   domain::LoadReport index_load_;
+  // After a failed periodic snapshot: the changes since the last one at
+  // which Housekeep() tries again (0: none failed). Its thread only.
+  uint64_t next_snapshot_at_ = 0;
   std::unique_ptr<MatchService> match_service_;
   std::unique_ptr<OrganizationService> organization_service_;
   std::unique_ptr<OfferService> offer_service_;
