@@ -374,8 +374,8 @@ void TechmatchServer::Housekeep() {
       // After a failure (disk full, ...) the next try waits for as many
       // changes again, rather than stalling commits every round.
       const uint64_t pending = matchmaker_->changes_since_snapshot();
-      const uint64_t due = std::max(next_snapshot_at_,
-                                    options_.snapshot_every_changes);
+      const uint64_t due =
+          std::max(next_snapshot_at_, options_.snapshot_every_changes);
       if (pending >= due) {
         next_snapshot_at_ =
             SaveSnapshot() ? 0 : pending + options_.snapshot_every_changes;
