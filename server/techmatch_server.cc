@@ -357,6 +357,7 @@ bool TechmatchServer::SaveSnapshot() {
       "match index snapshot not written ({}); the next start "
       "rebuilds or catches up an older one",
       saved.status().ToString());
+  snapshot_failures_.fetch_add(1);
   return false;
 }
 

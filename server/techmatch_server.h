@@ -8,6 +8,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -152,6 +153,8 @@ class TechmatchServer {
   const domain::Matchmaker* matchmaker() const { return matchmaker_.get(); }
   // How this start built the match index (from a snapshot or rebuilt).
   const domain::LoadReport& index_load() const { return index_load_; }
+  // Snapshot writes that failed since the start (see SaveSnapshot()).
+  uint64_t snapshot_failures() const { return snapshot_failures_.load(); }
 
   // Writes `key` to `path` with mode 0600 (through a temporary file and a
   // rename, fsync'ed).
@@ -184,6 +187,7 @@ class TechmatchServer {
   // After a failed periodic snapshot: the changes since the last one at
   // which Housekeep() tries again (0: none failed). Its thread only.
   uint64_t next_snapshot_at_ = 0;
+  std::atomic<uint64_t> snapshot_failures_{0};
   std::unique_ptr<MatchService> match_service_;
   std::unique_ptr<OrganizationService> organization_service_;
   std::unique_ptr<OfferService> offer_service_;

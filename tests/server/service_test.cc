@@ -113,6 +113,50 @@ TEST_F(ServiceTest, IndexSnapshotIsRefreshedAfterEnoughChanges) {
   EXPECT_EQ(server_->matchmaker()->changes_since_snapshot(), 0u);
 }
 
+// A snapshot that cannot be written (here: its temporary path is a
+// directory) is logged, never fatal, and retried only after as many
+// changes again, not at every housekeeping round.
+TEST_F(ServiceTest, FailedSnapshotsAreRetriedAfterAsManyChanges) {
+  std::filesystem::create_directories(Path("db") + "/match_index.snapshot.tmp");
+  Start("", [](ServerOptions* options) {
+    options->snapshot_every_changes = 2;
+    options->expiry_interval = absl::Milliseconds(10);
+    options->build_id = "service-test";
+  });
+  EXPECT_EQ(server_->snapshot_failures(), 1u);  // the one after the rebuild
+  auto create_offer = [&](const std::string& owner) {
+    grpc::ClientContext c;
+    Authorize(&c);
+    v1::CreateOfferRequest create;
+    *create.mutable_offer() = testing::MakeOffer(owner, "Máy sấy");
+    v1::Offer offer;
+    ASSERT_TRUE(offers_->CreateOffer(&c, create, &offer).ok());
+  };
+  auto failures_after_a_while = [&](uint64_t expected) {
+    for (int i = 0; i < 250 && server_->snapshot_failures() < expected; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // Many housekeeping rounds more: no further attempt.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return server_->snapshot_failures();
+  };
+  grpc::ClientContext c1;
+  Authorize(&c1);
+  v1::CreateOrganizationRequest create_org;
+  *create_org.mutable_organization() =
+      testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
+  v1::Organization org;
+  ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
+  create_offer(org.name());  // two changes: one attempt
+  EXPECT_EQ(failures_after_a_while(2), 2u);
+  create_offer(org.name());  // three: not yet
+  EXPECT_EQ(failures_after_a_while(2), 2u);
+  create_offer(org.name());  // four: the retry
+  EXPECT_EQ(failures_after_a_while(3), 3u);
+  EXPECT_TRUE(server_->matchmaker()->changes_since_snapshot() >= 4u);
+  std::filesystem::remove(Path("db") + "/match_index.snapshot.tmp");
+}
+
 TEST_F(ServiceTest, CreateGetAndErrorCodes) {
   Start();
   grpc::ClientContext c1;
