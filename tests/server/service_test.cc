@@ -46,6 +46,28 @@ class ServiceTest : public testing::TempDirTest {
     context->AddMetadata("authorization", "Bearer " + server_->bootstrap_key());
   }
 
+  // Creates a research institute as admin; returns its name ("" on failure).
+  std::string CreateInstitute() {
+    grpc::ClientContext c;
+    Authorize(&c);
+    v1::CreateOrganizationRequest create;
+    *create.mutable_organization() =
+        testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
+    v1::Organization org;
+    EXPECT_TRUE(orgs_->CreateOrganization(&c, create, &org).ok());
+    return org.name();
+  }
+
+  // Creates an offer of `owner` as admin.
+  void CreateOffer(const std::string& owner, const std::string& title) {
+    grpc::ClientContext c;
+    Authorize(&c);
+    v1::CreateOfferRequest create;
+    *create.mutable_offer() = testing::MakeOffer(owner, title);
+    v1::Offer offer;
+    EXPECT_TRUE(offers_->CreateOffer(&c, create, &offer).ok());
+  }
+
   // Runs the CLI in-process with the admin key; returns the exit code and
   // fills out/err.
   int Cli(const std::vector<std::string>& args, const std::string& stdin_text,
@@ -82,21 +104,9 @@ TEST_F(ServiceTest, IndexSnapshotIsRefreshedAfterEnoughChanges) {
   const std::string snapshot = Path("db") + "/match_index.snapshot";
   ASSERT_TRUE(std::filesystem::exists(snapshot));
   const auto first_size = std::filesystem::file_size(snapshot);
-  grpc::ClientContext c1;
-  Authorize(&c1);
-  v1::CreateOrganizationRequest create_org;
-  *create_org.mutable_organization() =
-      testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
-  v1::Organization org;
-  ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
-  for (const char* title : {"Máy sấy bơm nhiệt", "Lò hơi sinh khối"}) {
-    grpc::ClientContext c;
-    Authorize(&c);
-    v1::CreateOfferRequest create;
-    *create.mutable_offer() = testing::MakeOffer(org.name(), title);
-    v1::Offer offer;
-    ASSERT_TRUE(offers_->CreateOffer(&c, create, &offer).ok());
-  }
+  const std::string org = CreateInstitute();
+  CreateOffer(org, "Máy sấy bơm nhiệt");
+  CreateOffer(org, "Lò hơi sinh khối");
   // Three changes: the next housekeeping round writes a snapshot.
   for (int i = 0;
        i < 250 && server_->matchmaker()->changes_since_snapshot() > 0; ++i) {
@@ -124,14 +134,6 @@ TEST_F(ServiceTest, FailedSnapshotsAreRetriedAfterAsManyChanges) {
     options->build_id = "service-test";
   });
   EXPECT_EQ(server_->snapshot_failures(), 1u);  // the one after the rebuild
-  auto create_offer = [&](const std::string& owner) {
-    grpc::ClientContext c;
-    Authorize(&c);
-    v1::CreateOfferRequest create;
-    *create.mutable_offer() = testing::MakeOffer(owner, "Máy sấy");
-    v1::Offer offer;
-    ASSERT_TRUE(offers_->CreateOffer(&c, create, &offer).ok());
-  };
   auto failures_after_a_while = [&](uint64_t expected) {
     for (int i = 0; i < 250 && server_->snapshot_failures() < expected; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -140,18 +142,12 @@ TEST_F(ServiceTest, FailedSnapshotsAreRetriedAfterAsManyChanges) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     return server_->snapshot_failures();
   };
-  grpc::ClientContext c1;
-  Authorize(&c1);
-  v1::CreateOrganizationRequest create_org;
-  *create_org.mutable_organization() =
-      testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
-  v1::Organization org;
-  ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
-  create_offer(org.name());  // two changes: one attempt
+  const std::string org = CreateInstitute();
+  CreateOffer(org, "Máy sấy");  // two changes: one attempt
   EXPECT_EQ(failures_after_a_while(2), 2u);
-  create_offer(org.name());  // three: not yet
+  CreateOffer(org, "Máy sấy");  // three: not yet
   EXPECT_EQ(failures_after_a_while(2), 2u);
-  create_offer(org.name());  // four: the retry
+  CreateOffer(org, "Máy sấy");  // four: the retry
   EXPECT_EQ(failures_after_a_while(3), 3u);
   EXPECT_TRUE(server_->matchmaker()->changes_since_snapshot() >= 4u);
   std::filesystem::remove(Path("db") + "/match_index.snapshot.tmp");
