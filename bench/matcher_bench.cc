@@ -23,10 +23,13 @@
 namespace techmatch::bench {
 namespace {
 
-size_t CorpusSize() {
-  const char* env = std::getenv("TECHMATCH_BENCH_DOCS");
-  return env ? std::strtoul(env, nullptr, 10) : 100000;
+// The value of environment variable `name`, or `fallback` when unset.
+size_t EnvOr(const char* name, size_t fallback) {
+  const char* env = std::getenv(name);
+  return env ? std::strtoul(env, nullptr, 10) : fallback;
 }
+
+size_t CorpusSize() { return EnvOr("TECHMATCH_BENCH_DOCS", 100000); }
 
 size_t RssBytes() {
   std::ifstream in("/proc/self/statm");
@@ -49,7 +52,8 @@ struct Shared {
       return std::chrono::duration<double>(Clock::now() - t).count();
     };
     auto start = Clock::now();
-    constexpr size_t kBatch = 1024;
+    const size_t kBatch = EnvOr("TECHMATCH_BENCH_BATCH", 1024);
+    const unsigned threads = static_cast<unsigned>(EnvOr("TECHMATCH_BENCH_THREADS", 1));
     for (uint64_t first = 1; first <= n; first += kBatch) {
       auto t = Clock::now();
       std::vector<matching::OfferDoc> offers;
@@ -62,7 +66,7 @@ struct Shared {
       for (const auto& offer : offers) texts.push_back(matcher.Analyze(offer.text));
       analyze_s += seconds_since(t);
       t = Clock::now();
-      matcher.UpsertOffers(std::move(offers), texts);
+      matcher.UpsertOffers(std::move(offers), texts, threads);
       index_s += seconds_since(t);
     }
     for (uint64_t id = 1; id <= 2000; ++id) matcher.UpsertNeed(generator.Need(id));

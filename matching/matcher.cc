@@ -289,7 +289,8 @@ void Matcher::UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed) {
 template <class Doc>
 void Matcher::UpsertMany(TextIndex& index, DocTable<Doc>& docs,
                          std::vector<Doc> batch,
-                         const std::vector<AnalyzedText>& analyzed) {
+                         const std::vector<AnalyzedText>& analyzed,
+                         unsigned threads) {
   std::vector<uint64_t> ids;
   std::vector<const AnalyzedText*> texts;
   std::vector<DocAttributes> attributes;
@@ -301,7 +302,7 @@ void Matcher::UpsertMany(TextIndex& index, DocTable<Doc>& docs,
     texts.push_back(&analyzed[i]);
     attributes.push_back(AttributesOf(batch[i]));
   }
-  index.UpsertBatch(ids, texts, attributes);
+  index.UpsertBatch(ids, texts, attributes, threads);
   for (Doc& doc : batch) {
     doc.text.Release();
     docs.Upsert(std::move(doc));
@@ -310,15 +311,17 @@ void Matcher::UpsertMany(TextIndex& index, DocTable<Doc>& docs,
 }
 
 void Matcher::UpsertOffers(std::vector<OfferDoc> offers,
-                           const std::vector<AnalyzedText>& analyzed) {
+                           const std::vector<AnalyzedText>& analyzed,
+                           unsigned threads) {
   std::unique_lock lock(mu_);
-  UpsertMany(offer_text_, offers_, std::move(offers), analyzed);
+  UpsertMany(offer_text_, offers_, std::move(offers), analyzed, threads);
 }
 
 void Matcher::UpsertNeeds(std::vector<NeedDoc> needs,
-                          const std::vector<AnalyzedText>& analyzed) {
+                          const std::vector<AnalyzedText>& analyzed,
+                          unsigned threads) {
   std::unique_lock lock(mu_);
-  UpsertMany(need_text_, needs_, std::move(needs), analyzed);
+  UpsertMany(need_text_, needs_, std::move(needs), analyzed, threads);
 }
 
 void Matcher::RemoveOffer(uint64_t id) {

@@ -41,13 +41,15 @@ class Matcher {
   // lock: a bulk loader analyses on one thread while another indexes.
   void UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed);
   void UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed);
-  // Many at once, under one lock, the text inverted as a batch (see
-  // TextIndex::UpsertBatch): for bulk loads. `analyzed` is parallel to the
-  // documents.
+  // Many at once, under one lock, the text inverted as a batch on up to
+  // `threads` threads (see TextIndex::UpsertBatch): for bulk loads.
+  // `analyzed` is parallel to the documents.
   void UpsertOffers(std::vector<OfferDoc> offers,
-                    const std::vector<AnalyzedText>& analyzed);
+                    const std::vector<AnalyzedText>& analyzed,
+                    unsigned threads = 1);
   void UpsertNeeds(std::vector<NeedDoc> needs,
-                   const std::vector<AnalyzedText>& analyzed);
+                   const std::vector<AnalyzedText>& analyzed,
+                   unsigned threads = 1);
   AnalyzedText Analyze(const FieldTexts& texts) const {
     return offer_text_.Analyze(texts);
   }
@@ -104,7 +106,8 @@ class Matcher {
   template <class Doc>
   static void UpsertMany(TextIndex& index, DocTable<Doc>& docs,
                          std::vector<Doc> batch,
-                         const std::vector<AnalyzedText>& analyzed);
+                         const std::vector<AnalyzedText>& analyzed,
+                         unsigned threads);
 
   // Ranks `docs` for `query`: `accept` is the full filter on a record; it is
   // consulted only when `needs_record` (the query has constraints) or the

@@ -1,6 +1,7 @@
 #include "matching/text_index.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <queue>
 #include <stdexcept>
@@ -136,30 +137,6 @@ uint32_t TextIndex::TermIndex(uint64_t key) {
   return it->second;
 }
 
-template <class Emit>
-void TextIndex::ForEachTerm(const AnalyzedText& analyzed, Slot* slot,
-                            Emit&& emit) {
-  for (int f = 0; f < kFieldCount; ++f) {
-    uint64_t prev_folded = 0, prev_accented = 0;
-    uint32_t length = 0;
-    for (const Analyzer::Token& t : analyzed.fields[f]) {
-      uint64_t folded = Intern(t.folded);
-      uint64_t accented = t.accented == t.folded ? folded : Intern(t.accented);
-      emit(folded << 32, f);
-      emit((accented << 32) | kAccentedBit, f);
-      length += 2;
-      if (prev_folded != 0 && !t.breaks_before) {
-        emit(prev_folded << 32 | folded, f);
-        emit((prev_accented << 32 | accented) | kAccentedBit, f);
-        length += 2;
-      }
-      prev_folded = folded;
-      prev_accented = accented;
-    }
-    slot->length[f] = static_cast<uint16_t>(std::min<uint32_t>(length, 65535));
-  }
-}
-
 uint32_t TextIndex::AddSlot(const Slot& slot) {
   const uint32_t index = static_cast<uint32_t>(slots_.size());
   for (int f = 0; f < kFieldCount; ++f) total_length_[f] += slot.length[f];
@@ -178,7 +155,8 @@ void TextIndex::Upsert(uint64_t id, const AnalyzedText& analyzed,
 
 void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
                             const std::vector<const AnalyzedText*>& texts,
-                            const std::vector<DocAttributes>& attributes) {
+                            const std::vector<DocAttributes>& attributes,
+                            unsigned threads) {
   if (slots_.size() + ids.size() > kMaxSlots) {
     for (uint64_t id : ids) Remove(id);
     Compact();
@@ -194,7 +172,8 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
                   attributes.empty()
                       ? std::vector<DocAttributes>()
                       : std::vector<DocAttributes>(attributes.begin() + from,
-                                                   attributes.begin() + to));
+                                                   attributes.begin() + to),
+                  threads);
     };
     part(0, half);
     part(half, ids.size());
@@ -202,65 +181,216 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
   }
   // Occurrences become (term << 32 | slot << 2 | field), generated in slot
   // order, so a stable radix sort on the term keeps each term's slots
-  // ascending. The term keys are collected first and resolved to term
-  // indexes in a second pass with the dictionary probes prefetched a few
-  // keys ahead: at a million documents the dictionary is far larger than
-  // the caches, and waiting on each probe in turn was half the indexing time.
-  thread_local std::vector<uint64_t> keys, occurrences, sorted;
-  keys.clear();
-  occurrences.clear();
+  // ascending. Small batches (single commits) are not worth a thread.
+  constexpr size_t kDocsPerThread = 256;
+  threads = std::min<size_t>(threads, std::max<size_t>(
+                                          ids.size() / kDocsPerThread, 1));
+  // A power of two, so that a term's worker is a mask of its index.
+  threads = std::min(std::bit_floor(std::max(threads, 1u)), 16u);
+  if (workers_.size() < threads) workers_.resize(threads);
+  const uint64_t base = slots_.size();
+  auto docs_of = [&](unsigned worker) {
+    return std::pair<size_t, size_t>{ids.size() * worker / threads,
+                                     ids.size() * (worker + 1) / threads};
+  };
+  // Pass 1, in parallel: each token's syllable ids by lookup only, and each
+  // document's field lengths (which do not depend on the ids).
+  std::vector<std::array<uint16_t, kFieldCount>>& lengths = batch_lengths_;
+  lengths.resize(ids.size());
+  RunWorkers(threads, [&](unsigned worker) {
+    BatchWorker& w = workers_[worker];
+    w.syllables.clear();
+    w.misses.clear();
+    w.unknown.clear();
+    w.occurrence_count = 0;
+    auto lookup = [&](const std::string& text) {
+      auto it = syllable_ids_.find(text);
+      if (it != syllable_ids_.end()) return it->second;
+      w.misses.push_back(static_cast<uint32_t>(w.syllables.size()));
+      w.unknown.push_back(&text);
+      return 0u;
+    };
+    auto [begin, end] = docs_of(worker);
+    for (size_t i = begin; i < end; ++i) {
+      for (int f = 0; f < kFieldCount; ++f) {
+        uint32_t length = 0;
+        bool first = true;
+        for (const Analyzer::Token& t : texts[i]->fields[f]) {
+          // (An unknown folded form is a miss twice when both are one.)
+          w.syllables.push_back(lookup(t.folded));
+          w.syllables.push_back(t.accented == t.folded && w.syllables.back()
+                                    ? w.syllables.back()
+                                    : lookup(t.accented));
+          length += (!first && !t.breaks_before) ? 4 : 2;
+          first = false;
+        }
+        w.occurrence_count += length;
+        lengths[i][f] = static_cast<uint16_t>(std::min<uint32_t>(length, 65535));
+      }
+    }
+  });
+  // New syllables are interned here, in token order (the ids are those a
+  // one-thread pass gives), and the documents take their slots.
+  for (unsigned worker = 0; worker < threads; ++worker) {
+    BatchWorker& w = workers_[worker];
+    for (size_t m = 0; m < w.misses.size(); ++m)
+      w.syllables[w.misses[m]] = Intern(*w.unknown[m]);
+  }
   for (size_t i = 0; i < ids.size(); ++i) {
     Remove(ids[i]);  // also an id met earlier in this batch
-    const uint64_t index = slots_.size();
-    Slot slot{ids[i],
-              attributes.empty() ? DocAttributes() : attributes[i],
-              {0, 0, 0},
-              true};
-    ForEachTerm(*texts[i], &slot, [&](uint64_t key, int field) {
-      keys.push_back(key);
-      occurrences.push_back(index << 2 | static_cast<uint64_t>(field));
-    });
-    AddSlot(slot);
+    AddSlot(Slot{ids[i], attributes.empty() ? DocAttributes() : attributes[i],
+                 lengths[i], true});
   }
-  constexpr size_t kAhead = 16;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (i + kAhead < keys.size() &&
-        static_cast<uint32_t>(keys[i + kAhead]) != 0) {
-      term_ids_.prefetch(keys[i + kAhead]);
+  // Pass 2, in parallel: every worker writes its documents' term keys and
+  // occurrences at its own offset.
+  std::vector<uint64_t>& keys = batch_keys_;
+  std::vector<uint64_t>& occurrences = batch_occurrences_;
+  size_t total = 0;
+  for (unsigned worker = 0; worker < threads; ++worker) {
+    workers_[worker].offset = total;
+    total += workers_[worker].occurrence_count;
+  }
+  keys.resize(total);
+  occurrences.resize(total);
+  RunWorkers(threads, [&](unsigned worker) {
+    BatchWorker& w = workers_[worker];
+    const uint32_t* syllable = w.syllables.data();
+    size_t at = w.offset;
+    auto emit = [&](uint64_t key, uint64_t occurrence) {
+      keys[at] = key;
+      occurrences[at] = occurrence;
+      ++at;
+    };
+    auto [begin, end] = docs_of(worker);
+    for (size_t i = begin; i < end; ++i) {
+      const uint64_t slot = (base + i) << 2;
+      for (int f = 0; f < kFieldCount; ++f) {
+        const uint64_t occurrence = slot | static_cast<uint64_t>(f);
+        uint64_t prev_folded = 0, prev_accented = 0;
+        for (const Analyzer::Token& t : texts[i]->fields[f]) {
+          const uint64_t folded = syllable[0], accented = syllable[1];
+          syllable += 2;
+          emit(folded << 32, occurrence);
+          emit((accented << 32) | kAccentedBit, occurrence);
+          if (prev_folded != 0 && !t.breaks_before) {
+            emit(prev_folded << 32 | folded, occurrence);
+            emit((prev_accented << 32 | accented) | kAccentedBit, occurrence);
+          }
+          prev_folded = folded;
+          prev_accented = accented;
+        }
+      }
     }
-    occurrences[i] |= uint64_t{TermIndex(keys[i])} << 32;
-  }
-  const uint32_t term_count = static_cast<uint32_t>(terms_.size());
-  sorted.resize(occurrences.size());
-  constexpr int kDigit = 11;
-  for (int shift = 32;
-       shift < 64 && (uint64_t{term_count} >> (shift - 32)) != 0;
-       shift += kDigit) {
-    std::array<uint32_t, (1u << kDigit) + 1> start{};
-    for (uint64_t o : occurrences)
-      ++start[((o >> shift) & ((1u << kDigit) - 1)) + 1];
-    for (size_t d = 1; d < start.size(); ++d) start[d] += start[d - 1];
-    for (uint64_t o : occurrences)
-      sorted[start[(o >> shift) & ((1u << kDigit) - 1)]++] = o;
-    occurrences.swap(sorted);
-  }
+  });
+  if (occurrences.size() < (size_t{1} << 14)) threads = 1;
+  ResolveTerms(threads);
   // When the averages have drifted, RefreshForQueries() recomputes every
   // bound before the next query, so keeping them here would be wasted work
   // (a bulk load drifts from its first batch to its end).
   CheckDrift();
   const bool keep_bounds = !refresh_needed_;
+  if (threads == 1) {
+    AppendRuns(&occurrences, &workers_[0], keep_bounds);
+    return;
+  }
+  // Each worker owns the terms with index ≡ its number (mod threads): the
+  // common terms, which hold most postings, are spread evenly, and no two
+  // workers touch the same list. Each takes its occurrences in slot order,
+  // so its own stable sort keeps every list ascending.
+  const uint64_t mask = threads - 1;
+  RunWorkers(threads, [&](unsigned worker) {
+    BatchWorker& w = workers_[worker];
+    w.own.resize(occurrences.size());
+    size_t n = 0;
+    for (uint64_t o : occurrences) {  // without a branch: half would miss
+      w.own[n] = o;
+      n += ((o >> 32) & mask) == worker;
+    }
+    w.own.resize(n);
+    AppendRuns(&w.own, &w, keep_bounds);
+  });
+}
+
+template <class Fn>
+void TextIndex::RunWorkers(unsigned threads, Fn&& fn) {
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(fn, t);
+  fn(0u);
+  for (std::thread& t : pool) t.join();
+}
+
+void TextIndex::ResolveTerms(unsigned threads) {
+  // At a million documents the dictionary is far larger than the caches,
+  // and waiting on each probe in turn was half the indexing time: probes
+  // are prefetched a few keys ahead.
+  constexpr size_t kAhead = 16;
+  const std::vector<uint64_t>& keys = batch_keys_;
+  std::vector<uint64_t>& occurrences = batch_occurrences_;
+  auto prefetch = [&](size_t i, size_t end) {
+    if (i + kAhead < end && static_cast<uint32_t>(keys[i + kAhead]) != 0)
+      term_ids_.prefetch(keys[i + kAhead]);
+  };
+  if (threads == 1) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      prefetch(i, keys.size());
+      occurrences[i] |= uint64_t{TermIndex(keys[i])} << 32;
+    }
+    return;
+  }
+  // Known terms are looked up by all workers at once (reads only); the
+  // misses are then created here in occurrence order, so new terms get the
+  // same indexes as in the one-thread pass.
+  RunWorkers(threads, [&](unsigned worker) {
+    const size_t begin = keys.size() * worker / threads;
+    const size_t end = keys.size() * (worker + 1) / threads;
+    std::vector<uint32_t>& misses = workers_[worker].misses;
+    misses.clear();
+    for (size_t i = begin; i < end; ++i) {
+      prefetch(i, end);
+      const uint32_t term = KnownTerm(keys[i]);
+      if (term == UINT32_MAX) {
+        misses.push_back(static_cast<uint32_t>(i));
+      } else {
+        occurrences[i] |= uint64_t{term} << 32;
+      }
+    }
+  });
+  for (unsigned worker = 0; worker < threads; ++worker) {
+    for (uint32_t i : workers_[worker].misses)
+      occurrences[i] |= uint64_t{TermIndex(keys[i])} << 32;
+  }
+}
+
+void TextIndex::AppendRuns(std::vector<uint64_t>* occurrences,
+                           BatchWorker* scratch, bool keep_bounds) {
+  const uint32_t term_count = static_cast<uint32_t>(terms_.size());
+  std::vector<uint64_t>& sorted = scratch->sorted;
+  sorted.resize(occurrences->size());
+  constexpr int kDigit = 11;
+  for (int shift = 32;
+       shift < 64 && (uint64_t{term_count} >> (shift - 32)) != 0;
+       shift += kDigit) {
+    std::array<uint32_t, (1u << kDigit) + 1> start{};
+    for (uint64_t o : *occurrences)
+      ++start[((o >> shift) & ((1u << kDigit) - 1)) + 1];
+    for (size_t d = 1; d < start.size(); ++d) start[d] += start[d - 1];
+    for (uint64_t o : *occurrences)
+      sorted[start[(o >> shift) & ((1u << kDigit) - 1)]++] = o;
+    occurrences->swap(sorted);
+  }
+  const std::vector<uint64_t>& occ = *occurrences;
   // One run per term: its list is appended once per (term, slot). The
   // lists' ends are scattered over the heap, so each run prefetches the
   // term entry and then the list end of the runs a few places ahead.
-  thread_local std::vector<uint32_t> runs;  // start of each term's run
+  std::vector<uint32_t>& runs = scratch->runs;  // start of each term's run
   runs.clear();
-  for (size_t i = 0; i < occurrences.size(); ++i) {
-    if (i == 0 || (occurrences[i] >> 32) != (occurrences[i - 1] >> 32))
+  for (size_t i = 0; i < occ.size(); ++i) {
+    if (i == 0 || (occ[i] >> 32) != (occ[i - 1] >> 32))
       runs.push_back(static_cast<uint32_t>(i));
   }
-  runs.push_back(static_cast<uint32_t>(occurrences.size()));
+  runs.push_back(static_cast<uint32_t>(occ.size()));
   auto term_of_run = [&](size_t r) {
-    return static_cast<uint32_t>(occurrences[runs[r]] >> 32);
+    return static_cast<uint32_t>(occ[runs[r]] >> 32);
   };
   constexpr size_t kEntryAhead = 32, kListAhead = 16;
   const size_t run_count = runs.size() - 1;
@@ -272,12 +402,12 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
     TermInfo& info = terms_[term_of_run(r)];
     for (size_t i = runs[r], end = runs[r + 1]; i < end;) {
       const uint32_t slot =
-          static_cast<uint32_t>(occurrences[i] >> 2) & (kMaxSlots - 1);
+          static_cast<uint32_t>(occ[i] >> 2) & (kMaxSlots - 1);
       std::array<uint32_t, kFieldCount> counts = {0, 0, 0};
-      for (; i < end && (static_cast<uint32_t>(occurrences[i] >> 2) &
-                         (kMaxSlots - 1)) == slot;
+      for (; i < end &&
+             (static_cast<uint32_t>(occ[i] >> 2) & (kMaxSlots - 1)) == slot;
            ++i) {
-        ++counts[occurrences[i] & 3];
+        ++counts[occ[i] & 3];
       }
       const Posting p = slot << 8 | Code(counts);
       info.postings.push_back(p);
@@ -335,6 +465,10 @@ void TextIndex::ShrinkToFit(unsigned threads) {
   terms_.shrink_to_fit();
   slots_.shrink_to_fit();
   norms_.shrink_to_fit();
+  std::vector<uint64_t>().swap(batch_keys_);
+  std::vector<uint64_t>().swap(batch_occurrences_);
+  std::vector<std::array<uint16_t, kFieldCount>>().swap(batch_lengths_);
+  std::vector<BatchWorker>().swap(workers_);
 }
 
 uint32_t TextIndex::Intern(const std::string& syllable) {
@@ -670,9 +804,14 @@ void TextIndex::Save(SnapshotWriter& out) const {
   out.PodVector(ParamsOf(params_));
   out.Pod<uint64_t>(syllables_.size());
   for (const std::string& syllable : syllables_) out.String(syllable);
+  // The pair dictionary in term order, not the map's (which differs
+  // between two maps of the same content): equal indexes save equal bytes.
+  std::vector<uint64_t> key_of_term(terms_.size(), 0);
+  for (const auto& [key, term] : term_ids_) key_of_term[term] = key;
   out.Pod<uint64_t>(term_ids_.size());
-  for (const auto& [key, term] : term_ids_) {
-    out.Pod(key);
+  for (uint32_t term = 0; term < key_of_term.size(); ++term) {
+    if (key_of_term[term] == 0) continue;  // a single syllable's term
+    out.Pod(key_of_term[term]);
     out.Pod(term);
   }
   out.PodVector(unigram_terms_);
@@ -798,6 +937,15 @@ size_t TextIndex::MemoryBytes() const {
   bytes += unigram_terms_.capacity() * sizeof(uint32_t);
   for (const auto& [syllable, id] : syllable_ids_)
     bytes += syllable.capacity() + 48;
+  bytes += (batch_keys_.capacity() + batch_occurrences_.capacity()) *
+               sizeof(uint64_t) +
+           batch_lengths_.capacity() * sizeof(batch_lengths_[0]);
+  for (const BatchWorker& w : workers_) {
+    bytes += (w.own.capacity() + w.sorted.capacity()) * sizeof(uint64_t) +
+             (w.runs.capacity() + w.misses.capacity() +
+              w.syllables.capacity()) * sizeof(uint32_t) +
+             w.unknown.capacity() * sizeof(void*);
+  }
   return bytes;
 }
 

@@ -116,15 +116,17 @@ class TextIndex {
   AnalyzedText Analyze(const FieldTexts& texts) const;
 
   // Adds or replaces many documents at once (a later duplicate id wins, as
-  // one by one): the batch is
-  // inverted as a whole, its postings grouped by term with a radix sort, so
-  // each term's dictionary entry and list are touched once per batch rather
-  // than once per occurrence. Same result as Upsert() one by one; several
-  // times faster for bulk loads.
-  // `attributes` is empty (all default) or parallel to `ids`.
+  // one by one): the batch is inverted as a whole, its postings grouped by
+  // term with a radix sort, so each term's dictionary entry and list are
+  // touched once per batch rather than once per occurrence. Same result as
+  // Upsert() one by one; several times faster for bulk loads.
+  // `attributes` is empty (all default) or parallel to `ids`. A large batch
+  // is inverted on up to `threads` threads (dictionary lookups, sorting and
+  // list appends); the index is the same for any number.
   void UpsertBatch(const std::vector<uint64_t>& ids,
                    const std::vector<const AnalyzedText*>& texts,
-                   const std::vector<DocAttributes>& attributes = {});
+                   const std::vector<DocAttributes>& attributes = {},
+                   unsigned threads = 1);
 
   // Removes document `id`; no-op when absent.
   void Remove(uint64_t id);
@@ -133,8 +135,8 @@ class TextIndex {
   void Compact();
 
   // Releases the spare capacity of the posting lists (their growth leaves
-  // up to half unused); for after a bulk load. O(total postings), spread
-  // over `threads` threads.
+  // up to half unused) and UpsertBatch's scratch space; for after a bulk
+  // load. O(total postings), spread over `threads` threads.
   void ShrinkToFit(unsigned threads = 1);
 
   // True when tombstones exceed a quarter of the documents.
@@ -235,10 +237,30 @@ class TextIndex {
   // answers UINT32_MAX instead.
   uint32_t KnownTerm(uint64_t key) const;
   uint32_t TermIndex(uint64_t key);
-  // Calls `emit(key, field)` for every term occurrence of `analyzed`
-  // (interning its syllables) and sets the slot's field lengths.
-  template <class Emit>
-  void ForEachTerm(const AnalyzedText& analyzed, Slot* slot, Emit&& emit);
+  // Scratch space of one UpsertBatch worker, kept between batches.
+  struct BatchWorker {
+    // Pass 1 over its documents: two syllable ids per token (folded,
+    // accented; 0 until interned), where the unknown ones are and their
+    // text, and how many occurrences pass 2 writes from `offset` on.
+    std::vector<uint32_t> syllables;
+    std::vector<uint32_t> misses;  // later also: keys without a term yet
+    std::vector<const std::string*> unknown;
+    size_t occurrence_count = 0;
+    size_t offset = 0;
+    // The occurrences of its terms, sorted with `sorted`, appended by `runs`.
+    std::vector<uint64_t> own;
+    std::vector<uint64_t> sorted;
+    std::vector<uint32_t> runs;
+  };
+  // Calls fn(worker) for worker 0..threads-1, worker 0 on this thread.
+  template <class Fn>
+  static void RunWorkers(unsigned threads, Fn&& fn);
+  // Sets each of batch_occurrences_' term bits from batch_keys_, creating
+  // the terms not yet known.
+  void ResolveTerms(unsigned threads);
+  // Sorts `occurrences` by term (stable) and appends them to the lists.
+  void AppendRuns(std::vector<uint64_t>* occurrences, BatchWorker* scratch,
+                  bool keep_bounds);
   // Appends a new live slot for `id` with norms; returns its index.
   uint32_t AddSlot(const Slot& slot);
   // The term string of a key (the inverse of KeyOf).
@@ -261,6 +283,11 @@ class TextIndex {
   std::array<double, kFieldCount> avg_snapshot_ = {1, 1, 1};
   // tf-code -> field tfs, for decoding.
   std::array<std::array<uint8_t, kFieldCount>, 256> decode_;
+  // UpsertBatch's term keys and occurrences, and its workers' scratch.
+  std::vector<uint64_t> batch_keys_;
+  std::vector<uint64_t> batch_occurrences_;
+  std::vector<std::array<uint16_t, kFieldCount>> batch_lengths_;
+  std::vector<BatchWorker> workers_;
   size_t live_docs_ = 0;
   size_t dead_docs_ = 0;
   bool refresh_needed_ = false;

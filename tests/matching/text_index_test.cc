@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
+#include <sstream>
+
+#include "tests/test_util.h"
 
 namespace techmatch::matching {
 namespace {
@@ -111,6 +115,7 @@ TEST_F(TextIndexTest, MoreLikeThisPicksInformativeTerms) {
     EXPECT_EQ(q.term.find("cong"), std::string::npos) << q.term;  // common
   }
 }
+
 
 }  // namespace
 }  // namespace techmatch::matching
@@ -260,6 +265,7 @@ TEST(TextIndexPruning, EqualsExhaustiveScoringOnLongCompactedLists) {
   }
 }
 
+
 }  // namespace
 }  // namespace techmatch::matching
 
@@ -317,6 +323,85 @@ TEST(TextIndexBatch, EqualsOneByOne) {
       EXPECT_EQ(single.Explain(query, id), batched.Explain(query, id)) << id;
     }
   }
+}
+
+
+// Bulk loads invert large batches on several threads; the index must be the
+// one a single thread (and one-by-one upserts) build, down to the bytes of
+// its snapshot: the same syllable and term numbering, postings, lengths.
+class TextIndexThreads : public testing::TempDirTest {
+ protected:
+  std::string Snapshot(TextIndex& index, const std::string& name) {
+    index.RefreshForQueries();
+    auto out = SnapshotWriter::Create(Path(name));
+    EXPECT_TRUE(out.ok());
+    index.Save(**out);
+    EXPECT_TRUE((*out)->Commit().ok());
+    std::ifstream in(Path(name), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+  }
+};
+
+TEST_F(TextIndexThreads, EveryThreadCountBuildsTheSameIndex) {
+  Analyzer analyzer;
+  std::mt19937 rng(11);
+  const char* words[] = {"công", "nghệ", "sấy", "say", "nước", "thải",
+                         "máy",  "tôm",  "lúa", "mặn", "PLC",  "500m3"};
+  // A syllable never seen before, folded (ASCII) or with a diacritic:
+  // every part of a batch meets new ones.
+  auto novel = [](uint64_t n, bool accented) {
+    std::string s = accented ? "đ" : "zq";
+    for (; n > 0; n /= 26) s += static_cast<char>('a' + n % 26);
+    return s;
+  };
+  auto phrase = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      s += rng() % 7 == 0 ? novel(rng() % 5000, rng() % 2)
+                          : std::string(words[rng() % 12]);
+      s += rng() % 6 == 0 ? ". " : " ";
+    }
+    return s;
+  };
+  // Three batches of 1,500; ids repeat inside a batch (across the parts
+  // the threads take) and across batches.
+  std::vector<std::vector<uint64_t>> batches(3);
+  std::vector<std::vector<FieldTexts>> docs(3);
+  for (size_t b = 0; b < 3; ++b) {
+    for (uint64_t i = 0; i < 1500; ++i) {
+      batches[b].push_back(1 + (b * 1000 + i) % 3200 - (i % 250 == 7 ? 5 : 0));
+      docs[b].push_back({phrase(3), phrase(2), phrase(5 + rng() % 60)});
+    }
+  }
+  std::vector<std::string> snapshots;
+  for (unsigned threads : {1u, 2u, 4u, 3u}) {
+    TextIndex index(&analyzer, Bm25fParams{});
+    for (size_t b = 0; b < 3; ++b) {
+      std::vector<AnalyzedText> texts;
+      for (const FieldTexts& doc : docs[b]) texts.push_back(index.Analyze(doc));
+      std::vector<const AnalyzedText*> pointers;
+      for (const auto& t : texts) pointers.push_back(&t);
+      index.UpsertBatch(batches[b], pointers, {}, threads);
+    }
+    snapshots.push_back(Snapshot(index, "t" + std::to_string(threads)));
+  }
+  TextIndex single(&analyzer, Bm25fParams{});
+  for (size_t b = 0; b < 3; ++b) {
+    for (size_t i = 0; i < docs[b].size(); ++i)
+      single.Upsert(batches[b][i], docs[b][i]);
+  }
+  snapshots.push_back(Snapshot(single, "single"));
+  ASSERT_GT(snapshots[0].size(), 100000u);
+  for (size_t i = 1; i < snapshots.size(); ++i)
+    EXPECT_TRUE(snapshots[i] == snapshots[0])
+        << "run " << i << ": " << snapshots[i].size() << " bytes vs "
+        << snapshots[0].size() << ", first difference at "
+        << std::mismatch(snapshots[i].begin(), snapshots[i].end(),
+                         snapshots[0].begin(), snapshots[0].end())
+                   .first -
+               snapshots[i].begin();
 }
 
 }  // namespace
