@@ -110,6 +110,9 @@ std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
     text = normalized;
   }
   std::vector<Token> tokens;
+  // A Vietnamese syllable and its space take five bytes or more: one
+  // allocation instead of a growing vector's several (and their copies).
+  tokens.reserve(text.size() / 5 + 1);
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
   int32_t length = static_cast<int32_t>(text.size());
   Token current;

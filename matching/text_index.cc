@@ -366,7 +366,7 @@ void TextIndex::AppendRuns(std::vector<uint64_t>* occurrences,
   const uint32_t term_count = static_cast<uint32_t>(terms_.size());
   std::vector<uint64_t>& sorted = scratch->sorted;
   sorted.resize(occurrences->size());
-  constexpr int kDigit = 11;
+  constexpr int kDigit = 12;
   for (int shift = 32;
        shift < 64 && (uint64_t{term_count} >> (shift - 32)) != 0;
        shift += kDigit) {

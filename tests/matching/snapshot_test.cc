@@ -127,7 +127,8 @@ std::string Answers(const Matcher& m) {
 class SnapshotTest : public testing::TempDirTest {
  protected:
   // A matcher with replaced and removed documents (tombstones in the index).
-  static void Fill(Matcher& m, uint32_t seed) {
+  // The first 1,500 offers go in as one batch inverted on `threads`.
+  static void Fill(Matcher& m, uint32_t seed, unsigned threads = 1) {
     std::mt19937 rng(seed);
     std::vector<OfferDoc> offers;
     std::vector<AnalyzedText> texts;
@@ -135,7 +136,7 @@ class SnapshotTest : public testing::TempDirTest {
       offers.push_back(RandomOffer(id, rng));
       texts.push_back(m.Analyze(offers.back().text));
     }
-    m.UpsertOffers(std::move(offers), texts);
+    m.UpsertOffers(std::move(offers), texts, threads);
     for (uint64_t id = 1; id <= 300; ++id) m.UpsertNeed(RandomNeed(id, rng));
     for (uint64_t id = 1; id <= 1500; id += 7)
       m.UpsertOffer(RandomOffer(id, rng));
@@ -148,6 +149,11 @@ class SnapshotTest : public testing::TempDirTest {
     if (!out.ok()) return out.status();
     m.Save(**out);
     return (*out)->Commit();
+  }
+
+  std::string Bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
   absl::Status Load(Matcher& m, const std::string& path) {
@@ -192,16 +198,29 @@ TEST_F(SnapshotTest, LoadedMatcherGivesTheSameAnswersAndKeepsUpdating) {
   EXPECT_EQ(Answers(loaded), Answers(original));
 }
 
+// Equal matchers save equal bytes, however many threads inverted the bulk
+// load (the start-up rebuild uses every core).
+TEST_F(SnapshotTest, EqualMatchersSaveEqualBytesWhateverTheLoadThreads) {
+  Matcher one, two, four;
+  Fill(one, 3, 1);
+  Fill(two, 3, 2);
+  Fill(four, 3, 4);
+  ASSERT_TRUE(Save(one, Path("one")).ok());
+  ASSERT_TRUE(Save(two, Path("two")).ok());
+  ASSERT_TRUE(Save(four, Path("four")).ok());
+  const std::string bytes = Bytes(Path("one"));
+  ASSERT_GT(bytes.size(), 100000u);
+  EXPECT_TRUE(Bytes(Path("two")) == bytes);
+  EXPECT_TRUE(Bytes(Path("four")) == bytes);
+  EXPECT_EQ(Answers(two), Answers(one));
+}
+
 TEST_F(SnapshotTest, DamagedFilesAreRefusedAndTheMatcherIsUnchanged) {
   Matcher original;
   Fill(original, 1);
   const std::string path = Path("index.snapshot");
   ASSERT_TRUE(Save(original, path).ok());
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string bytes = Bytes(path);
   ASSERT_GT(bytes.size(), 1000u);
 
   Matcher other;
