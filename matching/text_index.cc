@@ -105,10 +105,36 @@ void TextIndex::RefreshForQueries(unsigned threads) {
   refresh_needed_ = false;
 }
 
+AnalyzedText::AnalyzedText(
+    const std::array<std::vector<Analyzer::Token>, kFieldCount>& fields) {
+  size_t count = 0, bytes = 0;
+  for (const auto& tokens : fields) {
+    count += tokens.size();
+    for (const Analyzer::Token& t : tokens)
+      bytes += t.folded.size() +
+               (t.accented == t.folded ? 0 : t.accented.size());
+  }
+  if (bytes > UINT32_MAX) throw std::length_error("text too long to index");
+  chars_.reserve(bytes);
+  tokens_.reserve(count);
+  for (int f = 0; f < kFieldCount; ++f) {
+    for (const Analyzer::Token& t : fields[f]) {
+      const bool same = t.accented == t.folded;
+      tokens_.push_back({static_cast<uint32_t>(chars_.size()),
+                         static_cast<uint32_t>(t.folded.size()),
+                         same ? 0 : static_cast<uint32_t>(t.accented.size()),
+                         t.breaks_before ? 1u : 0u});
+      chars_ += t.folded;
+      if (!same) chars_ += t.accented;
+    }
+    field_begin_[f + 1] = static_cast<uint32_t>(tokens_.size());
+  }
+}
+
 AnalyzedText TextIndex::Analyze(const FieldTexts& texts) const {
-  return AnalyzedText{{analyzer_->Tokenize(texts.title),
+  return AnalyzedText({analyzer_->Tokenize(texts.title),
                        analyzer_->Tokenize(texts.keywords),
-                       analyzer_->Tokenize(texts.body)}};
+                       analyzer_->Tokenize(texts.body)});
 }
 
 void TextIndex::Upsert(uint64_t id, const FieldTexts& texts,
@@ -203,11 +229,11 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
     w.misses.clear();
     w.unknown.clear();
     w.occurrence_count = 0;
-    auto lookup = [&](const std::string& text) {
-      auto it = syllable_ids_.find(text);
+    auto lookup = [&](std::string_view text) {
+      auto it = syllable_ids_.find(absl::string_view(text.data(), text.size()));
       if (it != syllable_ids_.end()) return it->second;
       w.misses.push_back(static_cast<uint32_t>(w.syllables.size()));
-      w.unknown.push_back(&text);
+      w.unknown.push_back(text);
       return 0u;
     };
     auto [begin, end] = docs_of(worker);
@@ -215,15 +241,17 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
       for (int f = 0; f < kFieldCount; ++f) {
         uint32_t length = 0;
         bool first = true;
-        for (const Analyzer::Token& t : texts[i]->fields[f]) {
+        texts[i]->ForEachToken(f, [&](std::string_view folded,
+                                      std::string_view accented,
+                                      bool breaks_before) {
           // (An unknown folded form is a miss twice when both are one.)
-          w.syllables.push_back(lookup(t.folded));
-          w.syllables.push_back(t.accented == t.folded && w.syllables.back()
+          w.syllables.push_back(lookup(folded));
+          w.syllables.push_back(accented == folded && w.syllables.back()
                                     ? w.syllables.back()
-                                    : lookup(t.accented));
-          length += (!first && !t.breaks_before) ? 4 : 2;
+                                    : lookup(accented));
+          length += (!first && !breaks_before) ? 4 : 2;
           first = false;
-        }
+        });
         w.occurrence_count += length;
         lengths[i][f] = static_cast<uint16_t>(std::min<uint32_t>(length, 65535));
       }
@@ -234,7 +262,7 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
   for (unsigned worker = 0; worker < threads; ++worker) {
     BatchWorker& w = workers_[worker];
     for (size_t m = 0; m < w.misses.size(); ++m)
-      w.syllables[w.misses[m]] = Intern(*w.unknown[m]);
+      w.syllables[w.misses[m]] = Intern(w.unknown[m]);
   }
   for (size_t i = 0; i < ids.size(); ++i) {
     Remove(ids[i]);  // also an id met earlier in this batch
@@ -267,18 +295,19 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
       for (int f = 0; f < kFieldCount; ++f) {
         const uint64_t occurrence = slot | static_cast<uint64_t>(f);
         uint64_t prev_folded = 0, prev_accented = 0;
-        for (const Analyzer::Token& t : texts[i]->fields[f]) {
+        texts[i]->ForEachToken(f, [&](std::string_view, std::string_view,
+                                      bool breaks_before) {
           const uint64_t folded = syllable[0], accented = syllable[1];
           syllable += 2;
           emit(folded << 32, occurrence);
           emit((accented << 32) | kAccentedBit, occurrence);
-          if (prev_folded != 0 && !t.breaks_before) {
+          if (prev_folded != 0 && !breaks_before) {
             emit(prev_folded << 32 | folded, occurrence);
             emit((prev_accented << 32 | accented) | kAccentedBit, occurrence);
           }
           prev_folded = folded;
           prev_accented = accented;
-        }
+        });
       }
     }
   });
@@ -471,10 +500,11 @@ void TextIndex::ShrinkToFit(unsigned threads) {
   std::vector<BatchWorker>().swap(workers_);
 }
 
-uint32_t TextIndex::Intern(const std::string& syllable) {
-  auto [it, inserted] = syllable_ids_.emplace(
-      syllable, static_cast<uint32_t>(syllable_ids_.size() + 1));
-  if (inserted) syllables_.push_back(syllable);
+uint32_t TextIndex::Intern(std::string_view syllable) {
+  auto [it, inserted] =
+      syllable_ids_.try_emplace(std::string(syllable),
+                                static_cast<uint32_t>(syllable_ids_.size() + 1));
+  if (inserted) syllables_.emplace_back(syllable);
   return it->second;
 }
 

@@ -73,9 +73,47 @@ struct Bm25fParams {
 };
 
 // The tokens of a document's fields, analysed ahead of indexing (so that
-// analysis can run on another thread than the index's writer).
-struct AnalyzedText {
-  std::array<std::vector<Analyzer::Token>, kFieldCount> fields;
+// analysis can run on another thread than the index's writer). Packed: one
+// character buffer and 16 bytes a token, about a third of the analyzer's
+// two strings a token (a bulk load keeps thousands of these in flight).
+class AnalyzedText {
+ public:
+  AnalyzedText() = default;
+  // Packs the analyzer's tokens of each field.
+  explicit AnalyzedText(
+      const std::array<std::vector<Analyzer::Token>, kFieldCount>& fields);
+
+  // Calls fn(folded, accented, breaks_before) for each token of `field`,
+  // in order. The views are valid while this object is.
+  template <class Fn>
+  void ForEachToken(int field, Fn&& fn) const {
+    const std::string_view chars(chars_);
+    for (uint32_t i = field_begin_[field]; i < field_begin_[field + 1]; ++i) {
+      const Packed& t = tokens_[i];
+      const std::string_view folded = chars.substr(t.at, t.folded_size);
+      fn(folded,
+         t.accented_size == 0
+             ? folded
+             : chars.substr(t.at + t.folded_size, t.accented_size),
+         t.breaks_before != 0);
+    }
+  }
+
+  // Approximate heap bytes held.
+  size_t MemoryBytes() const {
+    return chars_.capacity() + tokens_.capacity() * sizeof(Packed);
+  }
+
+ private:
+  struct Packed {
+    uint32_t at;             // of the folded form in chars_
+    uint32_t folded_size;
+    uint32_t accented_size;  // 0: the same as the folded form (kept once)
+    uint32_t breaks_before;  // 0 or 1
+  };
+  std::string chars_;
+  std::vector<Packed> tokens_;
+  std::array<uint32_t, kFieldCount + 1> field_begin_ = {0, 0, 0, 0};
 };
 
 // One term of a query with its weight (1 for plain BM25).
@@ -229,7 +267,7 @@ class TextIndex {
   // second 0 for a single syllable, kAccentedBit on `first` for the accented
   // forms. Syllables (folded and accented spellings alike) are interned once.
   static constexpr uint64_t kAccentedBit = uint64_t{1} << 63;
-  uint32_t Intern(const std::string& syllable);
+  uint32_t Intern(std::string_view syllable);
   // The key of a term string as the analyzer writes it; false when one of
   // its syllables was never indexed.
   bool KeyOf(std::string_view term, uint64_t* key) const;
@@ -244,7 +282,7 @@ class TextIndex {
     // text, and how many occurrences pass 2 writes from `offset` on.
     std::vector<uint32_t> syllables;
     std::vector<uint32_t> misses;  // later also: keys without a term yet
-    std::vector<const std::string*> unknown;
+    std::vector<std::string_view> unknown;
     size_t occurrence_count = 0;
     size_t offset = 0;
     // The occurrences of its terms, sorted with `sorted`, appended by `runs`.
