@@ -268,9 +268,67 @@ void Matchmaker::OnCommitted(const std::vector<CommittedChange>& changes) {
 namespace {
 
 constexpr char kSnapshotMagic[8] = {'T', 'M', 'I', 'N', 'D', 'E', 'X', '\n'};
-constexpr uint32_t kSnapshotFormat = 2;
+constexpr uint32_t kSnapshotFormat = 3;  // 3: index fingerprint, not build id
 
 }  // namespace
+
+std::string Matchmaker::IndexFingerprint() const {
+  const auto& provinces = reference_->provinces();
+  const std::string first = provinces.empty() ? "" : provinces.front().code;
+  const std::string last = provinces.empty() ? "" : provinces.back().code;
+  matching::Matcher sample;
+  v1::Offer offer;
+  offer.set_name("offers/1");
+  offer.set_title("Công nghệ SẤY lạnh nông sản: máy sấy bơm nhiệt 500kg/mẻ (HACCP, IoT)");
+  offer.add_keywords("sấy thăng hoa");
+  offer.add_keywords("hoà tan, hòa tan");
+  offer.set_summary(
+      "Xử lý nước thải thủy sản 500 m3/ngày đêm; PLC, cảm biến pH 6.5-8.5.");
+  // Combining marks (NFD), Đ, an emoji, control characters, Latin-1.
+  offer.set_description(
+      "Ho\u0300a tie\u0302\u0301t kiệm Đường 😀 tab\tvà dòng\n"
+      "CO2 ISO-9001 v2.1 café");
+  offer.set_advantages("Tiết kiệm 30% điện năng. cong nghe say khong dau");
+  offer.add_sector_codes("C10");
+  offer.add_sector_codes("C28.2");
+  offer.set_trl(7);
+  offer.mutable_price()->set_min_vnd(1'500'000'000);
+  offer.mutable_price()->set_max_vnd(3'000'000'000);
+  offer.set_province(first);
+  offer.add_transfer_modes(v1::LICENSE);
+  offer.add_transfer_modes(v1::TRAINING);
+  offer.mutable_publish_time()->set_seconds(1'700'000'000);
+  offer.mutable_expire_time()->set_seconds(1'900'000'000);
+  offer.set_state(v1::PUBLISHED);
+  v1::Offer plain;
+  plain.set_name("offers/2");
+  plain.set_title("may say nong san");
+  plain.mutable_price()->set_negotiable(true);
+  plain.mutable_update_time()->set_seconds(1'600'000'000);
+  plain.set_state(v1::DRAFT);
+  v1::Need need;
+  need.set_name("needs/3");
+  need.set_title("Cần quy trình xử lý nước thải chế biến tôm");
+  need.add_keywords("nước thải");
+  need.set_description("Công suất 500 m3/ngày; ngân sách 2 tỷ đồng. Ưu tiên chuyển giao tại chỗ.");
+  need.add_sector_codes("E37");
+  need.set_min_trl(6);
+  need.set_budget_max_vnd(2'000'000'000);
+  need.set_province(last);
+  need.add_preferred_transfer_modes(v1::ASSIGNMENT);
+  need.add_strict_constraints(v1::STRICT_MIN_TRL);
+  need.add_strict_constraints(v1::STRICT_BUDGET);
+  need.mutable_publish_time()->set_seconds(1'700'000'500);
+  need.set_state(v1::PUBLISHED);
+  need.set_confidentiality(v1::CONFIDENTIAL);
+  sample.UpsertOffer(ToOfferDoc(offer, *reference_));
+  sample.UpsertOffer(ToOfferDoc(plain, *reference_));
+  sample.UpsertNeed(ToNeedDoc(need, *reference_));
+  std::unique_ptr<matching::SnapshotWriter> out =
+      matching::SnapshotWriter::InMemory();
+  sample.Save(*out);
+  return out->memory();
+}
 
 std::string Matchmaker::ReferenceFingerprint() const {
   std::string out;
@@ -293,9 +351,9 @@ absl::StatusOr<std::string> Matchmaker::ChangeAt(uint64_t sequence) const {
 
 absl::StatusOr<uint64_t> Matchmaker::SaveSnapshot(
     const IndexSnapshotOptions& snapshot) const {
-  if (snapshot.path.empty() || snapshot.build_id.empty()) {
+  if (snapshot.path.empty() || snapshot.fingerprint.empty()) {
     return absl::FailedPreconditionError(
-        "index snapshots are off (no path or no build id)");
+        "index snapshots are off (no path or no fingerprint)");
   }
   // Read before the matcher's state: that state holds at least this change
   // (later ones are re-read harmlessly at the next start).
@@ -305,7 +363,7 @@ absl::StatusOr<uint64_t> Matchmaker::SaveSnapshot(
                       matching::SnapshotWriter::Create(snapshot.path));
   out->Bytes(kSnapshotMagic, sizeof kSnapshotMagic);
   out->Pod(kSnapshotFormat);
-  out->String(snapshot.build_id);
+  out->String(snapshot.fingerprint);
   out->String(ReferenceFingerprint());
   out->Pod(sequence);
   out->String(change);
@@ -323,19 +381,20 @@ absl::Status Matchmaker::LoadSnapshot(const IndexSnapshotOptions& snapshot,
                       matching::SnapshotReader::Open(snapshot.path));
   char magic[sizeof kSnapshotMagic] = {};
   uint32_t format = 0;
-  std::string build_id, reference, change;
+  std::string fingerprint, reference, change;
   uint64_t sequence = 0, records = 0;
   if (!in->Bytes(magic, sizeof magic) ||
       std::memcmp(magic, kSnapshotMagic, sizeof magic) != 0 ||
       !in->Pod(&format) || format != kSnapshotFormat ||
-      !in->String(&build_id) || !in->String(&reference) ||
+      !in->String(&fingerprint) || !in->String(&reference) ||
       !in->Pod(&sequence) || !in->String(&change) || !in->Pod(&records)) {
     return absl::FailedPreconditionError(
         "not an index snapshot of this format");
   }
-  if (build_id != snapshot.build_id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "written by another build (", build_id.substr(0, 40), ")"));
+  if (fingerprint != snapshot.fingerprint) {
+    return absl::FailedPreconditionError(
+        "written by a build that indexes differently (its index fingerprint "
+        "differs: analysis, record conversion or index format changed)");
   }
   if (reference != ReferenceFingerprint()) {
     return absl::FailedPreconditionError(
@@ -442,7 +501,7 @@ absl::StatusOr<LoadReport> Matchmaker::Start(
     const IndexSnapshotOptions& snapshot,
     const std::function<void(size_t, size_t)>& progress) {
   LoadReport report;
-  if (snapshot.path.empty() || snapshot.build_id.empty()) {
+  if (snapshot.path.empty() || snapshot.fingerprint.empty()) {
     report.snapshot_skipped = "snapshots are off";
   } else {
     absl::Status loaded = LoadSnapshot(snapshot, &report);

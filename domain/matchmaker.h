@@ -34,17 +34,19 @@ matching::NeedDoc ToNeedDoc(const techmatch::v1::Need& need,
 
 // Where the matchmaker keeps a snapshot of its index, and what makes one
 // valid. A snapshot is a cache: the catalog stays the only truth. It is used
-// only when it was written by the same build (`build_id`), with the same
-// reference data, from this catalog's history (the change-log entry it was
-// taken at must still be the same); the changes committed after it are then
-// re-read from the catalog. Anything else, any damage, or a snapshot so far
+// only when it was written with the same index fingerprint (`fingerprint`,
+// see Matchmaker::IndexFingerprint: the same analysis, conversion and
+// formats, whichever build), with the same reference data, from this
+// catalog's history (the change-log entry it was taken at must still be
+// the same); the changes committed after it are then re-read from the
+// catalog. Anything else, any damage, or a snapshot so far
 // behind that re-reading would cost more than a rebuild (see
 // catch_up_always) means a full rebuild.
 // The data directory is trusted: the checksum guards against damage, not
 // against a forged file.
 struct IndexSnapshotOptions {
   std::string path;      // empty: no snapshot is read or written
-  std::string build_id;  // of the running program; empty: snapshots off
+  std::string fingerprint;  // of the running program; empty: snapshots off
   // A snapshot at most this many changes behind the catalog is always
   // caught up; one further behind only while that is under a quarter of
   // the records it holds (re-reading costs more per record than a rebuild).
@@ -139,6 +141,15 @@ class Matchmaker final : public CommitObserver {
       const techmatch::v1::Need& need, int limit) const;
 
   const matching::Matcher& matcher() const { return matcher_; }
+
+  // What this program's index is made of: the bytes its matcher saves for a
+  // fixed set of sample offers and needs (every field the index keeps,
+  // Vietnamese with and without diacritics, combining marks, codes and
+  // numbers, emoji). A build that analyses, converts, scores-in-advance or
+  // stores them differently has another fingerprint, so a snapshot survives
+  // upgrades that change none of that and is refused after any that does.
+  // Deterministic; about 10 KB.
+  std::string IndexFingerprint() const;
 
  private:
   struct Page {

@@ -39,6 +39,10 @@ absl::StatusOr<std::unique_ptr<SnapshotWriter>> SnapshotWriter::Create(
   return std::unique_ptr<SnapshotWriter>(new SnapshotWriter(path, file));
 }
 
+std::unique_ptr<SnapshotWriter> SnapshotWriter::InMemory() {
+  return std::unique_ptr<SnapshotWriter>(new SnapshotWriter("", nullptr));
+}
+
 SnapshotWriter::SnapshotWriter(std::string path, std::FILE* file)
     : path_(std::move(path)),
       file_(file),
@@ -47,7 +51,7 @@ SnapshotWriter::SnapshotWriter(std::string path, std::FILE* file)
 
 SnapshotWriter::~SnapshotWriter() {
   if (file_ != nullptr) std::fclose(file_);
-  if (!committed_) std::remove((path_ + ".tmp").c_str());
+  if (!committed_ && !path_.empty()) std::remove((path_ + ".tmp").c_str());
 }
 
 void SnapshotWriter::Flush() {
@@ -59,10 +63,19 @@ void SnapshotWriter::Direct(const void* data, size_t n) {
   const auto* bytes = static_cast<const uint8_t*>(data);
   crc_ = Crc(crc_, bytes, n);
   flushed_ += n;
-  if (!failed_ && std::fwrite(bytes, 1, n, file_) != n) failed_ = true;
+  if (file_ == nullptr) {
+    memory_.append(reinterpret_cast<const char*>(bytes), n);
+  } else if (!failed_ && std::fwrite(bytes, 1, n, file_) != n) {
+    failed_ = true;
+  }
 }
 
 absl::Status SnapshotWriter::Commit() {
+  if (file_ == nullptr) {
+    return absl::FailedPreconditionError(
+        path_.empty() ? "an in-memory snapshot has no file"
+                      : "snapshot already committed");
+  }
   Flush();
   const uint32_t crc = crc_;
   const std::string tmp = path_ + ".tmp";

@@ -11,8 +11,8 @@
 // and callers must not use what they read before Finish() returns OK.
 //
 // Neither class is thread-safe. Values are written in the host's byte order
-// (x86-64 and arm64 alike are little-endian); a snapshot is a cache of one
-// build on one host, never an exchange format.
+// (x86-64 and arm64 alike are little-endian); a snapshot is a cache on one
+// host, never an exchange format.
 #ifndef TECHMATCH_MATCHING_SNAPSHOT_IO_H_
 #define TECHMATCH_MATCHING_SNAPSHOT_IO_H_
 
@@ -35,6 +35,9 @@ class SnapshotWriter {
   // Opens `path`.tmp for writing (truncating it). IO errors carry the path.
   static absl::StatusOr<std::unique_ptr<SnapshotWriter>> Create(
       const std::string& path);
+  // A writer that keeps the bytes in memory (see memory()); it cannot be
+  // committed. For comparing what would be saved.
+  static std::unique_ptr<SnapshotWriter> InMemory();
   // Removes the temporary file unless Commit() succeeded.
   ~SnapshotWriter();
   SnapshotWriter(const SnapshotWriter&) = delete;
@@ -79,6 +82,12 @@ class SnapshotWriter {
   // Bytes written so far.
   uint64_t written() const { return flushed_ + used_; }
 
+  // An InMemory() writer's bytes so far (no checksum); empty otherwise.
+  const std::string& memory() {
+    if (file_ == nullptr) Flush();
+    return memory_;
+  }
+
  private:
   static constexpr size_t kBuffer = 1 << 20;
   SnapshotWriter(std::string path, std::FILE* file);
@@ -86,7 +95,8 @@ class SnapshotWriter {
   void Direct(const void* data, size_t n);
 
   std::string path_;
-  std::FILE* file_;
+  std::FILE* file_;  // null: in memory
+  std::string memory_;
   std::unique_ptr<uint8_t[]> buffer_;
   size_t used_ = 0;
   uint64_t flushed_ = 0;
@@ -160,7 +170,8 @@ class SnapshotReader {
   uint64_t Remaining() const;
 
   std::string path_;
-  std::FILE* file_;
+  std::FILE* file_;  // null: in memory
+  std::string memory_;
   uint64_t size_;          // of the file, checksum included
   uint64_t consumed_ = 0;  // bytes before buffer_[0]
   std::unique_ptr<uint8_t[]> buffer_;

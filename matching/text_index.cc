@@ -5,6 +5,7 @@
 #include <cmath>
 #include <queue>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <unordered_set>
 #include <utility>
@@ -311,6 +312,7 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
       }
     }
   });
+  // Too few occurrences to share (a batch of short documents).
   if (occurrences.size() < (size_t{1} << 14)) threads = 1;
   ResolveTerms(threads);
   // When the averages have drifted, RefreshForQueries() recomputes every
@@ -343,8 +345,14 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
 template <class Fn>
 void TextIndex::RunWorkers(unsigned threads, Fn&& fn) {
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(fn, t);
+  unsigned started = 1;
+  try {
+    for (; started < threads; ++started) pool.emplace_back(fn, started);
+  } catch (const std::system_error&) {
+    // No thread to be had: the calling thread does the rest.
+  }
   fn(0u);
+  for (unsigned t = started; t < threads; ++t) fn(t);
   for (std::thread& t : pool) t.join();
 }
 

@@ -14,7 +14,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "server/build_id.h"
 
 namespace techmatch::server {
 
@@ -164,13 +163,8 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
       server->catalog_.get(), server->registry_.get(), server->reference_.get(),
       clock, options.score_weights, options.candidate_pool);
   if (options.index_snapshot) {
-    server->snapshot_.build_id =
-        options.build_id.empty() ? ExecutableBuildId() : options.build_id;
-    if (server->snapshot_.build_id.empty()) {
-      spdlog::warn("index snapshots off: the executable has no build id");
-    } else {
-      server->snapshot_.path = options.data_dir + "/match_index.snapshot";
-    }
+    server->snapshot_.fingerprint = server->matchmaker_->IndexFingerprint();
+    server->snapshot_.path = options.data_dir + "/match_index.snapshot";
   }
   absl::Time load_start = absl::Now();
   TM_ASSIGN_OR_RETURN(

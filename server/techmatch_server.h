@@ -114,9 +114,6 @@ struct ServerOptions {
   // only at start-up and shutdown. Commits wait while it is written (~2 s
   // at a million offers); queries do not.
   uint64_t snapshot_every_changes = 100000;
-  // The build a snapshot must come from; empty: the executable's GNU build
-  // id (snapshots are off when it has none).
-  std::string build_id;
 };
 
 class TechmatchServer {

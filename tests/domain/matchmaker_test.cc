@@ -206,9 +206,25 @@ std::string Answers(const Matchmaker& m, const std::string& need) {
   return out;
 }
 
+// The fingerprint that decides whether a snapshot fits this program is the
+// matcher's own saved form of sample records: the same for every instance
+// (so a new build that indexes alike reads the old build's snapshots), and
+// made of the analysis (accented and folded syllables alike).
+TEST_F(MatchmakerTest, IndexFingerprintIsTheSavedFormOfSampleRecords) {
+  Matchmaker other(catalog_.get(), registry_.get(), reference_.get(), &clock_,
+                   matching::Weights());
+  const std::string fingerprint = matchmaker_->IndexFingerprint();
+  EXPECT_EQ(other.IndexFingerprint(), fingerprint);
+  EXPECT_GT(fingerprint.size(), 1000u);
+  for (const char* syllable : {"sấy", "say", "hòa", "hoa", "haccp", "500kg"}) {
+    EXPECT_NE(fingerprint.find(syllable), std::string::npos) << syllable;
+  }
+}
+
 // A restart reads the snapshot, re-reads what changed after it, and answers
-// exactly as a full rebuild would; a snapshot of another build, a damaged
-// one or one of another database's history is not used.
+// exactly as a full rebuild would; a snapshot of a build that indexes
+// differently (another fingerprint), a damaged one or one of another
+// database's history is not used.
 TEST_F(MatchmakerTest, StartsFromASnapshotAndCatchesUpWithLaterCommits) {
   v1::Offer boiler = Publish("Lò hơi sinh khối trấu");
   Publish("Máy sấy bơm nhiệt nông sản");
@@ -280,7 +296,7 @@ TEST_F(MatchmakerTest, StartsFromASnapshotAndCatchesUpWithLaterCommits) {
     return r->snapshot_skipped;
   };
   EXPECT_NE(rejected({snapshot.path, "build-2"}, catalog_.get())
-                .find("another build"),
+                .find("indexes differently"),
             std::string::npos);
   EXPECT_EQ(rejected({Path("none.snapshot"), "build-1"}, catalog_.get()),
             "no snapshot");

@@ -96,7 +96,6 @@ TEST_F(ServiceTest, IndexSnapshotIsRefreshedAfterEnoughChanges) {
   auto adjust = [](ServerOptions* options) {
     options->snapshot_every_changes = 3;
     options->expiry_interval = absl::Milliseconds(20);
-    options->build_id = "service-test";
   };
   Start("", adjust);
   EXPECT_FALSE(server_->index_load().from_snapshot);
@@ -131,7 +130,6 @@ TEST_F(ServiceTest, FailedSnapshotsAreRetriedAfterAsManyChanges) {
   Start("", [](ServerOptions* options) {
     options->snapshot_every_changes = 2;
     options->expiry_interval = absl::Milliseconds(10);
-    options->build_id = "service-test";
   });
   EXPECT_EQ(server_->snapshot_failures(), 1u);  // the one after the rebuild
   auto failures_after_a_while = [&](uint64_t expected) {
