@@ -154,20 +154,22 @@ std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
     }
   }
   flush();
-  // A token made only of combining marks folds to nothing: drop it.
-  std::vector<Token> kept;
-  kept.reserve(tokens.size());
+  // A token made only of combining marks folds to nothing: drop it (in
+  // place; it passes its phrase break on).
+  size_t kept = 0;
   bool carry_break = false;
-  for (auto& t : tokens) {
+  for (Token& t : tokens) {
     if (t.folded.empty()) {
       carry_break = true;
       continue;
     }
     t.breaks_before = t.breaks_before || carry_break;
     carry_break = false;
-    kept.push_back(std::move(t));
+    if (&tokens[kept] != &t) tokens[kept] = std::move(t);
+    ++kept;
   }
-  return kept;
+  tokens.resize(kept);
+  return tokens;
 }
 
 void Analyzer::Emit(const std::vector<Token>& tokens, bool accented,

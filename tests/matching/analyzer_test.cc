@@ -103,6 +103,12 @@ TEST(Analyzer, OddInputNeverCrashesOrCorruptsTokens) {
   EXPECT_EQ(a.FoldedTokens("Москва 北京 tôm"),
             (std::vector<std::string>{"москва", "北京", "tom"}));
   EXPECT_TRUE(a.FoldedTokens("\xCC\x80\xCC\x81").empty());  // lone marks
+  // A token of lone marks is dropped, and no pair joins across it.
+  auto around = IndexTerms(a, "máy \xCC\x80 sấy tôm");
+  EXPECT_EQ(a.FoldedTokens("máy \xCC\x80 sấy tôm"),
+            (std::vector<std::string>{"may", "say", "tom"}));
+  EXPECT_FALSE(Has(around, "may_say"));
+  EXPECT_TRUE(Has(around, "say_tom"));
   // Random bytes: no crash, and every term is valid UTF-8 without controls.
   std::mt19937 rng(7);
   for (int round = 0; round < 300; ++round) {
