@@ -56,7 +56,8 @@ struct Shared {
     auto start = Clock::now();
     const size_t kBatch = EnvOr("TECHMATCH_BENCH_BATCH", 8192);
     const auto threads = static_cast<unsigned>(
-        EnvOr("TECHMATCH_BENCH_THREADS", std::max(1u, std::thread::hardware_concurrency())));
+        EnvOr("TECHMATCH_BENCH_THREADS",
+              std::max(1u, std::thread::hardware_concurrency())));
     for (uint64_t first = 1; first <= n; first += kBatch) {
       auto t = Clock::now();
       std::vector<matching::OfferDoc> offers;

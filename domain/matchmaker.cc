@@ -280,7 +280,8 @@ std::string Matchmaker::IndexFingerprint() const {
   matching::Matcher sample;
   v1::Offer offer;
   offer.set_name("offers/1");
-  offer.set_title("Công nghệ SẤY lạnh nông sản: máy sấy bơm nhiệt 500kg/mẻ (HACCP, IoT)");
+  offer.set_title(
+      "Công nghệ SẤY lạnh nông sản: máy sấy bơm nhiệt 500kg/mẻ (HACCP, IoT)");
   offer.add_keywords("sấy thăng hoa");
   offer.add_keywords("hoà tan, hòa tan");
   offer.set_summary(
@@ -311,7 +312,9 @@ std::string Matchmaker::IndexFingerprint() const {
   need.set_name("needs/3");
   need.set_title("Cần quy trình xử lý nước thải chế biến tôm");
   need.add_keywords("nước thải");
-  need.set_description("Công suất 500 m3/ngày; ngân sách 2 tỷ đồng. Ưu tiên chuyển giao tại chỗ.");
+  need.set_description(
+      "Công suất 500 m3/ngày; ngân sách 2 tỷ đồng. Ưu tiên chuyển giao tại "
+      "chỗ.");
   need.add_sector_codes("E37");
   need.set_min_trl(6);
   need.set_budget_max_vnd(2'000'000'000);

@@ -112,8 +112,8 @@ AnalyzedText::AnalyzedText(
   for (const auto& tokens : fields) {
     count += tokens.size();
     for (const Analyzer::Token& t : tokens)
-      bytes += t.folded.size() +
-               (t.accented == t.folded ? 0 : t.accented.size());
+      bytes +=
+          t.folded.size() + (t.accented == t.folded ? 0 : t.accented.size());
   }
   if (bytes > UINT32_MAX) throw std::length_error("text too long to index");
   chars_.reserve(bytes);
@@ -210,8 +210,8 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
   // order, so a stable radix sort on the term keeps each term's slots
   // ascending. Small batches (single commits) are not worth a thread.
   constexpr size_t kDocsPerThread = 256;
-  threads = std::min<size_t>(threads, std::max<size_t>(
-                                          ids.size() / kDocsPerThread, 1));
+  threads = std::min<size_t>(threads,
+                             std::max<size_t>(ids.size() / kDocsPerThread, 1));
   // A power of two, so that a term's worker is a mask of its index.
   threads = std::min(std::bit_floor(std::max(threads, 1u)), 16u);
   if (workers_.size() < threads) workers_.resize(threads);
@@ -242,19 +242,20 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
       for (int f = 0; f < kFieldCount; ++f) {
         uint32_t length = 0;
         bool first = true;
-        texts[i]->ForEachToken(f, [&](std::string_view folded,
-                                      std::string_view accented,
-                                      bool breaks_before) {
-          // (An unknown folded form is a miss twice when both are one.)
-          w.syllables.push_back(lookup(folded));
-          w.syllables.push_back(accented == folded && w.syllables.back()
-                                    ? w.syllables.back()
-                                    : lookup(accented));
-          length += (!first && !breaks_before) ? 4 : 2;
-          first = false;
-        });
+        texts[i]->ForEachToken(
+            f, [&](std::string_view folded, std::string_view accented,
+                   bool breaks_before) {
+              // (An unknown folded form is a miss twice when both are one.)
+              w.syllables.push_back(lookup(folded));
+              w.syllables.push_back(accented == folded && w.syllables.back()
+                                        ? w.syllables.back()
+                                        : lookup(accented));
+              length += (!first && !breaks_before) ? 4 : 2;
+              first = false;
+            });
         w.occurrence_count += length;
-        lengths[i][f] = static_cast<uint16_t>(std::min<uint32_t>(length, 65535));
+        lengths[i][f] =
+            static_cast<uint16_t>(std::min<uint32_t>(length, 65535));
       }
     }
   });
@@ -509,9 +510,8 @@ void TextIndex::ShrinkToFit(unsigned threads) {
 }
 
 uint32_t TextIndex::Intern(std::string_view syllable) {
-  auto [it, inserted] =
-      syllable_ids_.try_emplace(std::string(syllable),
-                                static_cast<uint32_t>(syllable_ids_.size() + 1));
+  auto [it, inserted] = syllable_ids_.try_emplace(
+      std::string(syllable), static_cast<uint32_t>(syllable_ids_.size() + 1));
   if (inserted) syllables_.emplace_back(syllable);
   return it->second;
 }
@@ -979,10 +979,11 @@ size_t TextIndex::MemoryBytes() const {
                sizeof(uint64_t) +
            batch_lengths_.capacity() * sizeof(batch_lengths_[0]);
   for (const BatchWorker& w : workers_) {
-    bytes += (w.own.capacity() + w.sorted.capacity()) * sizeof(uint64_t) +
-             (w.runs.capacity() + w.misses.capacity() +
-              w.syllables.capacity()) * sizeof(uint32_t) +
-             w.unknown.capacity() * sizeof(void*);
+    bytes +=
+        (w.own.capacity() + w.sorted.capacity()) * sizeof(uint64_t) +
+        (w.runs.capacity() + w.misses.capacity() + w.syllables.capacity()) *
+            sizeof(uint32_t) +
+        w.unknown.capacity() * sizeof(void*);
   }
   return bytes;
 }

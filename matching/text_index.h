@@ -106,7 +106,7 @@ class AnalyzedText {
 
  private:
   struct Packed {
-    uint32_t at;             // of the folded form in chars_
+    uint32_t at;  // of the folded form in chars_
     uint32_t folded_size;
     uint32_t accented_size;  // 0: the same as the folded form (kept once)
     uint32_t breaks_before;  // 0 or 1

@@ -116,7 +116,6 @@ TEST_F(TextIndexTest, MoreLikeThisPicksInformativeTerms) {
   }
 }
 
-
 }  // namespace
 }  // namespace techmatch::matching
 
@@ -265,7 +264,6 @@ TEST(TextIndexPruning, EqualsExhaustiveScoringOnLongCompactedLists) {
   }
 }
 
-
 }  // namespace
 }  // namespace techmatch::matching
 
@@ -324,7 +322,6 @@ TEST(TextIndexBatch, EqualsOneByOne) {
     }
   }
 }
-
 
 // Bulk loads invert large batches on several threads; the index must be the
 // one a single thread (and one-by-one upserts) build, down to the bytes of
