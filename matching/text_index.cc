@@ -78,12 +78,26 @@ void TextIndex::ForTermRanges(unsigned threads, Fn&& fn) {
   const size_t n = terms_.size();
   threads = static_cast<unsigned>(
       std::clamp<size_t>(threads, 1, std::max<size_t>(n, 1)));
-  std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) {
-    workers.emplace_back(fn, n * i / threads, n * (i + 1) / threads);
+  // Ranges of about equal work (postings, and a little per list). Terms are
+  // numbered as first met, so the common ones, which hold most postings,
+  // come first: an even split by count left one thread nearly all of it.
+  constexpr uint64_t kListCost = 16;
+  std::vector<size_t> bounds(threads + 1, n);
+  bounds[0] = 0;
+  if (threads > 1) {
+    uint64_t total = 0;
+    for (const TermInfo& t : terms_) total += t.postings.size() + kListCost;
+    uint64_t running = 0;
+    unsigned next = 1;
+    for (size_t i = 0; i < n && next < threads; ++i) {
+      running += terms_[i].postings.size() + kListCost;
+      while (next < threads && running * threads >= total * next)
+        bounds[next++] = i + 1;
+    }
   }
-  fn(size_t{0}, n / threads);
-  for (std::thread& w : workers) w.join();
+  RunWorkers(threads, [&](unsigned worker) {
+    fn(bounds[worker], bounds[worker + 1]);
+  });
 }
 
 void TextIndex::RefreshForQueries(unsigned threads) {

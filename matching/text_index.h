@@ -257,8 +257,9 @@ class TextIndex {
   float IdfOf(const TermInfo& info) const;
   float QueryWeight(const std::string& term) const;
   void ComputeNorms(uint32_t slot);
-  // Calls `fn(begin, end)` on `threads` contiguous ranges of terms_, in
-  // parallel (fn must touch only those terms).
+  // Calls `fn(begin, end)` on `threads` contiguous ranges of terms_ holding
+  // about as many postings each, in parallel (fn must touch only those
+  // terms).
   template <class Fn>
   void ForTermRanges(unsigned threads, Fn&& fn);
   void CheckDrift();

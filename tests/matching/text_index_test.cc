@@ -328,8 +328,11 @@ TEST(TextIndexBatch, EqualsOneByOne) {
 // its snapshot: the same syllable and term numbering, postings, lengths.
 class TextIndexThreads : public testing::TempDirTest {
  protected:
-  std::string Snapshot(TextIndex& index, const std::string& name) {
-    index.RefreshForQueries();
+  // The index's snapshot after a refresh (and a shrink) on `threads`.
+  std::string Snapshot(TextIndex& index, const std::string& name,
+                       unsigned threads = 1) {
+    index.ShrinkToFit(threads);
+    index.RefreshForQueries(threads);
     auto out = SnapshotWriter::Create(Path(name));
     EXPECT_TRUE(out.ok());
     index.Save(**out);
@@ -382,7 +385,8 @@ TEST_F(TextIndexThreads, EveryThreadCountBuildsTheSameIndex) {
       for (const auto& t : texts) pointers.push_back(&t);
       index.UpsertBatch(batches[b], pointers, {}, threads);
     }
-    snapshots.push_back(Snapshot(index, "t" + std::to_string(threads)));
+    snapshots.push_back(
+        Snapshot(index, "t" + std::to_string(threads), threads));
   }
   TextIndex single(&analyzer, Bm25fParams{});
   for (size_t b = 0; b < 3; ++b) {
