@@ -95,9 +95,8 @@ void TextIndex::ForTermRanges(unsigned threads, Fn&& fn) {
         bounds[next++] = i + 1;
     }
   }
-  RunWorkers(threads, [&](unsigned worker) {
-    fn(bounds[worker], bounds[worker + 1]);
-  });
+  RunWorkers(threads,
+             [&](unsigned worker) { fn(bounds[worker], bounds[worker + 1]); });
 }
 
 void TextIndex::RefreshForQueries(unsigned threads) {
