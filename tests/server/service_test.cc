@@ -46,13 +46,14 @@ class ServiceTest : public testing::TempDirTest {
     context->AddMetadata("authorization", "Bearer " + server_->bootstrap_key());
   }
 
-  // Creates a research institute as admin; returns its name ("" on failure).
-  std::string CreateInstitute() {
+  // Creates an organisation as admin; returns its name ("" on failure).
+  std::string CreateOrg(
+      const std::string& display_name = "Viện",
+      v1::Organization::Kind kind = v1::Organization::RESEARCH_INSTITUTE) {
     grpc::ClientContext c;
     Authorize(&c);
     v1::CreateOrganizationRequest create;
-    *create.mutable_organization() =
-        testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
+    *create.mutable_organization() = testing::MakeOrg(display_name, kind);
     v1::Organization org;
     EXPECT_TRUE(orgs_->CreateOrganization(&c, create, &org).ok());
     return org.name();
@@ -103,7 +104,7 @@ TEST_F(ServiceTest, IndexSnapshotIsRefreshedAfterEnoughChanges) {
   const std::string snapshot = Path("db") + "/match_index.snapshot";
   ASSERT_TRUE(std::filesystem::exists(snapshot));
   const auto first_size = std::filesystem::file_size(snapshot);
-  const std::string org = CreateInstitute();
+  const std::string org = CreateOrg();
   CreateOffer(org, "Máy sấy bơm nhiệt");
   CreateOffer(org, "Lò hơi sinh khối");
   // Three changes: the next housekeeping round writes a snapshot.
@@ -140,7 +141,7 @@ TEST_F(ServiceTest, FailedSnapshotsAreRetriedAfterAsManyChanges) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     return server_->snapshot_failures();
   };
-  const std::string org = CreateInstitute();
+  const std::string org = CreateOrg();
   CreateOffer(org, "Máy sấy");  // two changes: one attempt
   EXPECT_EQ(failures_after_a_while(2), 2u);
   CreateOffer(org, "Máy sấy");  // three: not yet
@@ -153,19 +154,14 @@ TEST_F(ServiceTest, FailedSnapshotsAreRetriedAfterAsManyChanges) {
 
 TEST_F(ServiceTest, CreateGetAndErrorCodes) {
   Start();
-  grpc::ClientContext c1;
-  Authorize(&c1);
-  v1::CreateOrganizationRequest create_org;
-  *create_org.mutable_organization() =
-      testing::MakeOrg("Trường ĐH", v1::Organization::UNIVERSITY);
-  v1::Organization org;
-  ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
+  const std::string org = CreateOrg("Trường ĐH", v1::Organization::UNIVERSITY);
+  ASSERT_FALSE(org.empty());
 
   grpc::ClientContext c2;
 
   Authorize(&c2);
   v1::CreateOfferRequest create;
-  *create.mutable_offer() = testing::MakeOffer(org.name(), "Máy sấy");
+  *create.mutable_offer() = testing::MakeOffer(org, "Máy sấy");
   create.mutable_offer()->set_trl(11);
   v1::Offer offer;
   grpc::Status status = offers_->CreateOffer(&c2, create, &offer);
@@ -230,13 +226,8 @@ TEST_F(ServiceTest, OversizedMessagesAreRefusedAndNothingIsWritten) {
 
 TEST_F(ServiceTest, StreamingImportAnswersEveryChunk) {
   Start();
-  grpc::ClientContext c1;
-  Authorize(&c1);
-  v1::Organization org;
-  v1::CreateOrganizationRequest create_org;
-  *create_org.mutable_organization() =
-      testing::MakeOrg("Viện", v1::Organization::RESEARCH_INSTITUTE);
-  ASSERT_TRUE(orgs_->CreateOrganization(&c1, create_org, &org).ok());
+  const std::string org = CreateOrg();
+  ASSERT_FALSE(org.empty());
 
   grpc::ClientContext context;
 
@@ -246,7 +237,7 @@ TEST_F(ServiceTest, StreamingImportAnswersEveryChunk) {
   for (int chunk = 0; chunk < 3; ++chunk) {
     v1::ImportOffersRequest request;
     for (int i = 0; i < 10; ++i) {
-      v1::Offer offer = testing::MakeOffer(org.name(), "Công nghệ " + std::to_string(i));
+      v1::Offer offer = testing::MakeOffer(org, "Công nghệ " + std::to_string(i));
       offer.set_external_ref("C" + std::to_string(chunk) + "-" + std::to_string(i));
       if (i == 4) offer.set_trl(0);  // one bad record per chunk
       *request.add_offers() = offer;
