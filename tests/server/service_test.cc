@@ -237,7 +237,8 @@ TEST_F(ServiceTest, StreamingImportAnswersEveryChunk) {
   for (int chunk = 0; chunk < 3; ++chunk) {
     v1::ImportOffersRequest request;
     for (int i = 0; i < 10; ++i) {
-      v1::Offer offer = testing::MakeOffer(org, "Công nghệ " + std::to_string(i));
+      v1::Offer offer =
+          testing::MakeOffer(org, "Công nghệ " + std::to_string(i));
       offer.set_external_ref("C" + std::to_string(chunk) + "-" + std::to_string(i));
       if (i == 4) offer.set_trl(0);  // one bad record per chunk
       *request.add_offers() = offer;
