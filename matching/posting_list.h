@@ -154,6 +154,15 @@ class PostingList {
     void next() {
       if (++pos_ == count_ && next_ < end_) DecodeBlock();
     }
+    // The decoded values from the current one to the end of its block
+    // (empty when done()): a caller may look ahead, then Skip() them.
+    const Value* buffered_begin() const { return buffer_ + pos_; }
+    const Value* buffered_end() const { return buffer_ + count_; }
+    // Moves `n` values on; requires n <= buffered_end() - buffered_begin().
+    void Skip(uint32_t n) {
+      pos_ += n;
+      if (pos_ == count_ && next_ < end_) DecodeBlock();
+    }
     // Moves to the first value whose slot is >= `slot` (done() when none);
     // never moves backwards.
     void SeekTo(uint32_t slot) {

@@ -618,6 +618,11 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
   thread_local std::vector<float> acc;
   acc.assign(kWindow, 0.0f);
   std::array<uint64_t, kWords> touched{};
+  struct Survivor {
+    uint32_t slot;
+    float score;
+  };
+  thread_local std::vector<Survivor> survivors;
   const uint32_t slot_count = static_cast<uint32_t>(slots_.size());
   for (uint32_t base = 0; base < slot_count && first_essential < n;
        base += kWindow) {
@@ -637,12 +642,35 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
     for (size_t i = window_essential; i < n; ++i) {
       PostingList::Reader& r = cursors[i].reader;
       const float weight = cursors[i].weight;
-      for (; !r.done() && SlotOf(r.value()) < limit; r.next()) {
-        const uint32_t offset = SlotOf(r.value()) - base;
-        acc[offset] += weight * Saturate(S(r.value()));
-        touched[offset >> 6] |= uint64_t{1} << (offset & 63);
+      // A block at a time: the documents' norms (a cache miss each at a
+      // million documents) are requested for the whole block before the
+      // first is used, so the misses overlap.
+      while (!r.done() && SlotOf(r.value()) < limit) {
+        const Posting* first = r.buffered_begin();
+        const Posting* last = r.buffered_end();
+        if (SlotOf(last[-1]) >= limit) {
+          last = std::lower_bound(first, last, limit, [](Posting p, uint32_t s) {
+            return SlotOf(p) < s;
+          });
+        }
+        for (const Posting* p = first; p != last; ++p) {
+          __builtin_prefetch(&norms_[SlotOf(*p)]);
+        }
+        for (const Posting* p = first; p != last; ++p) {
+          const uint32_t offset = SlotOf(*p) - base;
+          acc[offset] += weight * Saturate(S(*p));
+          touched[offset >> 6] |= uint64_t{1} << (offset & 63);
+        }
+        r.Skip(static_cast<uint32_t>(last - first));
       }
     }
+    // Completes the touched documents' scores with the non-essential lists
+    // (MaxScore: stops once the rest cannot reach the threshold) and keeps
+    // those that may enter the top k. The threshold can only rise, so one
+    // read at the window's start prunes safely.
+    survivors.clear();
+    const bool full_before = heap.size() == k;
+    const float threshold_before = threshold;
     for (uint32_t word = 0; word < kWords; ++word) {
       for (uint64_t bits = std::exchange(touched[word], 0); bits != 0;
            bits &= bits - 1) {
@@ -651,10 +679,9 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
         float score = acc[offset];
         acc[offset] = 0.0f;
         const uint32_t slot = base + offset;
-        bool full = heap.size() == k;
         bool pruned = false;
         for (size_t i = window_essential; i-- > 0;) {
-          if (full && score + prefix[i] < threshold) {
+          if (full_before && score + prefix[i] < threshold_before) {
             pruned = true;
             break;
           }
@@ -664,20 +691,26 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
             score += cursors[i].weight * Saturate(S(r.value()));
           }
         }
-        // The slot (a cache miss at a million documents) is read only for
-        // documents that can still enter the top k.
-        if (pruned || (full && score < threshold)) continue;
-        const Slot& doc = slots_[slot];
-        if (!doc.alive) continue;
-        if (full && !Better(score, doc.id, heap.top())) continue;
-        if (accept && !accept(doc.id, doc.attributes)) continue;
-        heap.push({doc.id, score});
-        if (heap.size() > k) heap.pop();
-        if (heap.size() == k) {
-          threshold = heap.top().score;
-          while (first_essential < n && prefix[first_essential] < threshold) {
-            ++first_essential;
-          }
+        if (pruned || (full_before && score < threshold_before)) continue;
+        // The slot is a cache miss at a million documents: requested now,
+        // read below.
+        __builtin_prefetch(&slots_[slot]);
+        survivors.push_back({slot, score});
+      }
+    }
+    for (const auto& [slot, score] : survivors) {
+      const bool full = heap.size() == k;
+      if (full && score < threshold) continue;
+      const Slot& doc = slots_[slot];
+      if (!doc.alive) continue;
+      if (full && !Better(score, doc.id, heap.top())) continue;
+      if (accept && !accept(doc.id, doc.attributes)) continue;
+      heap.push({doc.id, score});
+      if (heap.size() > k) heap.pop();
+      if (heap.size() == k) {
+        threshold = heap.top().score;
+        while (first_essential < n && prefix[first_essential] < threshold) {
+          ++first_essential;
         }
       }
     }
