@@ -823,28 +823,38 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
   count_field(texts.title, 2);
   count_field(texts.keywords, 1);
   count_field(texts.body, 1);
+  // The best `max_terms` by tf * idf, ties by term text. Texts are built
+  // only for the terms that reach the cut (and those tied at it).
   struct Ranked {
     float weight;  // tf * idf
-    std::string text;
+    uint64_t key;
   };
   std::vector<Ranked> ranked;
   ranked.reserve(tf.size());
   for (const auto& [key, counted] : tf) {
     float idf = IdfOf(terms_[counted.term]);
     if (idf > 0)
-      ranked.push_back(
-          {static_cast<float>(counted.count) * idf, TermText(key)});
+      ranked.push_back({static_cast<float>(counted.count) * idf, key});
   }
-  auto better = [](const Ranked& a, const Ranked& b) {
-    return a.weight != b.weight ? a.weight > b.weight : a.text < b.text;
-  };
   const size_t keep = std::min(max_terms, ranked.size());
-  std::partial_sort(ranked.begin(), ranked.begin() + keep, ranked.end(),
-                    better);
+  std::vector<std::pair<float, std::string>> chosen;
+  if (keep > 0) {
+    std::nth_element(
+        ranked.begin(), ranked.begin() + (keep - 1), ranked.end(),
+        [](const Ranked& a, const Ranked& b) { return a.weight > b.weight; });
+    const float cut = ranked[keep - 1].weight;
+    for (const Ranked& r : ranked) {
+      if (r.weight >= cut) chosen.emplace_back(r.weight, TermText(r.key));
+    }
+  }
+  auto better = [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  std::sort(chosen.begin(), chosen.end(), better);
+  chosen.resize(keep);
   std::vector<QueryTerm> out;
   out.reserve(keep);
-  for (size_t i = 0; i < keep; ++i)
-    out.push_back({std::move(ranked[i].text), 1.0f});
+  for (auto& [weight, text] : chosen) out.push_back({std::move(text), 1.0f});
   return out;
 }
 
