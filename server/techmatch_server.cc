@@ -117,6 +117,7 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   storage::CatalogOptions catalog_options;
   catalog_options.path = options.data_dir;
   catalog_options.sync_writes = options.sync_writes;
+  catalog_options.block_cache_bytes = options.block_cache_bytes;
   if (!options.sync_writes) {
     spdlog::warn("sync_writes is off: acknowledged writes may be lost on a "
                  "crash (UNSAFE)");

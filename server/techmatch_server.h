@@ -79,6 +79,8 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:50051";
   // See storage::CatalogOptions::sync_writes. false is UNSAFE.
   bool sync_writes = true;
+  // See storage::CatalogOptions::block_cache_bytes.
+  size_t block_cache_bytes = 128u << 20;
   ServerLimits limits;
   // TLS from PEM files: with cert and key the port speaks TLS only; with a
   // client CA as well, every client must present a certificate it signed

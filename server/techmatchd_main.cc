@@ -27,6 +27,8 @@ ABSL_FLAG(std::string, port_file, "",
 ABSL_FLAG(bool, unsafe_no_sync, false,
           "UNSAFE: do not fsync the WAL per commit; acknowledged writes may "
           "be lost on a crash");
+ABSL_FLAG(int, block_cache_mb, 128,
+          "RocksDB block cache for record reads, in MiB (0: RocksDB's default)");
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "largest gRPC message");
 ABSL_FLAG(int, expiry_interval_seconds, 60,
           "how often expired offers and needs are marked EXPIRED");
@@ -165,6 +167,12 @@ int main(int argc, char** argv) {
   options.reference_dir = absl::GetFlag(FLAGS_reference_dir);
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.sync_writes = !absl::GetFlag(FLAGS_unsafe_no_sync);
+  if (absl::GetFlag(FLAGS_block_cache_mb) < 0) {
+    std::fprintf(stderr, "techmatchd: --block_cache_mb must not be negative\n");
+    return 2;
+  }
+  options.block_cache_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   options.limits.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.limits.per_key.rate = absl::GetFlag(FLAGS_rate_limit);
   options.limits.per_key.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
