@@ -232,7 +232,13 @@ class PostingList {
           }
         }
         slot += v >> 1;
-        const uint32_t low = (v & 1) ? *p++ : 1;
+        // Branch-free (whether a low byte follows is data, not a pattern
+        // the predictor learns): the byte at `p` is always readable, as a
+        // block is followed by another block or the stream's scratch.
+        const uint32_t has_low = v & 1;
+        const uint32_t mask = 0u - has_low;
+        const uint32_t low = (uint32_t{*p} & mask) | (1u & ~mask);
+        p += has_low;
         buffer_[n++] = slot << 8 | low;
       }
       count_ = n;

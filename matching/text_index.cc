@@ -44,7 +44,7 @@ uint8_t TextIndex::Code(std::array<uint32_t, kFieldCount> tf) {
                               std::min(tf[2], kTfCap[2]));
 }
 
-float TextIndex::S(Posting p) const {
+inline float TextIndex::S(Posting p) const {
   const auto& tf = decode_[p & 0xFF];
   const auto& n = norms_[SlotOf(p)];
   return static_cast<float>(tf[0]) * n[0] + static_cast<float>(tf[1]) * n[1] +
