@@ -264,6 +264,64 @@ TEST(TextIndexPruning, EqualsExhaustiveScoringOnLongCompactedLists) {
   }
 }
 
+// Queries of rare terms over many documents (as more-like-this queries at a
+// million offers) take TopK's wider windows: the result must still equal
+// exhaustive scoring, with a filter and with deleted documents.
+TEST(TextIndexPruning, EqualsExhaustiveScoringWithWideWindows) {
+  Analyzer analyzer;
+  TextIndex index(&analyzer, Bm25fParams{});
+  std::mt19937 rng(31);
+  constexpr uint64_t kDocs = 140000;
+  // "rN": 20,000 rare words (each in ~15 documents); "c": in all.
+  auto rare = [&] { return "r" + std::to_string(rng() % 20000) + " "; };
+  std::vector<AnalyzedText> texts;
+  std::vector<uint64_t> ids;
+  std::vector<DocAttributes> attrs;
+  for (uint64_t id = 1; id <= kDocs; ++id) {
+    std::string title = rng() % 3 == 0 ? rare() : "";
+    std::string body = "c " + rare() + (rng() % 2 ? rare() : "c");
+    ids.push_back(id);
+    texts.push_back(index.Analyze(FieldTexts{title, "", body}));
+    attrs.push_back(DocAttributes{});
+  }
+  std::vector<const AnalyzedText*> pointers;
+  for (const AnalyzedText& t : texts) pointers.push_back(&t);
+  index.UpsertBatch(ids, pointers, attrs);
+  for (uint64_t id = 5; id <= kDocs; id += 11) index.Remove(id);
+  index.RefreshForQueries();
+  std::vector<uint64_t> live;
+  for (uint64_t id = 1; id <= kDocs; ++id) {
+    if (id < 5 || (id - 5) % 11 != 0) live.push_back(id);
+  }
+  auto odd_only = [](uint64_t id, const DocAttributes&) { return id % 2 == 1; };
+  for (int q = 0; q < 6; ++q) {
+    std::string text;
+    for (int t = 0; t < 12; ++t) text += rare();
+    if (q % 3 == 0) text += "c";
+    const auto query = index.ParseQuery(text);
+    const size_t k = q % 2 == 0 ? 200 : 10;
+    const bool filtered = q % 3 == 1;
+    const auto hits = index.TopK(query, k, filtered ? TextIndex::Accept(odd_only)
+                                                    : TextIndex::Accept());
+    const auto rows = index.Explain(query, live);
+    std::vector<TextHit> all;
+    for (size_t i = 0; i < live.size(); ++i) {
+      if (filtered && live[i] % 2 == 0) continue;
+      float sum = 0;
+      for (float p : rows[i]) sum += p;
+      if (sum > 0) all.push_back({live[i], sum});
+    }
+    std::sort(all.begin(), all.end(), [](const TextHit& a, const TextHit& b) {
+      return a.score != b.score ? a.score > b.score : a.id < b.id;
+    });
+    all.resize(std::min(all.size(), k));
+    ASSERT_EQ(hits.size(), all.size()) << q;
+    for (size_t i = 0; i < hits.size(); ++i) {
+      EXPECT_NEAR(hits[i].score, all[i].score, 1e-4) << q << " rank " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace techmatch::matching
 
