@@ -643,6 +643,7 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
     float score;
   };
   thread_local std::vector<Survivor> survivors;
+  survivors.resize(window);  // at most one per slot of a window
   for (uint32_t base = 0; base < slot_count && first_essential < n;
        base += window) {
     const uint32_t limit = std::min(base + window, slot_count);
@@ -687,7 +688,7 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
     // (MaxScore: stops once the rest cannot reach the threshold) and keeps
     // those that may enter the top k. The threshold can only rise, so one
     // read at the window's start prunes safely.
-    survivors.clear();
+    size_t survivor_count = 0;
     const bool full_before = heap.size() == k;
     const float threshold_before = threshold;
     for (uint32_t word = 0; word < words; ++word) {
@@ -714,10 +715,11 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
         // The slot is a cache miss at a million documents: requested now,
         // read below.
         __builtin_prefetch(&slots_[slot]);
-        survivors.push_back({slot, score});
+        survivors[survivor_count++] = {slot, score};
       }
     }
-    for (const auto& [slot, score] : survivors) {
+    for (size_t i = 0; i < survivor_count; ++i) {
+      const auto [slot, score] = survivors[i];
       const bool full = heap.size() == k;
       if (full && score < threshold) continue;
       const Slot& doc = slots_[slot];
@@ -804,21 +806,10 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
   // Term frequencies by term key, from the same terms Upsert indexes (the
   // title counted twice); terms the index has never seen carry no
   // information and are skipped.
-  struct Counted {
-    uint32_t term;
-    uint32_t count;
-  };
-  absl::flat_hash_map<uint64_t, Counted> tf;
+  std::vector<std::pair<uint64_t, uint32_t>> occurrences;  // key, times
   auto syllable = [&](const std::string& text) -> uint64_t {
     auto it = syllable_ids_.find(text);
     return it == syllable_ids_.end() ? 0 : it->second;
-  };
-  auto count = [&](uint64_t key, uint32_t times) {
-    if (auto known = tf.find(key); known != tf.end()) {
-      known->second.count += times;
-    } else if (uint32_t term = KnownTerm(key); term != UINT32_MAX) {
-      tf.emplace(key, Counted{term, times});
-    }
   };
   auto count_field = [&](const std::string& text, uint32_t times) {
     uint64_t prev_folded = 0, prev_accented = 0;
@@ -826,13 +817,15 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
       uint64_t folded = syllable(t.folded);
       uint64_t accented =
           t.accented == t.folded ? folded : syllable(t.accented);
-      if (folded != 0) count(folded << 32, times);
-      if (accented != 0) count(accented << 32 | kAccentedBit, times);
+      if (folded != 0) occurrences.emplace_back(folded << 32, times);
+      if (accented != 0)
+        occurrences.emplace_back(accented << 32 | kAccentedBit, times);
       if (!t.breaks_before) {
         if (prev_folded != 0 && folded != 0)
-          count(prev_folded << 32 | folded, times);
+          occurrences.emplace_back(prev_folded << 32 | folded, times);
         if (prev_accented != 0 && accented != 0) {
-          count((prev_accented << 32 | accented) | kAccentedBit, times);
+          occurrences.emplace_back((prev_accented << 32 | accented) | kAccentedBit,
+                                   times);
         }
       }
       prev_folded = folded;
@@ -842,6 +835,19 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
   count_field(texts.title, 2);
   count_field(texts.keywords, 1);
   count_field(texts.body, 1);
+  // Each distinct key once; at a million documents the pair dictionary
+  // lookups are cache misses, so they are prefetched a few keys ahead.
+  std::sort(occurrences.begin(), occurrences.end());
+  size_t distinct = 0;
+  for (size_t i = 0; i < occurrences.size(); ++i) {
+    if (distinct > 0 && occurrences[distinct - 1].first == occurrences[i].first) {
+      occurrences[distinct - 1].second += occurrences[i].second;
+    } else {
+      occurrences[distinct++] = occurrences[i];
+    }
+  }
+  occurrences.resize(distinct);
+  constexpr size_t kAhead = 8;
   // The best `max_terms` by tf * idf, ties by term text. Texts are built
   // only for the terms that reach the cut (and those tied at it).
   struct Ranked {
@@ -849,11 +855,17 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
     uint64_t key;
   };
   std::vector<Ranked> ranked;
-  ranked.reserve(tf.size());
-  for (const auto& [key, counted] : tf) {
-    float idf = IdfOf(terms_[counted.term]);
-    if (idf > 0)
-      ranked.push_back({static_cast<float>(counted.count) * idf, key});
+  ranked.reserve(occurrences.size());
+  for (size_t i = 0; i < occurrences.size(); ++i) {
+    if (i + kAhead < occurrences.size() &&
+        static_cast<uint32_t>(occurrences[i + kAhead].first) != 0) {
+      term_ids_.prefetch(occurrences[i + kAhead].first);
+    }
+    const auto [key, count] = occurrences[i];
+    const uint32_t term = KnownTerm(key);
+    if (term == UINT32_MAX) continue;
+    float idf = IdfOf(terms_[term]);
+    if (idf > 0) ranked.push_back({static_cast<float>(count) * idf, key});
   }
   const size_t keep = std::min(max_terms, ranked.size());
   std::vector<std::pair<float, std::string>> chosen;
