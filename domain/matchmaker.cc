@@ -77,14 +77,17 @@ absl::Status Hydrate(const storage::Catalog& catalog,
                      const std::vector<matching::MatchHit>& hits,
                      google::protobuf::RepeatedPtrField<Item>* out,
                      T* (Item::*mutable_record)()) {
-  for (const auto& hit : hits) {
-    absl::StatusOr<T> record = catalog.Get<T>(hit.id);
-    if (absl::IsNotFound(record.status())) continue;
-    TM_RETURN_IF_ERROR(record.status());
+  std::vector<uint64_t> ids;
+  ids.reserve(hits.size());
+  for (const auto& hit : hits) ids.push_back(hit.id);
+  TM_ASSIGN_OR_RETURN(std::vector<std::optional<T>> records,
+                      catalog.GetMany<T>(ids));
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (!records[i].has_value()) continue;
     Item* item = out->Add();
-    *(item->*mutable_record)() = *std::move(record);
-    item->set_score(hit.score);
-    ToProto(hit, item->mutable_explanation());
+    *(item->*mutable_record)() = *std::move(records[i]);
+    item->set_score(hits[i].score);
+    ToProto(hits[i], item->mutable_explanation());
   }
   return absl::OkStatus();
 }

@@ -548,6 +548,37 @@ template absl::StatusOr<uint64_t> Catalog::Count<Need>() const;
 template absl::StatusOr<uint64_t> Catalog::Count<techmatch::v1::Connection>()
     const;
 
+template <class T>
+absl::StatusOr<std::vector<std::optional<T>>> Catalog::GetMany(
+    const std::vector<uint64_t>& ids) const {
+  using Traits = RecordTraits<T>;
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (uint64_t id : ids) keys.push_back(EncodeU64(id));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db_->MultiGet(rocksdb::ReadOptions(), Family(Traits::kFamily), ids.size(),
+                slices.data(), values.data(), statuses.data());
+  std::vector<std::optional<T>> out(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    TM_RETURN_IF_ERROR(FromRocks(statuses[i], "reading"));
+    T& record = out[i].emplace();
+    if (!record.ParseFromArray(values[i].data(),
+                               static_cast<int>(values[i].size()))) {
+      return absl::DataLossError(
+          absl::StrCat(MakeName(Traits::kKind, ids[i]), " cannot be decoded"));
+    }
+  }
+  return out;
+}
+
+template absl::StatusOr<std::vector<std::optional<Offer>>>
+Catalog::GetMany<Offer>(const std::vector<uint64_t>&) const;
+template absl::StatusOr<std::vector<std::optional<Need>>>
+Catalog::GetMany<Need>(const std::vector<uint64_t>&) const;
+
 absl::Status Catalog::Flush() {
   rocksdb::FlushOptions flush_options;
   return FromRocks(db_->Flush(flush_options, handles_), "flush");

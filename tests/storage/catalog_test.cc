@@ -133,6 +133,37 @@ TEST_F(CatalogTest, GetMissingIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
+// GetMany answers in the order asked (repeats included), nullopt for absent
+// ids, from the memtable and table files alike.
+TEST_F(CatalogTest, GetManyKeepsOrderAndGaps) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  std::vector<AnyRecordWrite> writes;
+  for (int i = 0; i < 3; ++i) {
+    Offer offer = NewOffer(*catalog, "R" + std::to_string(i), techmatch::v1::DRAFT);
+    offer.set_title("title " + std::to_string(i));
+    writes.push_back(RecordWrite<Offer>{std::nullopt, offer, ChangeEvent::CREATED});
+  }
+  ASSERT_OK(catalog->Commit(writes, absl::Now()));
+  ASSERT_OK(catalog->Flush());  // ids 1-3 in a table file
+  Offer fourth = NewOffer(*catalog, "R3", techmatch::v1::DRAFT);
+  fourth.set_title("title 3");  // id 4, still in the memtable
+  ASSERT_OK(catalog->Commit(
+      {RecordWrite<Offer>{std::nullopt, fourth, ChangeEvent::CREATED}}, absl::Now()));
+
+  auto many = catalog->GetMany<Offer>({4, 9, 1, 3, 1});
+  ASSERT_OK(many);
+  ASSERT_EQ(many->size(), 5u);
+  EXPECT_EQ((*many)[0]->title(), "title 3");
+  EXPECT_FALSE((*many)[1].has_value());
+  EXPECT_EQ((*many)[2]->title(), "title 0");
+  EXPECT_EQ((*many)[3]->title(), "title 2");
+  EXPECT_EQ((*many)[4]->title(), "title 0");
+  auto none = catalog->GetMany<Offer>({});
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_F(CatalogTest, RefusesOtherFormatVersion) {
   { ASSERT_NE(OpenCatalog(), nullptr); }
   {
