@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <memory>
 #include <queue>
 #include <stdexcept>
 #include <system_error>
@@ -642,8 +643,14 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
     uint32_t slot;
     float score;
   };
-  thread_local std::vector<Survivor> survivors;
-  survivors.resize(window);  // at most one per slot of a window
+  // At most one per slot of a window; left uninitialised (only the used
+  // front is ever touched).
+  thread_local std::unique_ptr<Survivor[]> survivors;
+  thread_local uint32_t survivor_capacity = 0;
+  if (survivor_capacity < window) {
+    survivors.reset(new Survivor[window]);
+    survivor_capacity = window;
+  }
   for (uint32_t base = 0; base < slot_count && first_essential < n;
        base += window) {
     const uint32_t limit = std::min(base + window, slot_count);
