@@ -74,7 +74,8 @@ struct Shared {
     auto out = matching::SnapshotWriter::Create(path);
     if (!out.ok()) return;
     matcher.Save(**out);
-    if (!(*out)->Commit().ok()) std::cerr << "snapshot " << path << " not written\n";
+    if (!(*out)->Commit().ok())
+      std::cerr << "snapshot " << path << " not written\n";
   }
 
   void Build(size_t n, size_t rss_before) {

@@ -676,9 +676,9 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
         const Posting* first = r.buffered_begin();
         const Posting* last = r.buffered_end();
         if (SlotOf(last[-1]) >= limit) {
-          last = std::lower_bound(first, last, limit, [](Posting p, uint32_t s) {
-            return SlotOf(p) < s;
-          });
+          last = std::lower_bound(
+              first, last, limit,
+              [](Posting p, uint32_t s) { return SlotOf(p) < s; });
         }
         for (const Posting* p = first; p != last; ++p) {
           __builtin_prefetch(&norms_[SlotOf(*p)]);
@@ -831,8 +831,8 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
         if (prev_folded != 0 && folded != 0)
           occurrences.emplace_back(prev_folded << 32 | folded, times);
         if (prev_accented != 0 && accented != 0) {
-          occurrences.emplace_back((prev_accented << 32 | accented) | kAccentedBit,
-                                   times);
+          occurrences.emplace_back(
+              (prev_accented << 32 | accented) | kAccentedBit, times);
         }
       }
       prev_folded = folded;
@@ -847,7 +847,8 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
   std::sort(occurrences.begin(), occurrences.end());
   size_t distinct = 0;
   for (size_t i = 0; i < occurrences.size(); ++i) {
-    if (distinct > 0 && occurrences[distinct - 1].first == occurrences[i].first) {
+    if (distinct > 0 &&
+        occurrences[distinct - 1].first == occurrences[i].first) {
       occurrences[distinct - 1].second += occurrences[i].second;
     } else {
       occurrences[distinct++] = occurrences[i];

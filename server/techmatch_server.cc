@@ -280,10 +280,11 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   quota.SetMaxThreads(limits.max_threads);
   quota.Resize(static_cast<size_t>(limits.memory_quota_bytes));
   builder.SetResourceQuota(quota);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
-                              1);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                              std::max(1, limits.idle_threads));
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+      std::max(1, limits.idle_threads));
   builder.RegisterService(server->organization_service_.get());
   builder.RegisterService(server->offer_service_.get());
   builder.RegisterService(server->need_service_.get());

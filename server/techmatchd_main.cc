@@ -27,8 +27,9 @@ ABSL_FLAG(std::string, port_file, "",
 ABSL_FLAG(bool, unsafe_no_sync, false,
           "UNSAFE: do not fsync the WAL per commit; acknowledged writes may "
           "be lost on a crash");
-ABSL_FLAG(int, block_cache_mb, 128,
-          "RocksDB block cache for record reads, in MiB (0: RocksDB's default)");
+ABSL_FLAG(
+    int, block_cache_mb, 128,
+    "RocksDB block cache for record reads, in MiB (0: RocksDB's default)");
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "largest gRPC message");
 ABSL_FLAG(int, expiry_interval_seconds, 60,
           "how often expired offers and needs are marked EXPIRED");

@@ -60,8 +60,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(
     table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   }
   rocksdb::ColumnFamilyOptions family_options;
-  family_options.table_factory.reset(
-      rocksdb::NewBlockBasedTableFactory(table));
+  family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (int i = 0; i < kColumnFamilyCount; ++i) {
     families.emplace_back(

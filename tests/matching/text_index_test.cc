@@ -301,8 +301,8 @@ TEST(TextIndexPruning, EqualsExhaustiveScoringWithWideWindows) {
     const auto query = index.ParseQuery(text);
     const size_t k = q % 2 == 0 ? 200 : 10;
     const bool filtered = q % 3 == 1;
-    const auto hits = index.TopK(query, k, filtered ? TextIndex::Accept(odd_only)
-                                                    : TextIndex::Accept());
+    const auto hits = index.TopK(
+        query, k, filtered ? TextIndex::Accept(odd_only) : TextIndex::Accept());
     const auto rows = index.Explain(query, live);
     std::vector<TextHit> all;
     for (size_t i = 0; i < live.size(); ++i) {

@@ -140,16 +140,19 @@ TEST_F(CatalogTest, GetManyKeepsOrderAndGaps) {
   ASSERT_NE(catalog, nullptr);
   std::vector<AnyRecordWrite> writes;
   for (int i = 0; i < 3; ++i) {
-    Offer offer = NewOffer(*catalog, "R" + std::to_string(i), techmatch::v1::DRAFT);
+    Offer offer =
+        NewOffer(*catalog, "R" + std::to_string(i), techmatch::v1::DRAFT);
     offer.set_title("title " + std::to_string(i));
-    writes.push_back(RecordWrite<Offer>{std::nullopt, offer, ChangeEvent::CREATED});
+    writes.push_back(
+        RecordWrite<Offer>{std::nullopt, offer, ChangeEvent::CREATED});
   }
   ASSERT_OK(catalog->Commit(writes, absl::Now()));
   ASSERT_OK(catalog->Flush());  // ids 1-3 in a table file
   Offer fourth = NewOffer(*catalog, "R3", techmatch::v1::DRAFT);
   fourth.set_title("title 3");  // id 4, still in the memtable
   ASSERT_OK(catalog->Commit(
-      {RecordWrite<Offer>{std::nullopt, fourth, ChangeEvent::CREATED}}, absl::Now()));
+      {RecordWrite<Offer>{std::nullopt, fourth, ChangeEvent::CREATED}},
+      absl::Now()));
 
   auto many = catalog->GetMany<Offer>({4, 9, 1, 3, 1});
   ASSERT_OK(many);
