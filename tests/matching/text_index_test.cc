@@ -122,6 +122,20 @@ TEST_F(TextIndexTest, MoreLikeThisPicksInformativeTerms) {
 namespace techmatch::matching {
 namespace {
 
+// Expects `hits` (TopK's answer for query number `q`) to be the `k` best of
+// `all`, the exhaustively scored documents: same length, same scores in order.
+void ExpectExhaustiveTopK(std::vector<TextHit> all,
+                          const std::vector<TextHit>& hits, size_t k, int q) {
+  std::sort(all.begin(), all.end(), [](const TextHit& a, const TextHit& b) {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  });
+  all.resize(std::min(all.size(), k));
+  ASSERT_EQ(hits.size(), all.size()) << q;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    EXPECT_NEAR(hits[i].score, all[i].score, 1e-4) << q << " rank " << i;
+  }
+}
+
 // MaxScore must return exactly what exhaustive scoring returns.
 TEST(TextIndexPruning, EqualsExhaustiveScoring) {
   Analyzer analyzer;
@@ -154,14 +168,7 @@ TEST(TextIndexPruning, EqualsExhaustiveScoring) {
       for (float p : parts) sum += p;
       if (sum > 0) all.push_back({id, sum});
     }
-    std::sort(all.begin(), all.end(), [](const TextHit& a, const TextHit& b) {
-      return a.score != b.score ? a.score > b.score : a.id < b.id;
-    });
-    all.resize(std::min<size_t>(all.size(), 10));
-    ASSERT_EQ(hits.size(), all.size()) << q;
-    for (size_t i = 0; i < hits.size(); ++i) {
-      EXPECT_NEAR(hits[i].score, all[i].score, 1e-4) << q << " rank " << i;
-    }
+    ExpectExhaustiveTopK(std::move(all), hits, size_t{10}, q);
   }
 }
 
@@ -253,14 +260,7 @@ TEST(TextIndexPruning, EqualsExhaustiveScoringOnLongCompactedLists) {
         EXPECT_EQ(rows[i], index.Explain(query, ids[i])) << ids[i];
       }
     }
-    std::sort(all.begin(), all.end(), [](const TextHit& a, const TextHit& b) {
-      return a.score != b.score ? a.score > b.score : a.id < b.id;
-    });
-    all.resize(std::min(all.size(), k));
-    ASSERT_EQ(hits.size(), all.size()) << q;
-    for (size_t i = 0; i < hits.size(); ++i) {
-      EXPECT_NEAR(hits[i].score, all[i].score, 1e-4) << q << " rank " << i;
-    }
+    ExpectExhaustiveTopK(std::move(all), hits, k, q);
   }
 }
 
@@ -311,14 +311,7 @@ TEST(TextIndexPruning, EqualsExhaustiveScoringWithWideWindows) {
       for (float p : rows[i]) sum += p;
       if (sum > 0) all.push_back({live[i], sum});
     }
-    std::sort(all.begin(), all.end(), [](const TextHit& a, const TextHit& b) {
-      return a.score != b.score ? a.score > b.score : a.id < b.id;
-    });
-    all.resize(std::min(all.size(), k));
-    ASSERT_EQ(hits.size(), all.size()) << q;
-    for (size_t i = 0; i < hits.size(); ++i) {
-      EXPECT_NEAR(hits[i].score, all[i].score, 1e-4) << q << " rank " << i;
-    }
+    ExpectExhaustiveTopK(std::move(all), hits, k, q);
   }
 }
 
