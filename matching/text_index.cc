@@ -625,7 +625,7 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
   // terms (a more-like-this query: a few hundred postings each in a million
   // documents) takes wider windows, about 8 postings of its median list per
   // window: at 1M offers full matches ran 4-8% faster with 16K-64K slots than
-  // with 4K, and 100-term text queries of common terms ~20% slower.
+  // with 4K, and 100-term text queries of common terms 10-35% slower.
   const uint32_t slot_count = static_cast<uint32_t>(slots_.size());
   std::vector<uint32_t> dfs;
   dfs.reserve(n);
