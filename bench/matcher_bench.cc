@@ -177,6 +177,9 @@ void BM_IndexUpdate(benchmark::State& state) {
   }
   state.counters["docs/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
                                                 benchmark::Counter::kIsRate);
+  // The index's size after the updates: lists shrunk after the load grow
+  // again as updates append to them.
+  state.counters["index_MiB"] = static_cast<double>(s.matcher.MemoryBytes() >> 20);
 }
 BENCHMARK(BM_IndexUpdate)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
