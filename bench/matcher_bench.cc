@@ -179,7 +179,8 @@ void BM_IndexUpdate(benchmark::State& state) {
                                                 benchmark::Counter::kIsRate);
   // The index's size after the updates: lists shrunk after the load grow
   // again as updates append to them.
-  state.counters["index_MiB"] = static_cast<double>(s.matcher.MemoryBytes() >> 20);
+  state.counters["index_MiB"] =
+      static_cast<double>(s.matcher.MemoryBytes() >> 20);
 }
 BENCHMARK(BM_IndexUpdate)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
