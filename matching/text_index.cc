@@ -172,10 +172,10 @@ uint32_t TextIndex::TermIndex(uint64_t key) {
     }
     return term;
   }
-  auto [it, inserted] =
-      term_ids_.try_emplace(key, static_cast<uint32_t>(terms_.size()));
+  auto [term, inserted] =
+      term_ids_.FindOrInsert(key, static_cast<uint32_t>(terms_.size()));
   if (inserted) terms_.emplace_back();
-  return it->second;
+  return term;
 }
 
 uint32_t TextIndex::AddSlot(const Slot& slot) {
@@ -380,7 +380,7 @@ void TextIndex::ResolveTerms(unsigned threads) {
   std::vector<uint64_t>& occurrences = batch_occurrences_;
   auto prefetch = [&](size_t i, size_t end) {
     if (i + kAhead < end && static_cast<uint32_t>(keys[i + kAhead]) != 0)
-      term_ids_.prefetch(keys[i + kAhead]);
+      term_ids_.Prefetch(keys[i + kAhead]);
   };
   if (threads == 1) {
     for (size_t i = 0; i < keys.size(); ++i) {
@@ -515,6 +515,7 @@ void TextIndex::ShrinkToFit(unsigned threads) {
     for (size_t t = begin; t < end; ++t) terms_[t].postings.ShrinkToFit();
   });
   terms_.shrink_to_fit();
+  term_ids_.ShrinkToFit();
   slots_.shrink_to_fit();
   norms_.shrink_to_fit();
   std::vector<uint64_t>().swap(batch_keys_);
@@ -793,8 +794,7 @@ uint32_t TextIndex::KnownTerm(uint64_t key) const {
         ((key & ~kAccentedBit) >> 32) * 2 + ((key & kAccentedBit) ? 1 : 0);
     return at < unigram_terms_.size() ? unigram_terms_[at] : UINT32_MAX;
   }
-  auto it = term_ids_.find(key);
-  return it == term_ids_.end() ? UINT32_MAX : it->second;
+  return term_ids_.Find(key);
 }
 
 std::string TextIndex::TermText(uint64_t key) const {
@@ -867,7 +867,7 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
   for (size_t i = 0; i < occurrences.size(); ++i) {
     if (i + kAhead < occurrences.size() &&
         static_cast<uint32_t>(occurrences[i + kAhead].first) != 0) {
-      term_ids_.prefetch(occurrences[i + kAhead].first);
+      term_ids_.Prefetch(occurrences[i + kAhead].first);
     }
     const auto [key, count] = occurrences[i];
     const uint32_t term = KnownTerm(key);
@@ -940,7 +940,8 @@ void TextIndex::Save(SnapshotWriter& out) const {
   // The pair dictionary in term order, not the map's (which differs
   // between two maps of the same content): equal indexes save equal bytes.
   std::vector<uint64_t> key_of_term(terms_.size(), 0);
-  for (const auto& [key, term] : term_ids_) key_of_term[term] = key;
+  term_ids_.ForEach(
+      [&](uint64_t key, uint32_t term) { key_of_term[term] = key; });
   out.Pod<uint64_t>(term_ids_.size());
   for (uint32_t term = 0; term < key_of_term.size(); ++term) {
     if (key_of_term[term] == 0) continue;  // a single syllable's term
@@ -994,19 +995,25 @@ bool TextIndex::Load(SnapshotReader& in) {
     }
   }
   if (!in.Length(&n, sizeof(uint64_t) + sizeof(uint32_t))) return false;
-  term_ids_.reserve(n);
+  term_ids_.Reserve(n);
   std::vector<std::pair<uint64_t, uint32_t>> pairs(n);
   for (auto& [key, term] : pairs) {
     if (!in.Pod(&key) || !in.Pod(&term)) return false;
   }
-  for (const auto& pair : pairs) term_ids_.insert(pair);
+  for (const auto& [key, term] : pairs) {
+    if (static_cast<uint32_t>(key) == 0 ||
+        !term_ids_.FindOrInsert(key, term).second) {
+      in.Fail("text index holds a malformed or repeated pair");
+      return false;
+    }
+  }
   if (!in.PodVector(&unigram_terms_)) return false;
   if (!in.Length(&n, sizeof(float) + sizeof(uint32_t))) return false;
   terms_.resize(n);
   for (TermInfo& info : terms_) {
     if (!in.Pod(&info.max_s) || !info.postings.LoadFrom(in)) return false;
   }
-  for (const auto& [key, term] : term_ids_) {
+  for (const auto& [key, term] : pairs) {
     if (term >= terms_.size()) {
       in.Fail("text index names a term it does not hold");
       return false;
@@ -1066,7 +1073,7 @@ size_t TextIndex::MemoryBytes() const {
       slot_of_id_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1) +
       terms_.capacity() * sizeof(TermInfo);
   for (const TermInfo& info : terms_) bytes += info.postings.HeapBytes();
-  bytes += term_ids_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1);
+  bytes += term_ids_.MemoryBytes();
   bytes += unigram_terms_.capacity() * sizeof(uint32_t);
   for (const auto& [syllable, id] : syllable_ids_)
     bytes += syllable.capacity() + 48;

@@ -37,6 +37,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "matching/analyzer.h"
+#include "matching/pair_term_map.h"
 #include "matching/posting_list.h"
 #include "matching/snapshot_io.h"
 
@@ -309,7 +310,7 @@ class TextIndex {
   Bm25fParams params_;
   absl::flat_hash_map<std::string, uint32_t> syllable_ids_;  // ids from 1
   std::vector<std::string> syllables_;                       // by id - 1
-  absl::flat_hash_map<uint64_t, uint32_t> term_ids_;         // pair terms
+  PairTermMap term_ids_;                                      // pair terms
   // Single-syllable terms by syllable id * 2 + accented (a dense table:
   // half of all occurrences, looked up without hashing); UINT32_MAX = none.
   std::vector<uint32_t> unigram_terms_;
