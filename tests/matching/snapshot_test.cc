@@ -272,7 +272,8 @@ TEST_F(SnapshotTest, OtherParametersAreRefused) {
 }
 
 // Lists of every representation (inline, one open block, block and stride
-// boundaries; grown and shrunk) load as they were and keep growing.
+// boundaries; grown and shrunk) load as they were, without spare capacity,
+// and keep growing.
 TEST_F(SnapshotTest, PostingListsRoundTripAndKeepGrowing) {
   std::mt19937 rng(3);
   for (uint32_t n : {0u, 1u, 3u, 4u, 31u, 32u, 33u, 257u, 2000u}) {
@@ -299,6 +300,11 @@ TEST_F(SnapshotTest, PostingListsRoundTripAndKeepGrowing) {
       ASSERT_TRUE(in.ok());
       ASSERT_TRUE(loaded.LoadFrom(**in));
       ASSERT_TRUE((*in)->Finish().ok());
+      // Loaded without spare capacity, shrunk or not when saved.
+      PostingList exact;
+      for (uint32_t i = 0; i < n; ++i) exact.push_back(values[i]);
+      exact.ShrinkToFit();
+      EXPECT_EQ(loaded.HeapBytes(), exact.HeapBytes()) << n;
       for (uint32_t i = n; i < values.size(); ++i) {
         list.push_back(values[i]);
         loaded.push_back(values[i]);
