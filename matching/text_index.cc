@@ -407,9 +407,16 @@ void TextIndex::ResolveTerms(unsigned threads) {
       }
     }
   });
+  // New terms are numbered in occurrence order, on this thread: each
+  // insertion probes the dictionary again, so those probes are prefetched
+  // too (some 55,000 new terms a batch at a million offers).
   for (unsigned worker = 0; worker < threads; ++worker) {
-    for (uint32_t i : workers_[worker].misses)
-      occurrences[i] |= uint64_t{TermIndex(keys[i])} << 32;
+    const std::vector<uint32_t>& misses = workers_[worker].misses;
+    for (size_t m = 0; m < misses.size(); ++m) {
+      if (m + kAhead < misses.size())
+        term_ids_.Prefetch(keys[misses[m + kAhead]]);
+      occurrences[misses[m]] |= uint64_t{TermIndex(keys[misses[m]])} << 32;
+    }
   }
 }
 
