@@ -532,9 +532,12 @@ void Matcher::RefreshIfDrifted() const {
     std::shared_lock lock(mu_);
     if (!offer_text_.NeedsRefresh() && !need_text_.NeedsRefresh()) return;
   }
+  // Queries wait for it (O(postings): seconds at a million offers on one
+  // core), so it takes every core.
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::unique_lock lock(mu_);
-  if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries();
-  if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries();
+  if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries(threads);
+  if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries(threads);
 }
 
 MatchResult Matcher::OffersForNeed(const NeedDoc& need,

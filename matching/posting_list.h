@@ -32,6 +32,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <span>
 
 namespace techmatch::matching {
 
@@ -75,6 +76,19 @@ class PostingList {
   // Hints the processor to fetch the memory the next push_back() writes.
   void PrefetchAppend() const {
     if (on_heap()) __builtin_prefetch(stream() + used(), 1);
+  }
+
+  // Hints the processor to fetch the start of the heap stream, which a
+  // Reader decodes first (nothing for an inline list).
+  void PrefetchStream() const {
+    if (on_heap()) __builtin_prefetch(stream());
+  }
+
+  // The values of an inline list (of at most kInline); empty for a list on
+  // the heap. Valid until the list is modified.
+  std::span<const Value> InlineValues() const {
+    return on_heap() ? std::span<const Value>()
+                     : std::span<const Value>(words_, size());
   }
 
   // Releases spare capacity of the heap stream.

@@ -109,11 +109,30 @@ void TextIndex::RefreshForQueries(unsigned threads) {
   }
   for (uint32_t slot = 0; slot < slots_.size(); ++slot) ComputeNorms(slot);
   ForTermRanges(threads, [this](size_t begin, size_t end) {
+    // Waiting on memory was most of the refresh at a million offers (3.4 s
+    // on two threads after the bulk load): each list's stream, and the
+    // norms of its documents. A few terms ahead, the stream's head (or an
+    // inline list's documents' norms) is requested; within a list, a
+    // decoded block's norms are requested before the first is read.
+    constexpr size_t kAhead = 8;
     for (size_t t = begin; t < end; ++t) {
+      if (t + kAhead < end) {
+        const PostingList& ahead = terms_[t + kAhead].postings;
+        ahead.PrefetchStream();
+        for (Posting p : ahead.InlineValues())
+          __builtin_prefetch(&norms_[SlotOf(p)]);
+      }
       TermInfo& info = terms_[t];
       float max_s = 0;
-      for (PostingList::Reader r(info.postings); !r.done(); r.next())
-        max_s = std::max(max_s, S(r.value()));
+      for (PostingList::Reader r(info.postings); !r.done();) {
+        const Posting* first = r.buffered_begin();
+        const Posting* last = r.buffered_end();
+        for (const Posting* p = first; p != last; ++p)
+          __builtin_prefetch(&norms_[SlotOf(*p)]);
+        for (const Posting* p = first; p != last; ++p)
+          max_s = std::max(max_s, S(*p));
+        r.Skip(static_cast<uint32_t>(last - first));
+      }
       info.max_s = max_s;
     }
   });
