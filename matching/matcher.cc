@@ -288,6 +288,7 @@ void Matcher::UpsertNeed(const NeedDoc& need) {
 
 void Matcher::UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
+  ++writes_;
   offer_text_.Upsert(offer.id, analyzed, AttributesOf(offer));
   OfferDoc stored = offer;
   stored.text.Release();
@@ -297,6 +298,7 @@ void Matcher::UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed) {
 
 void Matcher::UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed) {
   std::unique_lock lock(mu_);
+  ++writes_;
   need_text_.Upsert(need.id, analyzed, AttributesOf(need));
   NeedDoc stored = need;
   stored.text.Release();
@@ -357,6 +359,7 @@ void Matcher::UpsertOffers(std::vector<OfferDoc> offers,
                            const std::vector<AnalyzedText>& analyzed,
                            unsigned threads) {
   std::unique_lock lock(mu_);
+  ++writes_;
   UpsertMany(offer_text_, offers_, std::move(offers), analyzed, threads);
 }
 
@@ -364,17 +367,20 @@ void Matcher::UpsertNeeds(std::vector<NeedDoc> needs,
                           const std::vector<AnalyzedText>& analyzed,
                           unsigned threads) {
   std::unique_lock lock(mu_);
+  ++writes_;
   UpsertMany(need_text_, needs_, std::move(needs), analyzed, threads);
 }
 
 void Matcher::RemoveOffer(uint64_t id) {
   std::unique_lock lock(mu_);
+  ++writes_;
   offer_text_.Remove(id);
   offers_.Erase(id);
 }
 
 void Matcher::RemoveNeed(uint64_t id) {
   std::unique_lock lock(mu_);
+  ++writes_;
   need_text_.Remove(id);
   needs_.Erase(id);
 }
@@ -532,10 +538,28 @@ void Matcher::RefreshIfDrifted() const {
     std::shared_lock lock(mu_);
     if (!offer_text_.NeedsRefresh() && !need_text_.NeedsRefresh()) return;
   }
-  // Queries wait for it (O(postings): seconds at a million offers on one
-  // core), so it takes every core.
+  // The O(postings) work (seconds at a million offers) runs under the
+  // shared lock, so queries go on; only installing it takes the exclusive
+  // one. A mutation in between (writes_ moved) voids it: the refresh is then
+  // redone under the exclusive lock, as a mutation-heavy hour would need
+  // anyway. One refresher at a time.
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::lock_guard refreshing(refresh_mu_);
+  std::optional<TextIndex::Refresh> offers, needs;
+  uint64_t writes = 0;
+  {
+    std::shared_lock lock(mu_);
+    writes = writes_;
+    if (offer_text_.NeedsRefresh())
+      offers = offer_text_.ComputeRefresh(threads);
+    if (need_text_.NeedsRefresh()) needs = need_text_.ComputeRefresh(threads);
+  }
   std::unique_lock lock(mu_);
+  if (writes_ == writes) {
+    if (offers) offer_text_.ApplyRefresh(std::move(*offers));
+    if (needs) need_text_.ApplyRefresh(std::move(*needs));
+    return;
+  }
   if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries(threads);
   if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries(threads);
 }
@@ -631,6 +655,7 @@ MatchResult Matcher::SearchNeeds(const std::string& query,
 
 void Matcher::ShrinkToFit(unsigned threads) {
   std::unique_lock lock(mu_);
+  ++writes_;
   offer_text_.ShrinkToFit(threads);
   need_text_.ShrinkToFit(threads);
   offers_.ShrinkToFit();
@@ -665,6 +690,7 @@ absl::Status Matcher::Load(SnapshotReader& in) {
   absl::Status verified = in.Finish();
   if (!verified.ok()) return verified;
   std::unique_lock lock(mu_);
+  ++writes_;
   offer_text_ = std::move(offer_text);
   need_text_ = std::move(need_text);
   offers_ = std::move(offers);

@@ -16,6 +16,7 @@
 #ifndef TECHMATCH_MATCHING_MATCHER_H_
 #define TECHMATCH_MATCHING_MATCHER_H_
 
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <unordered_map>
@@ -129,6 +130,10 @@ class Matcher {
   Analyzer analyzer_;
   Bm25fParams params_;
   mutable std::shared_mutex mu_;
+  // Counts mutations (under the exclusive lock): a refresh computed under
+  // the shared lock is installed only if none came since.
+  uint64_t writes_ = 0;
+  mutable std::mutex refresh_mu_;  // one RefreshIfDrifted() at a time
   // Mutable for RefreshIfDrifted(), which runs under the exclusive lock.
   mutable TextIndex offer_text_;
   mutable TextIndex need_text_;

@@ -75,7 +75,7 @@ void TextIndex::CheckDrift() {
 }
 
 template <class Fn>
-void TextIndex::ForTermRanges(unsigned threads, Fn&& fn) {
+void TextIndex::ForTermRanges(unsigned threads, Fn&& fn) const {
   const size_t n = terms_.size();
   threads = static_cast<unsigned>(
       std::clamp<size_t>(threads, 1, std::max<size_t>(n, 1)));
@@ -101,14 +101,36 @@ void TextIndex::ForTermRanges(unsigned threads, Fn&& fn) {
 }
 
 void TextIndex::RefreshForQueries(unsigned threads) {
+  ApplyRefresh(ComputeRefresh(threads));
+}
+
+TextIndex::Refresh TextIndex::ComputeRefresh(unsigned threads) const {
+  Refresh out;
   for (int f = 0; f < kFieldCount; ++f) {
-    avg_snapshot_[f] =
+    out.averages[f] =
         live_docs_ == 0 ? 1.0
                         : std::max(1.0, static_cast<double>(total_length_[f]) /
                                             static_cast<double>(live_docs_));
   }
-  for (uint32_t slot = 0; slot < slots_.size(); ++slot) ComputeNorms(slot);
-  ForTermRanges(threads, [this](size_t begin, size_t end) {
+  out.norms.resize(slots_.size());
+  for (uint32_t slot = 0; slot < slots_.size(); ++slot) {
+    for (int f = 0; f < kFieldCount; ++f) {
+      const double norm = 1.0 - params_.b[f] +
+                          params_.b[f] *
+                              static_cast<double>(slots_[slot].length[f]) /
+                              out.averages[f];
+      out.norms[slot][f] = static_cast<float>(params_.weight[f] / norm);
+    }
+  }
+  out.max_s.resize(terms_.size());
+  const auto& norms = out.norms;
+  auto s_of = [&](Posting p) {
+    const auto& tf = decode_[p & 0xFF];
+    const auto& n = norms[SlotOf(p)];
+    return static_cast<float>(tf[0]) * n[0] + static_cast<float>(tf[1]) * n[1] +
+           static_cast<float>(tf[2]) * n[2];
+  };
+  ForTermRanges(threads, [&](size_t begin, size_t end) {
     // Waiting on memory was most of the refresh at a million offers (3.4 s
     // on two threads after the bulk load): each list's stream, and the
     // norms of its documents. A few terms ahead, the stream's head (or an
@@ -120,22 +142,28 @@ void TextIndex::RefreshForQueries(unsigned threads) {
         const PostingList& ahead = terms_[t + kAhead].postings;
         ahead.PrefetchStream();
         for (Posting p : ahead.InlineValues())
-          __builtin_prefetch(&norms_[SlotOf(p)]);
+          __builtin_prefetch(&norms[SlotOf(p)]);
       }
-      TermInfo& info = terms_[t];
       float max_s = 0;
-      for (PostingList::Reader r(info.postings); !r.done();) {
+      for (PostingList::Reader r(terms_[t].postings); !r.done();) {
         const Posting* first = r.buffered_begin();
         const Posting* last = r.buffered_end();
         for (const Posting* p = first; p != last; ++p)
-          __builtin_prefetch(&norms_[SlotOf(*p)]);
+          __builtin_prefetch(&norms[SlotOf(*p)]);
         for (const Posting* p = first; p != last; ++p)
-          max_s = std::max(max_s, S(*p));
+          max_s = std::max(max_s, s_of(*p));
         r.Skip(static_cast<uint32_t>(last - first));
       }
-      info.max_s = max_s;
+      out.max_s[t] = max_s;
     }
   });
+  return out;
+}
+
+void TextIndex::ApplyRefresh(Refresh refresh) {
+  avg_snapshot_ = refresh.averages;
+  norms_ = std::move(refresh.norms);
+  for (size_t t = 0; t < terms_.size(); ++t) terms_[t].max_s = refresh.max_s[t];
   refresh_needed_ = false;
 }
 

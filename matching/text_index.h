@@ -187,6 +187,19 @@ class TextIndex {
   bool NeedsRefresh() const { return refresh_needed_; }
   void RefreshForQueries(unsigned threads = 1);
 
+  // RefreshForQueries() in two steps, so that queries need not wait for
+  // it: ComputeRefresh() does the O(postings) work reading only (shared
+  // access, queries may run), ApplyRefresh() installs the result (exclusive
+  // access, O(documents + terms) copies). The result is valid only for the
+  // index it was computed from: no mutation may come between the two.
+  struct Refresh {
+    std::array<double, kFieldCount> averages;
+    std::vector<std::array<float, kFieldCount>> norms;  // per slot
+    std::vector<float> max_s;                           // per term
+  };
+  Refresh ComputeRefresh(unsigned threads = 1) const;
+  void ApplyRefresh(Refresh refresh);
+
   // A filter on documents by id and attributes (see Upsert).
   using Accept =
       std::function<bool(uint64_t id, const DocAttributes& attributes)>;
@@ -262,7 +275,7 @@ class TextIndex {
   // about as many postings each, in parallel (fn must touch only those
   // terms).
   template <class Fn>
-  void ForTermRanges(unsigned threads, Fn&& fn);
+  void ForTermRanges(unsigned threads, Fn&& fn) const;
   void CheckDrift();
 
   // Terms are keyed by syllable ids, not strings: (first << 32 | second),

@@ -384,6 +384,10 @@ class TextIndexThreads : public testing::TempDirTest {
                        unsigned threads = 1) {
     index.ShrinkToFit(threads);
     index.RefreshForQueries(threads);
+    return Bytes(index, name);
+  }
+  // The index's snapshot as it stands.
+  std::string Bytes(const TextIndex& index, const std::string& name) {
     auto out = SnapshotWriter::Create(Path(name));
     EXPECT_TRUE(out.ok());
     index.Save(**out);
@@ -454,6 +458,46 @@ TEST_F(TextIndexThreads, EveryThreadCountBuildsTheSameIndex) {
                          snapshots[0].begin(), snapshots[0].end())
                    .first -
                snapshots[i].begin();
+}
+
+// A refresh computed apart (reading only, as under the shared lock) and
+// then applied leaves the index a refresh in place leaves: norms, bounds,
+// averages, down to the snapshot's bytes.
+TEST_F(TextIndexThreads, ARefreshComputedApartEqualsOneInPlace) {
+  Analyzer analyzer;
+  std::mt19937 rng(5);
+  const char* words[] = {"công", "nghệ", "sấy", "nước", "thải", "máy",
+                         "tôm",  "lúa",  "mặn", "PLC",  "500m3", "xử", "lý"};
+  auto phrase = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += std::string(words[rng() % 13]) + " ";
+    return s;
+  };
+  std::vector<uint64_t> ids;
+  std::vector<FieldTexts> docs;
+  for (uint64_t id = 1; id <= 3000; ++id) {
+    ids.push_back(id);
+    // Lengths that change along the load, so that the averages drift.
+    docs.push_back({phrase(2 + id % 4), phrase(1 + id % 3),
+                    phrase(3 + static_cast<int>(id / 50) + rng() % 20)});
+  }
+  TextIndex in_place(&analyzer, Bm25fParams{});
+  TextIndex apart(&analyzer, Bm25fParams{});
+  for (TextIndex* index : {&in_place, &apart}) {
+    for (size_t i = 0; i < ids.size(); ++i) index->Upsert(ids[i], docs[i]);
+  }
+  ASSERT_TRUE(in_place.NeedsRefresh());
+  ASSERT_TRUE(apart.NeedsRefresh());
+  const std::string stale = Bytes(apart, "stale");
+  in_place.RefreshForQueries();
+  TextIndex::Refresh refresh = apart.ComputeRefresh(2);
+  EXPECT_TRUE(apart.NeedsRefresh());
+  EXPECT_TRUE(Bytes(apart, "computed") == stale);  // computing changes nothing
+  apart.ApplyRefresh(std::move(refresh));
+  EXPECT_FALSE(apart.NeedsRefresh());
+  const std::string expected = Bytes(in_place, "in_place");
+  EXPECT_FALSE(expected == stale);
+  EXPECT_TRUE(Bytes(apart, "apart") == expected);
 }
 
 }  // namespace
