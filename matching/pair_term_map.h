@@ -109,7 +109,8 @@ class PairTermMap {
 
   // Buckets for `n` keys at a load factor of 0.7.
   static size_t BucketsFor(size_t n) {
-    return std::max<size_t>(16, (n * 10 + kPerBucket * 7 - 1) / (kPerBucket * 7));
+    return std::max<size_t>(16,
+                            (n * 10 + kPerBucket * 7 - 1) / (kPerBucket * 7));
   }
   // The murmur3 finalizer: pair keys are two small syllable ids side by side,
   // so every bit of the key must reach the top bits the bucket is taken from.

@@ -323,7 +323,7 @@ class TextIndex {
   Bm25fParams params_;
   absl::flat_hash_map<std::string, uint32_t> syllable_ids_;  // ids from 1
   std::vector<std::string> syllables_;                       // by id - 1
-  PairTermMap term_ids_;                                      // pair terms
+  PairTermMap term_ids_;                                     // pair terms
   // Single-syllable terms by syllable id * 2 + accented (a dense table:
   // half of all occurrences, looked up without hashing); UINT32_MAX = none.
   std::vector<uint32_t> unigram_terms_;

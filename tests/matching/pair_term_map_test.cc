@@ -40,7 +40,8 @@ TEST(PairTermMapTest, InsertsFindsAndKeepsTheFirstValue) {
   PairTermMap map;
   const std::vector<uint64_t> keys = PairKeys(100000, 1);
   for (size_t i = 0; i < keys.size(); ++i) {
-    auto [value, inserted] = map.FindOrInsert(keys[i], static_cast<uint32_t>(i));
+    auto [value, inserted] =
+        map.FindOrInsert(keys[i], static_cast<uint32_t>(i));
     ASSERT_TRUE(inserted) << i;
     ASSERT_EQ(value, i);
   }

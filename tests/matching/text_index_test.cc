@@ -466,8 +466,8 @@ TEST_F(TextIndexThreads, EveryThreadCountBuildsTheSameIndex) {
 TEST_F(TextIndexThreads, ARefreshComputedApartEqualsOneInPlace) {
   Analyzer analyzer;
   std::mt19937 rng(5);
-  const char* words[] = {"công", "nghệ", "sấy", "nước", "thải", "máy",
-                         "tôm",  "lúa",  "mặn", "PLC",  "500m3", "xử", "lý"};
+  const char* words[] = {"công", "nghệ", "sấy", "nước",  "thải", "máy", "tôm",
+                         "lúa",  "mặn",  "PLC", "500m3", "xử",   "lý"};
   auto phrase = [&](int n) {
     std::string s;
     for (int i = 0; i < n; ++i) s += std::string(words[rng() % 13]) + " ";
