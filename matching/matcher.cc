@@ -533,18 +533,35 @@ MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
   return result;
 }
 
+std::shared_lock<std::shared_mutex> Matcher::LockForQuery() const {
+  while (true) {
+    RefreshIfDrifted();
+    std::shared_lock lock(mu_);
+    if (offer_text_.BoundsValid() && need_text_.BoundsValid()) return lock;
+  }
+}
+
 void Matcher::RefreshIfDrifted() const {
+  bool bounds_valid = true;
   {
     std::shared_lock lock(mu_);
     if (!offer_text_.NeedsRefresh() && !need_text_.NeedsRefresh()) return;
+    bounds_valid = offer_text_.BoundsValid() && need_text_.BoundsValid();
   }
   // The O(postings) work (seconds at a million offers) runs under the
   // shared lock, so queries go on; only installing it takes the exclusive
   // one. A mutation in between (writes_ moved) voids it: the refresh is then
   // redone under the exclusive lock, as a mutation-heavy hour would need
-  // anyway. One refresher at a time.
+  // anyway. One refresher at a time: while one runs, other queries go on
+  // with the drifted averages, unless the bounds are stale (after a bulk
+  // batch), when they must wait for it.
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::lock_guard refreshing(refresh_mu_);
+  std::unique_lock refreshing(refresh_mu_, std::defer_lock);
+  if (bounds_valid) {
+    if (!refreshing.try_lock()) return;
+  } else {
+    refreshing.lock();
+  }
   std::optional<TextIndex::Refresh> offers, needs;
   uint64_t writes = 0;
   {
@@ -566,8 +583,7 @@ void Matcher::RefreshIfDrifted() const {
 
 MatchResult Matcher::OffersForNeed(const NeedDoc& need,
                                    const MatchOptions& options) const {
-  RefreshIfDrifted();
-  std::shared_lock lock(mu_);
+  auto lock = LockForQuery();
   auto query = offer_text_.MoreLikeThis(need.text, options.query_terms);
   return Rank<OfferDoc>(
       offer_text_, offers_, query,
@@ -595,8 +611,7 @@ std::optional<MatchHit> Matcher::ExplainPair(
 
 MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
                                    const MatchOptions& options) const {
-  RefreshIfDrifted();
-  std::shared_lock lock(mu_);
+  auto lock = LockForQuery();
   auto query = need_text_.MoreLikeThis(offer.text, options.query_terms);
   return Rank<NeedDoc>(
       need_text_, needs_, query,
@@ -615,8 +630,7 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
 MatchResult Matcher::SearchOffers(const std::string& query,
                                   const SearchFilters& filters,
                                   const MatchOptions& options) const {
-  RefreshIfDrifted();
-  std::shared_lock lock(mu_);
+  auto lock = LockForQuery();
   auto terms = offer_text_.ParseQuery(query);
   return Rank<OfferDoc>(
       offer_text_, offers_, terms,
@@ -635,8 +649,7 @@ MatchResult Matcher::SearchOffers(const std::string& query,
 MatchResult Matcher::SearchNeeds(const std::string& query,
                                  const SearchFilters& filters,
                                  const MatchOptions& options) const {
-  RefreshIfDrifted();
-  std::shared_lock lock(mu_);
+  auto lock = LockForQuery();
   auto terms = need_text_.ParseQuery(query);
   return Rank<NeedDoc>(
       need_text_, needs_, terms,

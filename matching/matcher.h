@@ -123,9 +123,14 @@ class Matcher {
                    const MatchOptions& options, Score score) const;
 
   // Refreshes the text indexes' length snapshots when they drifted (see
-  // TextIndex), under the exclusive lock. Scores stay consistent without
-  // it; it keeps them within 0.5% of exact BM25F.
+  // TextIndex): computed under the shared lock, installed under the
+  // exclusive one. Scores stay consistent without it; it keeps them within
+  // 0.5% of exact BM25F. Returns at once when another call is refreshing
+  // and the bounds hold; waits for it when they do not.
   void RefreshIfDrifted() const;
+  // The shared lock for a query, taken once the text indexes' bounds hold
+  // (refreshing first when they do not).
+  std::shared_lock<std::shared_mutex> LockForQuery() const;
 
   Analyzer analyzer_;
   Bm25fParams params_;

@@ -165,6 +165,7 @@ void TextIndex::ApplyRefresh(Refresh refresh) {
   norms_ = std::move(refresh.norms);
   for (size_t t = 0; t < terms_.size(); ++t) terms_[t].max_s = refresh.max_s[t];
   refresh_needed_ = false;
+  bounds_stale_ = false;
 }
 
 AnalyzedText::AnalyzedText(
@@ -377,11 +378,15 @@ void TextIndex::UpsertBatch(const std::vector<uint64_t>& ids,
   // Too few occurrences to share (a batch of short documents).
   if (occurrences.size() < (size_t{1} << 14)) threads = 1;
   ResolveTerms(threads);
-  // When the averages have drifted, RefreshForQueries() recomputes every
-  // bound before the next query, so keeping them here would be wasted work
-  // (a bulk load drifts from its first batch to its end).
+  // Once the averages have drifted, a refresh recomputes every bound, so a
+  // large batch leaves them to it (a bulk load drifts from its first batch
+  // to its last: keeping them was wasted work, a norm lookup per posting).
+  // A commit's batch keeps them even then (its postings share one
+  // document's norms: cheap), so that queries need not wait for the refresh.
+  constexpr size_t kKeepBoundsBatch = 64;
   CheckDrift();
-  const bool keep_bounds = !refresh_needed_;
+  const bool keep_bounds = !refresh_needed_ || ids.size() <= kKeepBoundsBatch;
+  if (!keep_bounds) bounds_stale_ = true;
   if (threads == 1) {
     AppendRuns(&occurrences, &workers_[0], keep_bounds);
     return;
@@ -1021,7 +1026,7 @@ void TextIndex::Save(SnapshotWriter& out) const {
   out.Pod(avg_snapshot_);
   out.Pod<uint64_t>(live_docs_);
   out.Pod<uint64_t>(dead_docs_);
-  out.Pod<uint8_t>(refresh_needed_ ? 1 : 0);
+  out.Pod<uint8_t>(NeedsRefresh() ? 1 : 0);
 }
 
 bool TextIndex::Load(SnapshotReader& in) {
@@ -1117,7 +1122,8 @@ bool TextIndex::Load(SnapshotReader& in) {
   }
   live_docs_ = live;
   dead_docs_ = dead;
-  refresh_needed_ = refresh != 0;
+  // (Saved as one flag: a due refresh loads as one whose bounds are stale.)
+  refresh_needed_ = bounds_stale_ = refresh != 0;
   return true;
 }
 

@@ -181,11 +181,19 @@ class TextIndex {
   // True when tombstones exceed a quarter of the documents.
   bool NeedsCompaction() const;
 
-  // True when the averages drifted and bounds must be refreshed before the
-  // next query; RefreshForQueries() does it (a mutation: exclusive access).
-  // O(total postings), spread over `threads` threads.
-  bool NeedsRefresh() const { return refresh_needed_; }
+  // True when the averages drifted (scores drift from exact BM25F) or
+  // bounds went unkept; RefreshForQueries() recomputes norms and bounds (a
+  // mutation: exclusive access). O(total postings), spread over `threads`
+  // threads.
+  bool NeedsRefresh() const { return refresh_needed_ || bounds_stale_; }
   void RefreshForQueries(unsigned threads = 1);
+
+  // True while every term's bound holds for the current norms, as TopK()
+  // requires. Once the averages drifted, a large batch (a bulk load, which
+  // drifts from its first batch to its last) skips the bounds' upkeep and
+  // leaves them to the refresh that follows; a small one (a commit) keeps
+  // them, so queries may run before the refresh.
+  bool BoundsValid() const { return !bounds_stale_; }
 
   // RefreshForQueries() in two steps, so that queries need not wait for
   // it: ComputeRefresh() does the O(postings) work reading only (shared
@@ -207,7 +215,7 @@ class TextIndex {
   // The `k` best documents for `query` among those `accept`s (may be null),
   // best first; ties broken by ascending id. Documents with no matching term
   // are not returned. `accept` is only asked about documents that would
-  // enter the current top k. Requires !NeedsRefresh().
+  // enter the current top k. Requires BoundsValid().
   std::vector<TextHit> TopK(const std::vector<QueryTerm>& query, size_t k,
                             const Accept& accept) const;
 
@@ -344,6 +352,7 @@ class TextIndex {
   size_t live_docs_ = 0;
   size_t dead_docs_ = 0;
   bool refresh_needed_ = false;
+  bool bounds_stale_ = false;
 };
 
 }  // namespace techmatch::matching

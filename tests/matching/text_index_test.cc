@@ -211,6 +211,56 @@ TEST(TextIndexPruning, BoundsFollowUpsertsWithoutRefresh) {
   EXPECT_NEAR(hits[0].score, sum, 1e-4);
 }
 
+// After the averages drift, commits (small batches) still keep the bounds,
+// so queries may run before the refresh and still find a new document that
+// lifts a term above its old bound; a large batch leaves the bounds to the
+// refresh, and says so.
+TEST(TextIndexPruning, CommitsAfterDriftKeepBoundsValid) {
+  Analyzer analyzer;
+  TextIndex index(&analyzer, Bm25fParams{});
+  auto filler = [](uint64_t id, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += "w" + std::to_string((id * 7 + i) % 50) + " ";
+    return s;
+  };
+  for (uint64_t id = 1; id <= 10000; ++id) {
+    std::string body = filler(id, id % 2 == 0 ? 60 : 5);
+    if (id % 2 == 0) body += " alpha";
+    if (id % 10 == 1) body += " zeta";
+    index.Upsert(id, FieldTexts{filler(id, 3), "", body});
+  }
+  index.RefreshForQueries();
+  // Long documents, one commit each, until the body's average drifts.
+  uint64_t id = 20000;
+  while (!index.NeedsRefresh()) {
+    index.Upsert(id, FieldTexts{filler(id, 3), "", filler(id, 300)});
+    ++id;
+  }
+  EXPECT_TRUE(index.BoundsValid());
+  const uint64_t kNew = 50000;
+  index.Upsert(kNew, FieldTexts{"alpha", "", "alpha w1 w2"});
+  ASSERT_TRUE(index.NeedsRefresh());  // no refresh repairs the bounds
+  ASSERT_TRUE(index.BoundsValid());
+  const std::vector<QueryTerm> query = {{"alpha", 1.0f}, {"zeta", 0.3f}};
+  const auto hits = index.TopK(query, 5, nullptr);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].id, kNew);
+
+  std::vector<uint64_t> ids;
+  std::vector<AnalyzedText> texts;
+  for (uint64_t i = 0; i < 100; ++i) {
+    ids.push_back(60000 + i);
+    texts.push_back(index.Analyze(FieldTexts{"x", "", filler(i, 40)}));
+  }
+  std::vector<const AnalyzedText*> pointers;
+  for (const auto& t : texts) pointers.push_back(&t);
+  index.UpsertBatch(ids, pointers);
+  EXPECT_FALSE(index.BoundsValid());
+  index.RefreshForQueries();
+  EXPECT_TRUE(index.BoundsValid());
+  EXPECT_FALSE(index.NeedsRefresh());
+}
+
 // Long lists (hundreds of compressed blocks), re-encoded by compaction and
 // replaced documents: pruned top-k still equals exhaustive scoring, and the
 // batched Explain (documents visited in slot order, ids given in any order)
