@@ -220,7 +220,8 @@ TEST(TextIndexPruning, CommitsAfterDriftKeepBoundsValid) {
   TextIndex index(&analyzer, Bm25fParams{});
   auto filler = [](uint64_t id, int n) {
     std::string s;
-    for (int i = 0; i < n; ++i) s += "w" + std::to_string((id * 7 + i) % 50) + " ";
+    for (int i = 0; i < n; ++i)
+      s += "w" + std::to_string((id * 7 + i) % 50) + " ";
     return s;
   };
   for (uint64_t id = 1; id <= 10000; ++id) {
