@@ -176,28 +176,33 @@ TEST(TextIndexPruning, EqualsExhaustiveScoring) {
 // have not drifted, no second refresh comes): a new document whose common
 // term scores far above that term's old bound is still found, although the
 // term's old bound would have made it non-essential.
+// `n` filler syllables ("w0".."w49") for document `id`.
+std::string Filler(uint64_t id, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i)
+    s += "w" + std::to_string((id * 7 + i) % 50) + " ";
+  return s;
+}
+
+// Documents 1..10,000, refreshed: "alpha" in half of them, once in a long
+// body (a low bound); "zeta" in a tenth, in short bodies (with its query
+// weight, it fills the top k above alpha's bound). More documents than
+// TopK's first window of slots (where every list is still read in full), so
+// that a later document falls where pruning applies.
+void FillAlphaZeta(TextIndex& index) {
+  for (uint64_t id = 1; id <= 10000; ++id) {
+    std::string body = Filler(id, id % 2 == 0 ? 60 : 5);
+    if (id % 2 == 0) body += " alpha";
+    if (id % 10 == 1) body += " zeta";
+    index.Upsert(id, FieldTexts{Filler(id, 3), "", body});
+  }
+  index.RefreshForQueries();
+}
+
 TEST(TextIndexPruning, BoundsFollowUpsertsWithoutRefresh) {
   Analyzer analyzer;
   TextIndex index(&analyzer, Bm25fParams{});
-  auto filler = [](uint64_t id, int n) {
-    std::string s;
-    for (int i = 0; i < n; ++i) {
-      s += "w" + std::to_string((id * 7 + i) % 50) + " ";
-    }
-    return s;
-  };
-  // "alpha" in half the documents, once in a long body: a low bound. "zeta"
-  // in a tenth, in short bodies: with its query weight, it fills the top k
-  // above alpha's old bound.
-  // More documents than TopK's first window of slots (where every list is
-  // still read in full), so the new one falls where pruning applies.
-  for (uint64_t id = 1; id <= 10000; ++id) {
-    std::string body = filler(id, id % 2 == 0 ? 60 : 5);
-    if (id % 2 == 0) body += " alpha";
-    if (id % 10 == 1) body += " zeta";
-    index.Upsert(id, FieldTexts{filler(id, 3), "", body});
-  }
-  index.RefreshForQueries();
+  FillAlphaZeta(index);
   const uint64_t kNew = 50000;
   index.Upsert(kNew, FieldTexts{"alpha", "", "alpha w1 w2"});
   ASSERT_FALSE(index.NeedsRefresh());  // so no refresh repairs the bounds
@@ -218,23 +223,11 @@ TEST(TextIndexPruning, BoundsFollowUpsertsWithoutRefresh) {
 TEST(TextIndexPruning, CommitsAfterDriftKeepBoundsValid) {
   Analyzer analyzer;
   TextIndex index(&analyzer, Bm25fParams{});
-  auto filler = [](uint64_t id, int n) {
-    std::string s;
-    for (int i = 0; i < n; ++i)
-      s += "w" + std::to_string((id * 7 + i) % 50) + " ";
-    return s;
-  };
-  for (uint64_t id = 1; id <= 10000; ++id) {
-    std::string body = filler(id, id % 2 == 0 ? 60 : 5);
-    if (id % 2 == 0) body += " alpha";
-    if (id % 10 == 1) body += " zeta";
-    index.Upsert(id, FieldTexts{filler(id, 3), "", body});
-  }
-  index.RefreshForQueries();
+  FillAlphaZeta(index);
   // Long documents, one commit each, until the body's average drifts.
   uint64_t id = 20000;
   while (!index.NeedsRefresh()) {
-    index.Upsert(id, FieldTexts{filler(id, 3), "", filler(id, 300)});
+    index.Upsert(id, FieldTexts{Filler(id, 3), "", Filler(id, 300)});
     ++id;
   }
   EXPECT_TRUE(index.BoundsValid());
@@ -251,7 +244,7 @@ TEST(TextIndexPruning, CommitsAfterDriftKeepBoundsValid) {
   std::vector<AnalyzedText> texts;
   for (uint64_t i = 0; i < 100; ++i) {
     ids.push_back(60000 + i);
-    texts.push_back(index.Analyze(FieldTexts{"x", "", filler(i, 40)}));
+    texts.push_back(index.Analyze(FieldTexts{"x", "", Filler(i, 40)}));
   }
   std::vector<const AnalyzedText*> pointers;
   for (const auto& t : texts) pointers.push_back(&t);
