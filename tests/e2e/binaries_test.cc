@@ -2,6 +2,10 @@
 // data; a clean restart keeps everything.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
 #include "tests/e2e/server_process.h"
 #include "tests/test_util.h"
 
@@ -101,6 +105,37 @@ TEST_F(BinariesTest, ImportQueryRestart) {
   EXPECT_NE(out.find("gợi ý từ kết quả ghép"), std::string::npos) << out;
   EXPECT_EQ(RunCommand(Cli(again, "offer get offers/999"), &out), 1);
   EXPECT_NE(out.find("NOT_FOUND"), std::string::npos) << out;
+}
+
+// The environment techmatchd runs with (its /proc environ block).
+std::string EnvironmentOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+  std::stringstream all;
+  all << in.rdbuf();
+  return all.str();
+}
+
+TEST_F(BinariesTest, HeapOnHugePagesUnlessTurnedOff) {
+  std::ifstream mode_file("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string mode((std::istreambuf_iterator<char>(mode_file)),
+                   std::istreambuf_iterator<char>());
+  if (mode.find("[madvise]") == std::string::npos &&
+      mode.find("[always]") == std::string::npos) {
+    GTEST_SKIP() << "the kernel offers no transparent huge pages: " << mode;
+  }
+  ServerProcess server(Path("db"));
+  ASSERT_TRUE(server.Start());
+  // Same pid, re-executed with the tunables, and serving.
+  EXPECT_NE(EnvironmentOf(server.pid()).find("glibc.malloc.hugetlb=1"),
+            std::string::npos);
+  std::string out;
+  EXPECT_EQ(RunCommand(Cli(server, "org list"), &out), 0) << out;
+  EXPECT_EQ(server.Kill(SIGTERM), 0);
+
+  ServerProcess plain(Path("db"), {"--transparent_huge_pages=false"});
+  ASSERT_TRUE(plain.Start());
+  EXPECT_EQ(EnvironmentOf(plain.pid()).find("glibc.malloc.hugetlb"),
+            std::string::npos);
 }
 
 }  // namespace
