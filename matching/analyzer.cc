@@ -75,6 +75,27 @@ Analyzer::Analyzer() {
   // Question words and the most frequent function words of Vietnamese,
   // folded. Kept short on purpose: a folded stopword also silences the
   // content words that fold to it ("có" / "cỏ" -> "co").
+  // The tokenizer's table (FoldCodePoint() needs fold_table_ above).
+  code_points_.resize(kTableEnd - 0x80);
+  for (uint32_t c = 0x80; c < kTableEnd; ++c) {
+    CodePoint& e = code_points_[c - 0x80];
+    const UChar32 lower = u_foldCase(static_cast<UChar32>(c), U_FOLD_CASE_DEFAULT);
+    if (!IsTokenChar(lower)) {
+      e.kind = IsPhraseBreak(static_cast<uint32_t>(lower)) ? CodePoint::kPhraseBreak
+                                                          : CodePoint::kSeparator;
+      continue;
+    }
+    e.kind = CodePoint::kTokenChar;
+    auto encode = [](uint32_t code, char* out, uint8_t* size) {
+      int32_t length = 0;
+      UBool error = false;
+      U8_APPEND(reinterpret_cast<uint8_t*>(out), length, 4, static_cast<UChar32>(code), error);
+      *size = error ? 0 : static_cast<uint8_t>(length);
+    };
+    encode(static_cast<uint32_t>(lower), e.lower, &e.lower_size);
+    const uint32_t folded = FoldCodePoint(static_cast<uint32_t>(lower));
+    if (folded != 0) encode(folded, e.folded, &e.folded_size);
+  }
   for (const char* w : {"gi", "nao", "bao", "nhieu", "la", "cua", "co", "duoc",
                         "khong", "the", "nhu", "tai", "sao", "ai", "khi", "o",
                         "dau", "nhung", "cac", "cho", "va", "voi", "trong",
@@ -141,6 +162,17 @@ std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
       }
       flush();
       if (IsPhraseBreak(static_cast<uint32_t>(c))) pending_break = true;
+      continue;
+    }
+    if (c < static_cast<UChar32>(kTableEnd)) {
+      const CodePoint& e = code_points_[static_cast<size_t>(c) - 0x80];
+      if (e.kind == CodePoint::kTokenChar) {
+        current.accented.append(e.lower, e.lower_size);
+        current.folded.append(e.folded, e.folded_size);
+      } else {
+        flush();
+        if (e.kind == CodePoint::kPhraseBreak) pending_break = true;
+      }
       continue;
     }
     c = u_foldCase(c, U_FOLD_CASE_DEFAULT);

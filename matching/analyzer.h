@@ -104,6 +104,22 @@ class Analyzer {
   // Folded base letter of precomposed Latin letters (U+00C0-U+024F,
   // U+1E00-U+1EFF); built once from ICU's decompositions.
   std::unordered_map<uint32_t, uint32_t> fold_table_;
+  // What Tokenize() makes of each code point from U+0080 to below
+  // kTableEnd (Latin, Greek, Cyrillic, combining marks, Vietnamese letters
+  // with tone marks), computed once with the same ICU calls and
+  // FoldCodePoint() that others take per character: a token character's
+  // case-folded and accent-folded UTF-8 (the latter empty for a combining
+  // mark), or a separator, which may also break a phrase.
+  static constexpr uint32_t kTableEnd = 0x2000;
+  struct CodePoint {
+    enum Kind : uint8_t { kSeparator, kPhraseBreak, kTokenChar };
+    char lower[4];
+    char folded[4];
+    uint8_t lower_size = 0;
+    uint8_t folded_size = 0;
+    Kind kind = kSeparator;
+  };
+  std::vector<CodePoint> code_points_;  // [c - 0x80]
   std::unordered_set<std::string> stopwords_;  // folded
   const icu::Normalizer2* nfc_ = nullptr;
 };

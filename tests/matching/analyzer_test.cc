@@ -1,6 +1,9 @@
 #include "matching/analyzer.h"
 
 #include <gtest/gtest.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
 
 #include <algorithm>
 #include <random>
@@ -120,6 +123,74 @@ TEST(Analyzer, OddInputNeverCrashesOrCorruptsTokens) {
       for (unsigned char c : body) EXPECT_GE(c, 0x20u);
     }
   }
+}
+
+// The analyzer's per-code-point rules, restated with ICU calls: simple
+// case folding; letters, digits and combining marks make tokens; precomposed
+// Latin letters fold to their case-folded base, đ to d, and combining marks
+// fold to nothing.
+struct CodePointRules {
+  static std::string Utf8(UChar32 c) {
+    std::string out;
+    icu::UnicodeString(c).toUTF8String(out);
+    return out;
+  }
+  static bool IsToken(UChar32 c) {
+    const int8_t type = u_charType(c);
+    return u_isalnum(c) || type == U_NON_SPACING_MARK ||
+           type == U_COMBINING_SPACING_MARK;
+  }
+  static std::string Folded(UChar32 lower) {
+    if (lower == 0x0111) return "d";
+    const bool precomposed = (lower >= 0x00C0 && lower <= 0x024F) ||
+                             (lower >= 0x1E00 && lower <= 0x1EFF);
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+    icu::UnicodeString decomposed;
+    if (precomposed && nfd->getDecomposition(lower, decomposed)) {
+      const UChar32 base = u_foldCase(decomposed.char32At(0), U_FOLD_CASE_DEFAULT);
+      if (base != lower) return Utf8(base);
+    }
+    const int8_t type = u_charType(lower);
+    if (type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK) return "";
+    return Utf8(lower);
+  }
+};
+
+TEST(Analyzer, EveryCodePointBelowU2000FollowsTheRules) {
+  // The tokenizer reads these from a table built at construction; each one
+  // between two digits (which no mark composes with) must come out as the
+  // rules say.
+  Analyzer a;
+  UErrorCode nfc_status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(nfc_status);
+  ASSERT_TRUE(U_SUCCESS(nfc_status));
+  for (UChar32 c = 0x80; c < 0x2000; ++c) {
+    const std::string text = "1" + CodePointRules::Utf8(c) + "2";
+    // One that NFC replaces (U+0340 -> U+0300, U+037E -> ';') never
+    // reaches the rules: Tokenize() normalises first.
+    UErrorCode status = U_ZERO_ERROR;
+    if (!nfc->isNormalizedUTF8(text, status)) continue;
+    const std::vector<Analyzer::Token> tokens = a.Tokenize(text);
+    const UChar32 lower = u_foldCase(c, U_FOLD_CASE_DEFAULT);
+    if (CodePointRules::IsToken(lower)) {
+      ASSERT_EQ(tokens.size(), 1u) << std::hex << c;
+      EXPECT_EQ(tokens[0].accented, "1" + CodePointRules::Utf8(lower) + "2")
+          << std::hex << c;
+      EXPECT_EQ(tokens[0].folded, "1" + CodePointRules::Folded(lower) + "2")
+          << std::hex << c;
+    } else {
+      ASSERT_EQ(tokens.size(), 2u) << std::hex << c;
+      EXPECT_EQ(tokens[0].folded, "1") << std::hex << c;
+      EXPECT_EQ(tokens[1].folded, "2") << std::hex << c;
+      EXPECT_FALSE(tokens[1].breaks_before) << std::hex << c;  // no break here
+    }
+  }
+  // Beyond the table, the same rules (read per character from ICU).
+  EXPECT_EQ(a.FoldedTokens("ＡB・c"), std::vector<std::string>({"ａb", "c"}));
+  const std::vector<Analyzer::Token> dash = a.Tokenize("a\u2013b");
+  ASSERT_EQ(dash.size(), 2u);
+  EXPECT_TRUE(dash[1].breaks_before);
 }
 
 TEST(Analyzer, HasDiacritics) {
