@@ -120,6 +120,23 @@ uint32_t Analyzer::FoldCodePoint(uint32_t c) const {
 }
 
 std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
+  PackedTokens packed;
+  TokenizeInto(text, &packed);
+  std::vector<Token> tokens;
+  tokens.reserve(packed.tokens.size());
+  const std::string_view chars(packed.chars);
+  for (const PackedTokens::Token& t : packed.tokens) {
+    Token& out = tokens.emplace_back();
+    out.folded = chars.substr(t.at, t.folded_size);
+    out.accented = t.accented_size == 0
+                       ? out.folded
+                       : chars.substr(t.at + t.folded_size, t.accented_size);
+    out.breaks_before = t.breaks_before != 0;
+  }
+  return tokens;
+}
+
+void Analyzer::TokenizeInto(std::string_view text, PackedTokens* out) const {
   // Stored records are NFC already; only other input pays for normalising.
   // Case folding is simple (per code point), the same for every input.
   UErrorCode status = U_ZERO_ERROR;
@@ -130,22 +147,42 @@ std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
     normalized = text::NormalizeNfc(text);
     text = normalized;
   }
-  std::vector<Token> tokens;
-  // A Vietnamese syllable and its space take five bytes or more: one
-  // allocation instead of a growing vector's several (and their copies).
-  tokens.reserve(text.size() / 5 + 1);
+  // The current token's folded form is written in place at the end of
+  // `chars`; its accented form beside it, appended after the folded one when
+  // the two differ.
+  std::string& chars = out->chars;
+  std::string accented;
+  size_t start = chars.size();
+  bool pending_break = false;  // a phrase break since the last token
+  bool first = true;           // no token (kept or dropped) yet
+  bool carry_break = false;    // a dropped token passes its break on
+  auto flush = [&] {
+    if (!accented.empty()) {
+      const bool breaks = pending_break || first;
+      pending_break = false;
+      first = false;
+      const size_t folded_size = chars.size() - start;
+      if (folded_size == 0) {
+        // Only combining marks, which fold to nothing: dropped.
+        carry_break = true;
+      } else {
+        const bool same =
+            std::string_view(chars).substr(start, folded_size) == accented;
+        out->tokens.push_back(
+            {static_cast<uint32_t>(start), static_cast<uint32_t>(folded_size),
+             same ? 0 : static_cast<uint32_t>(accented.size()),
+             (breaks || carry_break) ? 1u : 0u});
+        carry_break = false;
+        if (!same) chars += accented;
+      }
+      accented.clear();
+    } else {
+      chars.resize(start);  // folded characters without an accented form
+    }
+    start = chars.size();
+  };
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
   int32_t length = static_cast<int32_t>(text.size());
-  Token current;
-  bool pending_break = false;
-  auto flush = [&] {
-    if (!current.accented.empty()) {
-      current.breaks_before = pending_break || tokens.empty();
-      tokens.push_back(std::move(current));
-      pending_break = false;
-    }
-    current = Token();
-  };
   for (int32_t i = 0; i < length;) {
     UChar32 c;
     U8_NEXT(p, i, length, c);
@@ -156,8 +193,8 @@ std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
     if (c < 0x80) {
       if (kAsciiAlnum[c]) {
         char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        current.accented.push_back(lower);
-        current.folded.push_back(lower);
+        accented.push_back(lower);
+        chars.push_back(lower);
         continue;
       }
       flush();
@@ -167,8 +204,8 @@ std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
     if (c < static_cast<UChar32>(kTableEnd)) {
       const CodePoint& e = code_points_[static_cast<size_t>(c) - 0x80];
       if (e.kind == CodePoint::kTokenChar) {
-        current.accented.append(e.lower, e.lower_size);
-        current.folded.append(e.folded, e.folded_size);
+        accented.append(e.lower, e.lower_size);
+        chars.append(e.folded, e.folded_size);
       } else {
         flush();
         if (e.kind == CodePoint::kPhraseBreak) pending_break = true;
@@ -177,31 +214,15 @@ std::vector<Analyzer::Token> Analyzer::Tokenize(std::string_view text) const {
     }
     c = u_foldCase(c, U_FOLD_CASE_DEFAULT);
     if (IsTokenChar(c)) {
-      AppendUtf8(&current.accented, static_cast<uint32_t>(c));
+      AppendUtf8(&accented, static_cast<uint32_t>(c));
       uint32_t f = FoldCodePoint(static_cast<uint32_t>(c));
-      if (f != 0) AppendUtf8(&current.folded, f);
+      if (f != 0) AppendUtf8(&chars, f);
     } else {
       flush();
       if (IsPhraseBreak(static_cast<uint32_t>(c))) pending_break = true;
     }
   }
   flush();
-  // A token made only of combining marks folds to nothing: drop it (in
-  // place; it passes its phrase break on).
-  size_t kept = 0;
-  bool carry_break = false;
-  for (Token& t : tokens) {
-    if (t.folded.empty()) {
-      carry_break = true;
-      continue;
-    }
-    t.breaks_before = t.breaks_before || carry_break;
-    carry_break = false;
-    if (&tokens[kept] != &t) tokens[kept] = std::move(t);
-    ++kept;
-  }
-  tokens.resize(kept);
-  return tokens;
 }
 
 void Analyzer::Emit(const std::vector<Token>& tokens, bool accented,

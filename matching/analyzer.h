@@ -49,6 +49,23 @@ class Analyzer {
   // tokens not separated by a phrase boundary.
   std::vector<Token> Tokenize(std::string_view text) const;
 
+  // Tokens packed in one character buffer, for indexing: no string per
+  // token. A token's folded form is chars[at, at + folded_size); its
+  // accented form follows it, or is the folded form when accented_size is 0.
+  struct PackedTokens {
+    struct Token {
+      uint32_t at;
+      uint32_t folded_size;
+      uint32_t accented_size;
+      uint32_t breaks_before;  // 0 or 1
+    };
+    std::string chars;
+    std::vector<Token> tokens;
+  };
+  // Appends the tokens of `text` to `out`: those Tokenize() returns, in
+  // order. Offsets are 32-bit: `out` must stay under 4 GiB of characters.
+  void TokenizeInto(std::string_view text, PackedTokens* out) const;
+
   // Appends the index terms of `text` to `terms` (with repetitions: term
   // frequency is their count).
   void IndexTerms(std::string_view text, std::vector<std::string>* terms) const;

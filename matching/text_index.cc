@@ -168,36 +168,24 @@ void TextIndex::ApplyRefresh(Refresh refresh) {
   bounds_stale_ = false;
 }
 
-AnalyzedText::AnalyzedText(
-    const std::array<std::vector<Analyzer::Token>, kFieldCount>& fields) {
-  size_t count = 0, bytes = 0;
-  for (const auto& tokens : fields) {
-    count += tokens.size();
-    for (const Analyzer::Token& t : tokens)
-      bytes +=
-          t.folded.size() + (t.accented == t.folded ? 0 : t.accented.size());
-  }
-  if (bytes > UINT32_MAX) throw std::length_error("text too long to index");
-  chars_.reserve(bytes);
-  tokens_.reserve(count);
+AnalyzedText::AnalyzedText(const Analyzer& analyzer, const FieldTexts& texts) {
+  // Folded and accented forms together take at most about twice the text
+  // (most Vietnamese syllables carry a mark, so both are kept): one
+  // allocation, rarely a second.
+  packed_.chars.reserve(
+      2 * (texts.title.size() + texts.keywords.size() + texts.body.size()));
+  const std::string* fields[kFieldCount] = {&texts.title, &texts.keywords,
+                                            &texts.body};
   for (int f = 0; f < kFieldCount; ++f) {
-    for (const Analyzer::Token& t : fields[f]) {
-      const bool same = t.accented == t.folded;
-      tokens_.push_back({static_cast<uint32_t>(chars_.size()),
-                         static_cast<uint32_t>(t.folded.size()),
-                         same ? 0 : static_cast<uint32_t>(t.accented.size()),
-                         t.breaks_before ? 1u : 0u});
-      chars_ += t.folded;
-      if (!same) chars_ += t.accented;
-    }
-    field_begin_[f + 1] = static_cast<uint32_t>(tokens_.size());
+    analyzer.TokenizeInto(*fields[f], &packed_);
+    if (packed_.chars.size() > UINT32_MAX)
+      throw std::length_error("text too long to index");
+    field_begin_[f + 1] = static_cast<uint32_t>(packed_.tokens.size());
   }
 }
 
 AnalyzedText TextIndex::Analyze(const FieldTexts& texts) const {
-  return AnalyzedText({analyzer_->Tokenize(texts.title),
-                       analyzer_->Tokenize(texts.keywords),
-                       analyzer_->Tokenize(texts.body)});
+  return AnalyzedText(*analyzer_, texts);
 }
 
 void TextIndex::Upsert(uint64_t id, const FieldTexts& texts,

@@ -80,17 +80,17 @@ struct Bm25fParams {
 class AnalyzedText {
  public:
   AnalyzedText() = default;
-  // Packs the analyzer's tokens of each field.
-  explicit AnalyzedText(
-      const std::array<std::vector<Analyzer::Token>, kFieldCount>& fields);
+  // Tokenizes each field of `texts` with `analyzer` (borrowed for the call).
+  // Throws std::length_error beyond 4 GiB of characters.
+  AnalyzedText(const Analyzer& analyzer, const FieldTexts& texts);
 
   // Calls fn(folded, accented, breaks_before) for each token of `field`,
   // in order. The views are valid while this object is.
   template <class Fn>
   void ForEachToken(int field, Fn&& fn) const {
-    const std::string_view chars(chars_);
+    const std::string_view chars(packed_.chars);
     for (uint32_t i = field_begin_[field]; i < field_begin_[field + 1]; ++i) {
-      const Packed& t = tokens_[i];
+      const Analyzer::PackedTokens::Token& t = packed_.tokens[i];
       const std::string_view folded = chars.substr(t.at, t.folded_size);
       fn(folded,
          t.accented_size == 0
@@ -102,18 +102,12 @@ class AnalyzedText {
 
   // Approximate heap bytes held.
   size_t MemoryBytes() const {
-    return chars_.capacity() + tokens_.capacity() * sizeof(Packed);
+    return packed_.chars.capacity() +
+           packed_.tokens.capacity() * sizeof(Analyzer::PackedTokens::Token);
   }
 
  private:
-  struct Packed {
-    uint32_t at;  // of the folded form in chars_
-    uint32_t folded_size;
-    uint32_t accented_size;  // 0: the same as the folded form (kept once)
-    uint32_t breaks_before;  // 0 or 1
-  };
-  std::string chars_;
-  std::vector<Packed> tokens_;
+  Analyzer::PackedTokens packed_;
   std::array<uint32_t, kFieldCount + 1> field_begin_ = {0, 0, 0, 0};
 };
 
