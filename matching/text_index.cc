@@ -861,20 +861,27 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
   // title counted twice); terms the index has never seen carry no
   // information and are skipped.
   std::vector<std::pair<uint64_t, uint32_t>> occurrences;  // key, times
-  auto syllable = [&](const std::string& text) -> uint64_t {
-    auto it = syllable_ids_.find(text);
+  auto syllable = [&](std::string_view text) -> uint64_t {
+    auto it = syllable_ids_.find(absl::string_view(text.data(), text.size()));
     return it == syllable_ids_.end() ? 0 : it->second;
   };
+  Analyzer::PackedTokens packed;
   auto count_field = [&](const std::string& text, uint32_t times) {
+    packed.chars.clear();
+    packed.tokens.clear();
+    analyzer_->TokenizeInto(text, &packed);
+    const std::string_view chars(packed.chars);
     uint64_t prev_folded = 0, prev_accented = 0;
-    for (const Analyzer::Token& t : analyzer_->Tokenize(text)) {
-      uint64_t folded = syllable(t.folded);
+    for (const Analyzer::PackedTokens::Token& t : packed.tokens) {
+      uint64_t folded = syllable(chars.substr(t.at, t.folded_size));
       uint64_t accented =
-          t.accented == t.folded ? folded : syllable(t.accented);
+          t.accented_size == 0
+              ? folded
+              : syllable(chars.substr(t.at + t.folded_size, t.accented_size));
       if (folded != 0) occurrences.emplace_back(folded << 32, times);
       if (accented != 0)
         occurrences.emplace_back(accented << 32 | kAccentedBit, times);
-      if (!t.breaks_before) {
+      if (t.breaks_before == 0) {
         if (prev_folded != 0 && folded != 0)
           occurrences.emplace_back(prev_folded << 32 | folded, times);
         if (prev_accented != 0 && accented != 0) {
