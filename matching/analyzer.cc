@@ -79,17 +79,20 @@ Analyzer::Analyzer() {
   code_points_.resize(kTableEnd - 0x80);
   for (uint32_t c = 0x80; c < kTableEnd; ++c) {
     CodePoint& e = code_points_[c - 0x80];
-    const UChar32 lower = u_foldCase(static_cast<UChar32>(c), U_FOLD_CASE_DEFAULT);
+    const UChar32 lower =
+        u_foldCase(static_cast<UChar32>(c), U_FOLD_CASE_DEFAULT);
     if (!IsTokenChar(lower)) {
-      e.kind = IsPhraseBreak(static_cast<uint32_t>(lower)) ? CodePoint::kPhraseBreak
-                                                          : CodePoint::kSeparator;
+      e.kind = IsPhraseBreak(static_cast<uint32_t>(lower))
+                   ? CodePoint::kPhraseBreak
+                   : CodePoint::kSeparator;
       continue;
     }
     e.kind = CodePoint::kTokenChar;
     auto encode = [](uint32_t code, char* out, uint8_t* size) {
       int32_t length = 0;
       UBool error = false;
-      U8_APPEND(reinterpret_cast<uint8_t*>(out), length, 4, static_cast<UChar32>(code), error);
+      U8_APPEND(reinterpret_cast<uint8_t*>(out), length, 4,
+                static_cast<UChar32>(code), error);
       *size = error ? 0 : static_cast<uint8_t>(length);
     };
     encode(static_cast<uint32_t>(lower), e.lower, &e.lower_size);

@@ -136,7 +136,7 @@ class Analyzer {
     uint8_t folded_size = 0;
     Kind kind = kSeparator;
   };
-  std::vector<CodePoint> code_points_;  // [c - 0x80]
+  std::vector<CodePoint> code_points_;         // [c - 0x80]
   std::unordered_set<std::string> stopwords_;  // folded
   const icu::Normalizer2* nfc_ = nullptr;
 };

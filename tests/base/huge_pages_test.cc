@@ -24,10 +24,9 @@ TEST(HugePageTunablesTest, ChangesNothingWithoutHugePagesOrWhenAlreadySet) {
   EXPECT_EQ(HugePageTunables(nullptr, "always madvise [never]"), std::nullopt);
   EXPECT_EQ(HugePageTunables(nullptr, ""), std::nullopt);  // unreadable
   // The operator's choice stands, whichever it is.
-  EXPECT_EQ(HugePageTunables("glibc.malloc.hugetlb=0", kMadvise),
-            std::nullopt);
-  EXPECT_EQ(HugePageTunables(
-                "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1", kMadvise),
+  EXPECT_EQ(HugePageTunables("glibc.malloc.hugetlb=0", kMadvise), std::nullopt);
+  EXPECT_EQ(HugePageTunables("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1",
+                             kMadvise),
             std::nullopt);
 }
 

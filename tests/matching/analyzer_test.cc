@@ -148,11 +148,13 @@ struct CodePointRules {
     const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
     icu::UnicodeString decomposed;
     if (precomposed && nfd->getDecomposition(lower, decomposed)) {
-      const UChar32 base = u_foldCase(decomposed.char32At(0), U_FOLD_CASE_DEFAULT);
+      const UChar32 base =
+          u_foldCase(decomposed.char32At(0), U_FOLD_CASE_DEFAULT);
       if (base != lower) return Utf8(base);
     }
     const int8_t type = u_charType(lower);
-    if (type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK) return "";
+    if (type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK)
+      return "";
     return Utf8(lower);
   }
 };
