@@ -74,9 +74,10 @@ struct Bm25fParams {
 };
 
 // The tokens of a document's fields, analysed ahead of indexing (so that
-// analysis can run on another thread than the index's writer). Packed: one
-// character buffer and 16 bytes a token, about a third of the analyzer's
-// two strings a token (a bulk load keeps thousands of these in flight).
+// analysis can run on another thread than the index's writer). Packed
+// (Analyzer::PackedTokens): one character buffer and 16 bytes a token,
+// about a third of the analyzer's two strings a token (a bulk load keeps
+// thousands of these in flight), written by the tokenizer directly.
 class AnalyzedText {
  public:
   AnalyzedText() = default;
