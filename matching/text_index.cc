@@ -37,6 +37,63 @@ TextIndex::TextIndex(const Analyzer* analyzer, Bm25fParams params)
                      static_cast<uint8_t>((code >> 5) & 1),
                      static_cast<uint8_t>(code & 31)};
   }
+  norms_ = NormsFor(avg_snapshot_);
+}
+
+namespace {
+
+// The smallest length of each length code: codes below 64 hold their own
+// length, the rest grow geometrically to the uint16 saturation.
+constexpr int kExactLengths = 64;
+constexpr uint32_t kMaxLength = 65535;
+
+const std::array<uint32_t, 257>& LengthFloors() {
+  static const std::array<uint32_t, 257> floors = [] {
+    std::array<uint32_t, 257> f{};
+    const double ratio =
+        std::pow(static_cast<double>(kMaxLength) / kExactLengths,
+                 1.0 / (255 - kExactLengths));
+    for (int c = 0; c < 256; ++c) {
+      f[c] = c < kExactLengths
+                 ? static_cast<uint32_t>(c)
+                 : static_cast<uint32_t>(std::ceil(
+                       kExactLengths * std::pow(ratio, c - kExactLengths) -
+                       1e-9));
+    }
+    f[255] = kMaxLength;
+    f[256] = kMaxLength + 1;
+    return f;
+  }();
+  return floors;
+}
+
+}  // namespace
+
+uint8_t TextIndex::LengthCode(uint32_t length) {
+  if (length < kExactLengths) return static_cast<uint8_t>(length);
+  const auto& floors = LengthFloors();
+  auto it = std::upper_bound(floors.begin(), floors.end() - 1,
+                             std::min(length, kMaxLength));
+  return static_cast<uint8_t>(it - floors.begin() - 1);
+}
+
+double TextIndex::CodedLength(uint8_t code) {
+  const auto& floors = LengthFloors();
+  return (floors[code] + floors[code + 1] - 1) / 2.0;
+}
+
+TextIndex::NormTable TextIndex::NormsFor(
+    const std::array<double, kFieldCount>& averages) const {
+  NormTable table;
+  for (int f = 0; f < kFieldCount; ++f) {
+    for (int code = 0; code < 256; ++code) {
+      const double norm =
+          1.0 - params_.b[f] +
+          params_.b[f] * CodedLength(static_cast<uint8_t>(code)) / averages[f];
+      table[f][code] = static_cast<float>(params_.weight[f] / norm);
+    }
+  }
+  return table;
 }
 
 uint8_t TextIndex::Code(std::array<uint32_t, kFieldCount> tf) {
@@ -47,19 +104,15 @@ uint8_t TextIndex::Code(std::array<uint32_t, kFieldCount> tf) {
 
 inline float TextIndex::S(Posting p) const {
   const auto& tf = decode_[p & 0xFF];
-  const auto& n = norms_[SlotOf(p)];
-  return static_cast<float>(tf[0]) * n[0] + static_cast<float>(tf[1]) * n[1] +
-         static_cast<float>(tf[2]) * n[2];
+  const auto& c = length_codes_[SlotOf(p)];
+  return static_cast<float>(tf[0]) * norms_[0][c[0]] +
+         static_cast<float>(tf[1]) * norms_[1][c[1]] +
+         static_cast<float>(tf[2]) * norms_[2][c[2]];
 }
 
-void TextIndex::ComputeNorms(uint32_t slot) {
-  const Slot& s = slots_[slot];
-  for (int f = 0; f < kFieldCount; ++f) {
-    double norm =
-        1.0 - params_.b[f] +
-        params_.b[f] * static_cast<double>(s.length[f]) / avg_snapshot_[f];
-    norms_[slot][f] = static_cast<float>(params_.weight[f] / norm);
-  }
+void TextIndex::SetLengthCodes(uint32_t slot) {
+  for (int f = 0; f < kFieldCount; ++f)
+    length_codes_[slot][f] = LengthCode(slots_[slot].length[f]);
 }
 
 void TextIndex::CheckDrift() {
@@ -112,23 +165,16 @@ TextIndex::Refresh TextIndex::ComputeRefresh(unsigned threads) const {
                         : std::max(1.0, static_cast<double>(total_length_[f]) /
                                             static_cast<double>(live_docs_));
   }
-  out.norms.resize(slots_.size());
-  for (uint32_t slot = 0; slot < slots_.size(); ++slot) {
-    for (int f = 0; f < kFieldCount; ++f) {
-      const double norm = 1.0 - params_.b[f] +
-                          params_.b[f] *
-                              static_cast<double>(slots_[slot].length[f]) /
-                              out.averages[f];
-      out.norms[slot][f] = static_cast<float>(params_.weight[f] / norm);
-    }
-  }
+  out.norms = NormsFor(out.averages);
   out.max_s.resize(terms_.size());
-  const auto& norms = out.norms;
+  const NormTable& norms = out.norms;
+  const auto& codes = length_codes_;
   auto s_of = [&](Posting p) {
     const auto& tf = decode_[p & 0xFF];
-    const auto& n = norms[SlotOf(p)];
-    return static_cast<float>(tf[0]) * n[0] + static_cast<float>(tf[1]) * n[1] +
-           static_cast<float>(tf[2]) * n[2];
+    const auto& c = codes[SlotOf(p)];
+    return static_cast<float>(tf[0]) * norms[0][c[0]] +
+           static_cast<float>(tf[1]) * norms[1][c[1]] +
+           static_cast<float>(tf[2]) * norms[2][c[2]];
   };
   ForTermRanges(threads, [&](size_t begin, size_t end) {
     // Waiting on memory was most of the refresh at a million offers (3.4 s
@@ -142,14 +188,14 @@ TextIndex::Refresh TextIndex::ComputeRefresh(unsigned threads) const {
         const PostingList& ahead = terms_[t + kAhead].postings;
         ahead.PrefetchStream();
         for (Posting p : ahead.InlineValues())
-          __builtin_prefetch(&norms[SlotOf(p)]);
+          __builtin_prefetch(&codes[SlotOf(p)]);
       }
       float max_s = 0;
       for (PostingList::Reader r(terms_[t].postings); !r.done();) {
         const Posting* first = r.buffered_begin();
         const Posting* last = r.buffered_end();
         for (const Posting* p = first; p != last; ++p)
-          __builtin_prefetch(&norms[SlotOf(*p)]);
+          __builtin_prefetch(&codes[SlotOf(*p)]);
         for (const Posting* p = first; p != last; ++p)
           max_s = std::max(max_s, s_of(*p));
         r.Skip(static_cast<uint32_t>(last - first));
@@ -162,7 +208,7 @@ TextIndex::Refresh TextIndex::ComputeRefresh(unsigned threads) const {
 
 void TextIndex::ApplyRefresh(Refresh refresh) {
   avg_snapshot_ = refresh.averages;
-  norms_ = std::move(refresh.norms);
+  norms_ = refresh.norms;
   for (size_t t = 0; t < terms_.size(); ++t) terms_[t].max_s = refresh.max_s[t];
   refresh_needed_ = false;
   bounds_stale_ = false;
@@ -218,8 +264,8 @@ uint32_t TextIndex::AddSlot(const Slot& slot) {
   const uint32_t index = static_cast<uint32_t>(slots_.size());
   for (int f = 0; f < kFieldCount; ++f) total_length_[f] += slot.length[f];
   slots_.push_back(slot);
-  norms_.emplace_back();
-  ComputeNorms(index);
+  length_codes_.emplace_back();
+  SetLengthCodes(index);
   slot_of_id_[slot.id] = index;
   ++live_docs_;
   return index;
@@ -550,7 +596,8 @@ void TextIndex::Compact() {
     info.postings = std::move(kept);
   }
   slots_ = std::move(slots);
-  norms_.assign(slots_.size(), {});
+  length_codes_.resize(slots_.size());
+  for (uint32_t i = 0; i < slots_.size(); ++i) SetLengthCodes(i);
   slot_of_id_.clear();
   for (uint32_t i = 0; i < slots_.size(); ++i) slot_of_id_[slots_[i].id] = i;
   dead_docs_ = 0;
@@ -564,7 +611,7 @@ void TextIndex::ShrinkToFit(unsigned threads) {
   terms_.shrink_to_fit();
   term_ids_.ShrinkToFit();
   slots_.shrink_to_fit();
-  norms_.shrink_to_fit();
+  length_codes_.shrink_to_fit();
   std::vector<uint64_t>().swap(batch_keys_);
   std::vector<uint64_t>().swap(batch_occurrences_);
   std::vector<std::array<uint16_t, kFieldCount>>().swap(batch_lengths_);
@@ -729,7 +776,7 @@ std::vector<TextHit> TextIndex::TopK(const std::vector<QueryTerm>& query,
               [](Posting p, uint32_t s) { return SlotOf(p) < s; });
         }
         for (const Posting* p = first; p != last; ++p) {
-          __builtin_prefetch(&norms_[SlotOf(*p)]);
+          __builtin_prefetch(&length_codes_[SlotOf(*p)]);
         }
         for (const Posting* p = first; p != last; ++p) {
           const uint32_t offset = SlotOf(*p) - base;
@@ -974,7 +1021,8 @@ std::vector<QueryTerm> TextIndex::ParseQuery(const std::string& text) const {
 
 namespace {
 
-constexpr uint32_t kIndexFormat = 1;
+// 2: field lengths as one-byte codes, norms from a table (no norm array).
+constexpr uint32_t kIndexFormat = 2;
 
 // The parameters a saved index was built with, as raw floats.
 std::vector<float> ParamsOf(const Bm25fParams& p) {
@@ -1016,7 +1064,6 @@ void TextIndex::Save(SnapshotWriter& out) const {
     out.Pod(slot.length);
     out.Pod<uint8_t>(slot.alive ? 1 : 0);
   }
-  out.PodVector(norms_);
   out.Pod(total_length_);
   out.Pod(avg_snapshot_);
   out.Pod<uint64_t>(live_docs_);
@@ -1100,11 +1147,8 @@ bool TextIndex::Load(SnapshotReader& in) {
       return false;
     }
   }
-  if (!in.PodVector(&norms_)) return false;
-  if (norms_.size() != slots_.size()) {
-    in.Fail("text index norms do not match its slots");
-    return false;
-  }
+  length_codes_.resize(slots_.size());
+  for (uint32_t i = 0; i < slots_.size(); ++i) SetLengthCodes(i);
   uint64_t live = 0, dead = 0;
   uint8_t refresh = 0;
   if (!in.Pod(&total_length_) || !in.Pod(&avg_snapshot_) || !in.Pod(&live) ||
@@ -1119,12 +1163,14 @@ bool TextIndex::Load(SnapshotReader& in) {
   dead_docs_ = dead;
   // (Saved as one flag: a due refresh loads as one whose bounds are stale.)
   refresh_needed_ = bounds_stale_ = refresh != 0;
+  norms_ = NormsFor(avg_snapshot_);
   return true;
 }
 
 size_t TextIndex::MemoryBytes() const {
   size_t bytes =
-      slots_.capacity() * sizeof(Slot) + norms_.capacity() * sizeof(norms_[0]) +
+      slots_.capacity() * sizeof(Slot) +
+      length_codes_.capacity() * sizeof(length_codes_[0]) +
       slot_of_id_.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1) +
       terms_.capacity() * sizeof(TermInfo);
   for (const TermInfo& info : terms_) bytes += info.postings.HeapBytes();
