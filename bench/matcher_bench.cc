@@ -10,8 +10,9 @@
 // it and saves it to PATH.<docs>, later runs of that size load it (seconds
 // instead of a minute at 1M) -- for query benchmarks; the build figures then
 // read "loaded". Delete the file after changing the index or the corpus.
-// Like techmatchd, the bench backs its heap with transparent huge pages
-// (base/huge_pages.h); TECHMATCH_BENCH_HUGE_PAGES=0 keeps 4 KiB pages.
+// Like techmatchd, the bench tunes malloc (base/malloc_tunables.h): the heap
+// on transparent huge pages (TECHMATCH_BENCH_HUGE_PAGES=0 keeps 4 KiB
+// pages) and a per-thread cache of 1,000 blocks a size.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -23,7 +24,7 @@
 #include <iostream>
 #include <thread>
 
-#include "base/huge_pages.h"
+#include "base/malloc_tunables.h"
 #include "bench/corpus_generator.h"
 #include "matching/matcher.h"
 
@@ -238,11 +239,10 @@ BENCHMARK(BM_SnapshotSaveLoad)
 
 int main(int argc, char** argv) {
   const char* huge = std::getenv("TECHMATCH_BENCH_HUGE_PAGES");
-  if (huge == nullptr || std::string(huge) != "0") {
-    std::string error;
-    techmatch::ReexecWithHugePages(argv, &error);
-    if (!error.empty()) std::cerr << error << "\n";
-  }
+  std::string error;
+  techmatch::ReexecWithMallocTunables(
+      argv, {.huge_pages = huge == nullptr || std::string(huge) != "0"}, &error);
+  if (!error.empty()) std::cerr << error << "\n";
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

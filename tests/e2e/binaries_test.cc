@@ -115,27 +115,38 @@ std::string EnvironmentOf(pid_t pid) {
   return all.str();
 }
 
-TEST_F(BinariesTest, HeapOnHugePagesUnlessTurnedOff) {
+TEST_F(BinariesTest, MallocTunedByReexecutionUnlessTurnedOff) {
   std::ifstream mode_file("/sys/kernel/mm/transparent_hugepage/enabled");
   std::string mode((std::istreambuf_iterator<char>(mode_file)),
                    std::istreambuf_iterator<char>());
-  if (mode.find("[madvise]") == std::string::npos &&
-      mode.find("[always]") == std::string::npos) {
-    GTEST_SKIP() << "the kernel offers no transparent huge pages: " << mode;
+  const bool thp = mode.find("[madvise]") != std::string::npos ||
+                   mode.find("[always]") != std::string::npos;
+  {
+    ServerProcess server(Path("db"));
+    ASSERT_TRUE(server.Start());
+    // Same pid, re-executed with the tunables, and serving.
+    const std::string env = EnvironmentOf(server.pid());
+    EXPECT_NE(env.find("glibc.malloc.tcache_count=1000"), std::string::npos);
+    EXPECT_EQ(env.find("glibc.malloc.hugetlb=1") != std::string::npos, thp)
+        << "THP mode: " << mode;
+    std::string out;
+    EXPECT_EQ(RunCommand(Cli(server, "org list"), &out), 0) << out;
+    EXPECT_EQ(server.Kill(SIGTERM), 0);
   }
-  ServerProcess server(Path("db"));
-  ASSERT_TRUE(server.Start());
-  // Same pid, re-executed with the tunables, and serving.
-  EXPECT_NE(EnvironmentOf(server.pid()).find("glibc.malloc.hugetlb=1"),
-            std::string::npos);
-  std::string out;
-  EXPECT_EQ(RunCommand(Cli(server, "org list"), &out), 0) << out;
-  EXPECT_EQ(server.Kill(SIGTERM), 0);
-
-  ServerProcess plain(Path("db"), {"--transparent_huge_pages=false"});
+  {
+    ServerProcess pages_off(Path("db"), {"--transparent_huge_pages=false"});
+    ASSERT_TRUE(pages_off.Start());
+    const std::string env = EnvironmentOf(pages_off.pid());
+    EXPECT_EQ(env.find("glibc.malloc.hugetlb"), std::string::npos);
+    EXPECT_NE(env.find("glibc.malloc.tcache_count=1000"), std::string::npos);
+    EXPECT_EQ(pages_off.Kill(SIGTERM), 0);
+  }
+  ServerProcess plain(Path("db"), {"--transparent_huge_pages=false",
+                                   "--malloc_tcache_count=0"});
   ASSERT_TRUE(plain.Start());
-  EXPECT_EQ(EnvironmentOf(plain.pid()).find("glibc.malloc.hugetlb"),
-            std::string::npos);
+  const std::string env = EnvironmentOf(plain.pid());
+  EXPECT_EQ(env.find("glibc.malloc.hugetlb"), std::string::npos);
+  EXPECT_EQ(env.find("glibc.malloc.tcache_count"), std::string::npos);
 }
 
 }  // namespace
