@@ -88,6 +88,12 @@ bool PassesFilters(const Doc& d, const SearchFilters& f, int trl) {
   return true;
 }
 
+// The text component's value: the BM25F score relative to the best
+// candidate's.
+double TextValue(double text_score, double best_text) {
+  return best_text > 0 ? text_score / best_text : 0;
+}
+
 // Appends the structured components of a (need, offer) pair to `hit`.
 void AddPairComponents(const NeedDoc& need, const OfferDoc& offer,
                        const MatchOptions& options, bool explain,
@@ -110,6 +116,29 @@ void AddPairComponents(const NeedDoc& need, const OfferDoc& offer,
   add(TransferComponent(need.transfer_modes, offer.transfer_modes, flags,
                         explain),
       w.transfer);
+}
+
+// The same components' values alone, added to `score` in the order above
+// (so that a ranked pool's scores equal the explained hits' to the bit).
+double AddPairValues(const NeedDoc& need, const OfferDoc& offer,
+                     const MatchOptions& options, double score) {
+  const Weights& w = options.weights;
+  score += SectorValue(need.sectors, offer.sectors) * w.sector;
+  score += TrlValue(need.min_trl, offer.trl) * w.trl;
+  score += PriceValue(need.budget_max, offer.price_min, offer.price_max) *
+           w.price;
+  score += RegionValue(need.province, need.region, offer.province,
+                       offer.region, options.hub_province) *
+           w.region;
+  score += TransferValue(need.transfer_modes, offer.transfer_modes) *
+           w.transfer;
+  return score;
+}
+
+double AddFreshnessValue(int64_t fresh_micros, const MatchOptions& options,
+                         double score) {
+  return score + FreshnessValue(fresh_micros, options.now_micros) *
+                     options.weights.freshness;
 }
 
 void AddFreshness(int64_t fresh_micros, const MatchOptions& options,
@@ -385,12 +414,13 @@ void Matcher::RemoveNeed(uint64_t id) {
   needs_.Erase(id);
 }
 
-template <class Doc, class Score>
+template <class Doc, class Score, class Value>
 MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
                           const std::vector<QueryTerm>& query,
                           const std::function<bool(const Doc&)>& accept,
                           bool needs_record, uint8_t allowed_flags,
-                          const MatchOptions& options, Score score) const {
+                          const MatchOptions& options, Score score,
+                          Value value) const {
   MatchResult result;
   for (const auto& q : query) result.query_terms.push_back(Readable(q.term));
   const size_t wanted = options.offset + options.limit;
@@ -407,7 +437,7 @@ MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
     hit->text_score = c.score;
     Component text;
     text.name = "text";
-    text.value = best_text > 0 ? c.score / best_text : 0;
+    text.value = TextValue(c.score, best_text);
     text.weight = w.text;
     text.contribution = text.value * text.weight;
     if (explain) {
@@ -463,8 +493,8 @@ MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
     if (candidates.empty()) return result;
     best_text = candidates.front().score;
   }
-  // The pool is scored through one reused hit (no allocation per
-  // candidate); only the returned page is built as hits.
+  // The pool is ranked on values alone; only the returned page is built as
+  // explained hits (their scores are the same sums, in the same order).
   // At a million documents each candidate's record costs cache misses (the
   // id's map entry, the record, its sector list): they are looked up and
   // prefetched for the whole pool first, so that the misses overlap instead
@@ -483,11 +513,11 @@ MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
   };
   std::vector<Scored> pool;
   pool.reserve(candidates.size());
-  MatchHit scratch;
   for (size_t i = 0; i < candidates.size(); ++i) {
     const TextHit& c = candidates[i];
-    fill_hit(c, *records[i], best_text, false, &scratch);
-    pool.push_back({scratch.score, c.id, c.score, records[i]});
+    const double ranked =
+        value(*records[i], 0.0 + TextValue(c.score, best_text) * w.text);
+    pool.push_back({ranked, c.id, c.score, records[i]});
   }
   std::sort(pool.begin(), pool.end(), [](const Scored& a, const Scored& b) {
     return a.score != b.score ? a.score > b.score : a.id < b.id;
@@ -595,6 +625,10 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
       [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
         AddPairComponents(need, offer, options, explain, hit);
         AddFreshness(offer.fresh_micros, options, explain, hit);
+      },
+      [&](const OfferDoc& offer, double score) {
+        return AddFreshnessValue(offer.fresh_micros, options,
+                                 AddPairValues(need, offer, options, score));
       });
 }
 
@@ -624,6 +658,10 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
       [&](const NeedDoc& need, MatchHit* hit, bool explain) {
         AddPairComponents(need, offer, options, explain, hit);
         AddFreshness(need.fresh_micros, options, explain, hit);
+      },
+      [&](const NeedDoc& need, double score) {
+        return AddFreshnessValue(need.fresh_micros, options,
+                                 AddPairValues(need, offer, options, score));
       });
 }
 
@@ -643,6 +681,9 @@ MatchResult Matcher::SearchOffers(const std::string& query,
       Filters(filters), 0, options,
       [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
         AddFreshness(offer.fresh_micros, options, explain, hit);
+      },
+      [&](const OfferDoc& offer, double score) {
+        return AddFreshnessValue(offer.fresh_micros, options, score);
       });
 }
 
@@ -663,6 +704,9 @@ MatchResult Matcher::SearchNeeds(const std::string& query,
       Filters(filters), 0, options,
       [&](const NeedDoc& need, MatchHit* hit, bool explain) {
         AddFreshness(need.fresh_micros, options, explain, hit);
+      },
+      [&](const NeedDoc& need, double score) {
+        return AddFreshnessValue(need.fresh_micros, options, score);
       });
 }
 

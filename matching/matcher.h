@@ -115,12 +115,16 @@ class Matcher {
   // document's index flags ask for it (an expiry, strict constraints).
   // Unpublished documents, and confidential ones unless `allowed_flags`
   // holds the confidential flag, are turned away on their flags.
-  template <class Doc, class Score>
+  // `score(doc, hit, explain)` appends a candidate's components to `hit`
+  // (the returned page); `value(doc, score)` adds the same components'
+  // contributions to `score`, in the same order (the pool's ranking).
+  template <class Doc, class Score, class Value>
   MatchResult Rank(const TextIndex& index, const DocTable<Doc>& docs,
                    const std::vector<QueryTerm>& query,
                    const std::function<bool(const Doc&)>& accept,
                    bool needs_record, uint8_t allowed_flags,
-                   const MatchOptions& options, Score score) const;
+                   const MatchOptions& options, Score score,
+                   Value value) const;
 
   // Refreshes the text indexes' length snapshots when they drifted (see
   // TextIndex): computed under the shared lock, installed under the

@@ -42,7 +42,72 @@ std::string Vnd(int64_t v) {
   return buffer;
 }
 
+// Same code 1; one a prefix of the other (parent) 0.6; same top-level
+// field 0.3; else 0.
+double SectorPairValue(const std::string& a, const std::string& b) {
+  if (a == b) return 1.0;
+  if (a.size() < b.size() ? b.compare(0, a.size(), a) == 0
+                          : a.compare(0, b.size(), b) == 0) {
+    return 0.6;
+  }
+  if (!a.empty() && !b.empty() && a[0] == b[0]) return 0.3;
+  return 0;
+}
+
 }  // namespace
+
+double SectorValue(const std::vector<std::string>& need_sectors,
+                   const std::vector<std::string>& offer_sectors) {
+  if (need_sectors.empty() || offer_sectors.empty()) return kNeutral;
+  double best = 0;
+  for (const auto& a : need_sectors) {
+    for (const auto& b : offer_sectors) best = std::max(best, SectorPairValue(a, b));
+  }
+  return best;
+}
+
+double TrlValue(int min_trl, int offer_trl) {
+  if (min_trl <= 0 || offer_trl <= 0) return kNeutral;
+  const int gap = min_trl - offer_trl;
+  return gap <= 0 ? 1.0 : gap == 1 ? 0.5 : gap == 2 ? 0.15 : 0.0;
+}
+
+double PriceValue(const std::optional<int64_t>& budget, int64_t price_min,
+                  int64_t price_max) {
+  if (!budget.has_value() || *budget <= 0) return kNeutral;
+  if (price_min <= 0 && price_max <= 0) return kNeutral;
+  const int64_t low = price_min > 0 ? price_min : price_max;
+  const int64_t high = std::max(price_max, low);
+  if (high <= *budget) return 1.0;
+  if (low <= *budget) return 0.75;
+  const double overrun =
+      static_cast<double>(low) / static_cast<double>(*budget) - 1.0;
+  return std::clamp(0.5 * std::exp(-3.0 * overrun), 0.0, 1.0);
+}
+
+double RegionValue(const std::string& need_province,
+                   const std::string& need_region,
+                   const std::string& offer_province,
+                   const std::string& offer_region,
+                   const std::string& hub_province) {
+  if (need_province.empty() || offer_province.empty()) return kNeutral;
+  if (need_province == offer_province) return 1.0;
+  if (!need_region.empty() && need_region == offer_region) return 0.7;
+  if (offer_province == hub_province) return 0.5;
+  return 0.2;
+}
+
+double TransferValue(TransferModeSet need_modes, TransferModeSet offer_modes) {
+  if (need_modes == 0 || offer_modes == 0) return kNeutral;
+  return (need_modes & offer_modes) ? 1.0 : 0.0;
+}
+
+double FreshnessValue(int64_t fresh_micros, int64_t now_micros) {
+  if (fresh_micros <= 0 || now_micros <= 0) return kNeutral;
+  const double days = std::max<double>(
+      0, static_cast<double>(now_micros - fresh_micros) / 86'400e6);
+  return std::clamp(std::pow(0.5, days / 365.0), 0.0, 1.0);
+}
 
 Component SectorComponent(const std::vector<std::string>& need_sectors,
                           const std::vector<std::string>& offer_sectors,
@@ -50,30 +115,19 @@ Component SectorComponent(const std::vector<std::string>& need_sectors,
   if (need_sectors.empty() || offer_sectors.empty()) {
     return Neutral("sector", "sector unknown on one side", explain);
   }
-  double best = 0;
-  std::string why = Why(explain, "different fields");
+  const double best = SectorValue(need_sectors, offer_sectors);
+  if (!explain) return Valued("sector", best, std::string());
+  // The reason of the first pair that gives the best value.
   for (const auto& a : need_sectors) {
     for (const auto& b : offer_sectors) {
-      double v = 0;
-      std::string reason;
-      if (a == b) {
-        v = 1.0;
-        if (explain) reason = "same field " + a;
-      } else if (a.size() < b.size() ? b.compare(0, a.size(), a) == 0
-                                     : a.compare(0, b.size(), b) == 0) {
-        v = 0.6;
-        if (explain) reason = "field " + a + " contains " + b;
-      } else if (!a.empty() && !b.empty() && a[0] == b[0]) {
-        v = 0.3;
-        if (explain) reason = "same top-level field " + a.substr(0, 1);
-      }
-      if (v > best) {
-        best = v;
-        why = std::move(reason);
-      }
+      const double v = SectorPairValue(a, b);
+      if (v != best || v == 0) continue;
+      if (v == 1.0) return Valued("sector", v, "same field " + a);
+      if (v == 0.6) return Valued("sector", v, "field " + a + " contains " + b);
+      return Valued("sector", v, "same top-level field " + a.substr(0, 1));
     }
   }
-  return Valued("sector", best, why);
+  return Valued("sector", best, "different fields");
 }
 
 Component TrlComponent(int min_trl, int offer_trl,
@@ -83,14 +137,15 @@ Component TrlComponent(int min_trl, int offer_trl,
   std::string detail = explain ? "TRL " + std::to_string(offer_trl) +
                                      " vs minimum " + std::to_string(min_trl)
                                : std::string();
-  int gap = min_trl - offer_trl;
-  if (gap <= 0) return Valued("trl", 1.0, detail);
+  const double value = TrlValue(min_trl, offer_trl);
+  const int gap = min_trl - offer_trl;
+  if (gap <= 0) return Valued("trl", value, detail);
   flags->push_back("BELOW_MIN_TRL");
   if (gap == 1) {
     flags->push_back("NEAR_MISS_TRL");
-    return Valued("trl", 0.5, explain ? detail + " (one level short)" : detail);
+    return Valued("trl", value, explain ? detail + " (one level short)" : detail);
   }
-  return Valued("trl", gap == 2 ? 0.15 : 0.0, detail);
+  return Valued("trl", value, detail);
 }
 
 Component PriceComponent(const std::optional<int64_t>& budget,
@@ -106,15 +161,14 @@ Component PriceComponent(const std::optional<int64_t>& budget,
   std::string detail = explain ? "price " + Vnd(low) + "–" + Vnd(high) +
                                      " vs budget " + Vnd(*budget)
                                : std::string();
-  if (high <= *budget) return Valued("price", 1.0, detail);
+  const double value = PriceValue(budget, price_min, price_max);
+  if (high <= *budget) return Valued("price", value, detail);
   if (low <= *budget) {
-    return Valued("price", 0.75,
+    return Valued("price", value,
                   explain ? detail + " (partly within)" : detail);
   }
   flags->push_back("OVER_BUDGET");
-  double overrun =
-      static_cast<double>(low) / static_cast<double>(*budget) - 1.0;
-  return Valued("price", 0.5 * std::exp(-3.0 * overrun), detail);
+  return Valued("price", value, detail);
 }
 
 Component RegionComponent(const std::string& need_province,
@@ -158,7 +212,7 @@ Component FreshnessComponent(int64_t fresh_micros, int64_t now_micros,
   }
   double days = std::max<double>(
       0, static_cast<double>(now_micros - fresh_micros) / 86'400e6);
-  return Valued("freshness", std::pow(0.5, days / 365.0),
+  return Valued("freshness", FreshnessValue(fresh_micros, now_micros),
                 explain ? std::to_string(static_cast<int>(days)) + " days old"
                         : std::string());
 }

@@ -51,6 +51,23 @@ Component TransferComponent(TransferModeSet need_modes,
 Component FreshnessComponent(int64_t fresh_micros, int64_t now_micros,
                              bool explain = true);
 
+// The same values alone, without name, reason or flags: what ranking a pool
+// of candidates needs (the explained components are built only for the
+// returned page). Each equals the value of the component above for the same
+// arguments.
+double SectorValue(const std::vector<std::string>& need_sectors,
+                   const std::vector<std::string>& offer_sectors);
+double TrlValue(int min_trl, int offer_trl);
+double PriceValue(const std::optional<int64_t>& budget, int64_t price_min,
+                  int64_t price_max);
+double RegionValue(const std::string& need_province,
+                   const std::string& need_region,
+                   const std::string& offer_province,
+                   const std::string& offer_region,
+                   const std::string& hub_province);
+double TransferValue(TransferModeSet need_modes, TransferModeSet offer_modes);
+double FreshnessValue(int64_t fresh_micros, int64_t now_micros);
+
 }  // namespace techmatch::matching
 
 #endif  // TECHMATCH_MATCHING_SCORER_H_

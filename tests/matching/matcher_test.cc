@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
 namespace techmatch::matching {
 namespace {
@@ -60,6 +61,48 @@ TEST(Matcher, ExplanationAddsUpToTheScore) {
   double shares = 0;
   for (const auto& t : hit.top_terms) shares += t.share;
   EXPECT_LE(shares, 1.0 + 1e-6);
+}
+
+// The pool is ranked on component values alone and only the page is
+// explained: the page must be exactly the best candidates by their
+// explained scores (ExplainPair), in order, ties by id.
+TEST(Matcher, PageIsTheBestByExplainedScores) {
+  std::mt19937 rng(5);
+  const char* sectors[] = {"207", "2", "211", "405"};
+  const char* provinces[] = {"75", "79", "86", ""};
+  Matcher m;
+  for (uint64_t id = 1; id <= 300; ++id) {
+    OfferDoc d = Offer(id, rng() % 2 ? "xử lý nước thải thủy sản"
+                                     : "hệ thống xử lý nước thải chế biến");
+    d.sectors = {sectors[rng() % 4]};
+    d.trl = static_cast<int>(rng() % 10);
+    d.price_min = static_cast<int64_t>(rng() % 4) * 200'000'000;
+    d.price_max = d.price_min + static_cast<int64_t>(rng() % 3) * 100'000'000;
+    d.province = provinces[rng() % 4];
+    d.region = d.province.empty() ? "" : "Đông Nam Bộ";
+    d.transfer_modes = static_cast<TransferModeSet>(rng() % 8);
+    d.fresh_micros = kNow - static_cast<int64_t>(rng() % 1000) * 86'400'000'000;
+    m.UpsertOffer(d);
+  }
+  NeedDoc need = Need(9, "cần xử lý nước thải thủy sản");
+  need.min_trl = 6;
+  need.budget_max = 400'000'000;
+  need.transfer_modes = 0b110;
+  MatchOptions options = Options();
+  options.candidate_pool = 300;
+  const MatchResult result = m.OffersForNeed(need, options);
+  ASSERT_EQ(result.hits.size(), 10u);
+  std::vector<std::pair<double, uint64_t>> all;
+  for (uint64_t id = 1; id <= 300; ++id) {
+    std::optional<MatchHit> hit = m.ExplainPair(need, id, options);
+    ASSERT_TRUE(hit.has_value()) << id;
+    all.emplace_back(-hit->score, id);
+  }
+  std::sort(all.begin(), all.end());
+  for (size_t i = 0; i < result.hits.size(); ++i) {
+    EXPECT_EQ(result.hits[i].id, all[i].second) << "rank " << i;
+    EXPECT_EQ(result.hits[i].score, -all[i].first) << "rank " << i;
+  }
 }
 
 TEST(Matcher, HardFiltersPublishedExpiredStrict) {

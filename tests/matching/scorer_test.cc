@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace techmatch::matching {
 namespace {
 
@@ -65,6 +67,68 @@ TEST(Scorer, TransferModesAndFreshness) {
   EXPECT_NEAR(FreshnessComponent(1, 1 + year).value, 0.5, 1e-9);
   EXPECT_NEAR(FreshnessComponent(1, 1).value, 1.0, 1e-9);
   EXPECT_TRUE(FreshnessComponent(0, year).neutral);
+}
+
+// Ranking a pool uses the values alone: each must equal its component's
+// value (explained or not), exactly, for any input.
+TEST(Scorer, ValuesEqualTheComponentsValues) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> codes = {"", "2", "20", "207", "2071", "211",
+                                          "4", "405", "9"};
+  const std::vector<std::string> provinces = {"", "75", "79", "86", "92"};
+  const std::vector<std::string> regions = {"", "Đông Nam Bộ",
+                                            "Đồng bằng sông Cửu Long"};
+  auto pick = [&](const std::vector<std::string>& from) {
+    return from[rng() % from.size()];
+  };
+  auto sectors = [&] {
+    std::vector<std::string> out(rng() % 3);
+    for (auto& s : out) s = pick(codes);
+    return out;
+  };
+  const int64_t year = 365LL * 86'400'000'000LL;
+  for (int i = 0; i < 20000; ++i) {
+    const bool explain = i % 2 == 0;
+    std::vector<std::string> flags;
+    const auto need_sectors = sectors(), offer_sectors = sectors();
+    EXPECT_EQ(SectorValue(need_sectors, offer_sectors),
+              SectorComponent(need_sectors, offer_sectors, explain).value);
+    const int min_trl = static_cast<int>(rng() % 11) - 1;
+    const int trl = static_cast<int>(rng() % 11) - 1;
+    EXPECT_EQ(TrlValue(min_trl, trl),
+              TrlComponent(min_trl, trl, &flags, explain).value);
+    const std::optional<int64_t> budget =
+        rng() % 4 == 0 ? std::nullopt
+                       : std::optional<int64_t>(static_cast<int64_t>(rng() % 5) *
+                                                100'000'000);
+    const int64_t low = static_cast<int64_t>(rng() % 6) * 80'000'000;
+    const int64_t high = low + static_cast<int64_t>(rng() % 3) * 90'000'000;
+    EXPECT_EQ(PriceValue(budget, low, high),
+              PriceComponent(budget, low, high, &flags, explain).value);
+    const std::string np = pick(provinces), op = pick(provinces);
+    const std::string nr = pick(regions), orr = pick(regions);
+    EXPECT_EQ(RegionValue(np, nr, op, orr, "79"),
+              RegionComponent(np, nr, op, orr, "79", explain).value);
+    const TransferModeSet nm = rng() % 8, om = rng() % 8;
+    EXPECT_EQ(TransferValue(nm, om),
+              TransferComponent(nm, om, &flags, explain).value);
+    const int64_t fresh = static_cast<int64_t>(rng() % 3) *
+                          static_cast<int64_t>(rng() % (3 * year));
+    const int64_t now = static_cast<int64_t>(rng() % 4) * year;
+    EXPECT_EQ(FreshnessValue(fresh, now),
+              FreshnessComponent(fresh, now, explain).value);
+  }
+}
+
+// The explained sector reason names the pair that gave the value.
+TEST(Scorer, SectorReasonNamesTheBestPair) {
+  EXPECT_EQ(SectorComponent({"405", "211"}, {"207", "405"}).detail,
+            "same field 405");
+  EXPECT_EQ(SectorComponent({"2"}, {"405", "207"}).detail,
+            "field 2 contains 207");
+  EXPECT_EQ(SectorComponent({"211"}, {"207"}).detail,
+            "same top-level field 2");
+  EXPECT_EQ(SectorComponent({"405"}, {"207"}).detail, "different fields");
 }
 
 }  // namespace
