@@ -963,17 +963,23 @@ std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
     float weight;  // tf * idf
     uint64_t key;
   };
-  std::vector<Ranked> ranked;
-  ranked.reserve(occurrences.size());
+  // Two passes: the terms' indexes (their entries prefetched as found),
+  // then their idf -- each term's entry is a miss too.
+  std::vector<uint32_t> term_of(occurrences.size());
   for (size_t i = 0; i < occurrences.size(); ++i) {
     if (i + kAhead < occurrences.size() &&
         static_cast<uint32_t>(occurrences[i + kAhead].first) != 0) {
       term_ids_.Prefetch(occurrences[i + kAhead].first);
     }
+    term_of[i] = KnownTerm(occurrences[i].first);
+    if (term_of[i] != UINT32_MAX) __builtin_prefetch(&terms_[term_of[i]]);
+  }
+  std::vector<Ranked> ranked;
+  ranked.reserve(occurrences.size());
+  for (size_t i = 0; i < occurrences.size(); ++i) {
+    if (term_of[i] == UINT32_MAX) continue;
     const auto [key, count] = occurrences[i];
-    const uint32_t term = KnownTerm(key);
-    if (term == UINT32_MAX) continue;
-    float idf = IdfOf(terms_[term]);
+    float idf = IdfOf(terms_[term_of[i]]);
     if (idf > 0) ranked.push_back({static_cast<float>(count) * idf, key});
   }
   const size_t keep = std::min(max_terms, ranked.size());
