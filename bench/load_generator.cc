@@ -84,8 +84,9 @@ int main(int argc, char** argv) {
   for (int c = 0; c < clients; ++c) {
     grpc::ChannelArguments args;
     args.SetInt("grpc.channel_id", c);  // a connection per client
-    pool[c].stub = std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
-        absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials(), args));
+    pool[c].stub = std::make_unique<grpc::GenericStub>(
+        grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
+                                  grpc::InsecureChannelCredentials(), args));
     pool[c].rng.seed(1234 + c);
   }
   auto send = [&](int c) {
@@ -98,10 +99,12 @@ int main(int argc, char** argv) {
     grpc::ByteBuffer buffer(&slice, 1);
     client.context = std::make_unique<grpc::ClientContext>();
     client.context->AddMetadata("authorization", authorization);
-    client.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    client.context->set_deadline(std::chrono::system_clock::now() +
+                                 std::chrono::seconds(10));
     client.response.Clear();
     client.sent = Clock::now();
-    client.call = client.stub->PrepareUnaryCall(client.context.get(), kMethod, buffer, &cq);
+    client.call = client.stub->PrepareUnaryCall(client.context.get(), kMethod,
+                                                buffer, &cq);
     client.call->StartCall();
     client.call->Finish(&client.response, &client.status,
                         reinterpret_cast<void*>(static_cast<intptr_t>(c)));
@@ -125,13 +128,15 @@ int main(int argc, char** argv) {
       if (first_error.empty()) first_error = client.status.error_message();
     } else {
       latencies_ms.push_back(
-          std::chrono::duration<double, std::milli>(done - client.sent).count());
+          std::chrono::duration<double, std::milli>(done - client.sent)
+              .count());
       if (completed++ % validate_every == 0) {
         ++validated;
         grpc::Slice whole;
         v1::MatchOffersForNeedResponse response;
         if (!client.response.DumpToSingleSlice(&whole).ok() ||
-            !response.ParseFromArray(whole.begin(), static_cast<int>(whole.size())) ||
+            !response.ParseFromArray(whole.begin(),
+                                     static_cast<int>(whole.size())) ||
             response.matches().empty()) {
           ++invalid;
         }
@@ -142,7 +147,8 @@ int main(int argc, char** argv) {
       ++in_flight;
     }
   }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double elapsed =
+      std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double p) {
     if (latencies_ms.empty()) return 0.0;
@@ -151,12 +157,15 @@ int main(int argc, char** argv) {
     return latencies_ms[i];
   };
   std::printf(
-      "clients=%d requests=%zu errors=%lld seconds=%.1f qps=%.1f p50=%.2fms p95=%.2fms "
+      "clients=%d requests=%zu errors=%lld seconds=%.1f qps=%.1f p50=%.2fms "
+      "p95=%.2fms "
       "p99=%.2fms validated=%lld without_matches=%lld\n",
       clients, latencies_ms.size(), static_cast<long long>(errors), elapsed,
-      static_cast<double>(latencies_ms.size()) / elapsed, pct(50), pct(95), pct(99),
-      static_cast<long long>(validated), static_cast<long long>(invalid));
-  if (!first_error.empty()) std::fprintf(stderr, "first error: %s\n", first_error.c_str());
+      static_cast<double>(latencies_ms.size()) / elapsed, pct(50), pct(95),
+      pct(99), static_cast<long long>(validated),
+      static_cast<long long>(invalid));
+  if (!first_error.empty())
+    std::fprintf(stderr, "first error: %s\n", first_error.c_str());
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }

@@ -194,7 +194,8 @@ void BM_PoolDepth(benchmark::State& state) {
       for (size_t pool : pools) {
         options.candidate_pool = pool;
         std::vector<uint64_t> ids;
-        for (const auto& hit : s.matcher.OffersForNeed(need, options).hits) ids.push_back(hit.id);
+        for (const auto& hit : s.matcher.OffersForNeed(need, options).hits)
+          ids.push_back(hit.id);
         tops.push_back(std::move(ids));
       }
       // Text ranks: the same query with the text component alone.
@@ -202,15 +203,18 @@ void BM_PoolDepth(benchmark::State& state) {
       options.limit = 1000;
       options.weights = matching::Weights{1, 0, 0, 0, 0, 0, 0};
       std::vector<uint64_t> by_text;
-      for (const auto& hit : s.matcher.OffersForNeed(need, options).hits) by_text.push_back(hit.id);
+      for (const auto& hit : s.matcher.OffersForNeed(need, options).hits)
+        by_text.push_back(hit.id);
       for (int p = 0; p < 4; ++p) {
         for (uint64_t id : tops[p]) {
-          kept[p] += static_cast<double>(std::count(tops[2].begin(), tops[2].end(), id)) /
+          kept[p] += static_cast<double>(
+                         std::count(tops[2].begin(), tops[2].end(), id)) /
                      static_cast<double>(std::max<size_t>(tops[2].size(), 1));
         }
       }
       for (uint64_t id : tops[3]) {
-        const auto rank = std::find(by_text.begin(), by_text.end(), id) - by_text.begin();
+        const auto rank =
+            std::find(by_text.begin(), by_text.end(), id) - by_text.begin();
         beyond50 += rank >= 50;
         beyond200 += rank >= 200;
         ++hits;
@@ -219,8 +223,10 @@ void BM_PoolDepth(benchmark::State& state) {
     state.counters["kept_pool50"] = kept[0] / kNeeds;
     state.counters["kept_pool100"] = kept[1] / kNeeds;
     state.counters["kept_pool1000"] = kept[3] / kNeeds;
-    state.counters["top10_beyond_text50"] = static_cast<double>(beyond50) / hits;
-    state.counters["top10_beyond_text200"] = static_cast<double>(beyond200) / hits;
+    state.counters["top10_beyond_text50"] =
+        static_cast<double>(beyond50) / hits;
+    state.counters["top10_beyond_text200"] =
+        static_cast<double>(beyond200) / hits;
   }
 }
 BENCHMARK(BM_PoolDepth)->Iterations(1)->Unit(benchmark::kSecond);
@@ -294,7 +300,8 @@ int main(int argc, char** argv) {
   const char* huge = std::getenv("TECHMATCH_BENCH_HUGE_PAGES");
   std::string error;
   techmatch::ReexecWithMallocTunables(
-      argv, {.huge_pages = huge == nullptr || std::string(huge) != "0"}, &error);
+      argv, {.huge_pages = huge == nullptr || std::string(huge) != "0"},
+      &error);
   if (!error.empty()) std::cerr << error << "\n";
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -125,13 +125,13 @@ double AddPairValues(const NeedDoc& need, const OfferDoc& offer,
   const Weights& w = options.weights;
   score += SectorValue(need.sectors, offer.sectors) * w.sector;
   score += TrlValue(need.min_trl, offer.trl) * w.trl;
-  score += PriceValue(need.budget_max, offer.price_min, offer.price_max) *
-           w.price;
-  score += RegionValue(need.province, need.region, offer.province,
-                       offer.region, options.hub_province) *
+  score +=
+      PriceValue(need.budget_max, offer.price_min, offer.price_max) * w.price;
+  score += RegionValue(need.province, need.region, offer.province, offer.region,
+                       options.hub_province) *
            w.region;
-  score += TransferValue(need.transfer_modes, offer.transfer_modes) *
-           w.transfer;
+  score +=
+      TransferValue(need.transfer_modes, offer.transfer_modes) * w.transfer;
   return score;
 }
 

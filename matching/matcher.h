@@ -123,8 +123,7 @@ class Matcher {
                    const std::vector<QueryTerm>& query,
                    const std::function<bool(const Doc&)>& accept,
                    bool needs_record, uint8_t allowed_flags,
-                   const MatchOptions& options, Score score,
-                   Value value) const;
+                   const MatchOptions& options, Score score, Value value) const;
 
   // Refreshes the text indexes' length snapshots when they drifted (see
   // TextIndex): computed under the shared lock, installed under the

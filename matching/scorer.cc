@@ -61,7 +61,8 @@ double SectorValue(const std::vector<std::string>& need_sectors,
   if (need_sectors.empty() || offer_sectors.empty()) return kNeutral;
   double best = 0;
   for (const auto& a : need_sectors) {
-    for (const auto& b : offer_sectors) best = std::max(best, SectorPairValue(a, b));
+    for (const auto& b : offer_sectors)
+      best = std::max(best, SectorPairValue(a, b));
   }
   return best;
 }
@@ -143,7 +144,8 @@ Component TrlComponent(int min_trl, int offer_trl,
   flags->push_back("BELOW_MIN_TRL");
   if (gap == 1) {
     flags->push_back("NEAR_MISS_TRL");
-    return Valued("trl", value, explain ? detail + " (one level short)" : detail);
+    return Valued("trl", value,
+                  explain ? detail + " (one level short)" : detail);
   }
   return Valued("trl", value, detail);
 }

@@ -54,11 +54,11 @@ const std::array<uint32_t, 257>& LengthFloors() {
         std::pow(static_cast<double>(kMaxLength) / kExactLengths,
                  1.0 / (255 - kExactLengths));
     for (int c = 0; c < 256; ++c) {
-      f[c] = c < kExactLengths
-                 ? static_cast<uint32_t>(c)
-                 : static_cast<uint32_t>(std::ceil(
-                       kExactLengths * std::pow(ratio, c - kExactLengths) -
-                       1e-9));
+      f[c] =
+          c < kExactLengths
+              ? static_cast<uint32_t>(c)
+              : static_cast<uint32_t>(std::ceil(
+                    kExactLengths * std::pow(ratio, c - kExactLengths) - 1e-9));
     }
     f[255] = kMaxLength;
     f[256] = kMaxLength + 1;

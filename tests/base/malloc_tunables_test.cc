@@ -11,7 +11,9 @@ const std::string kTcache = "glibc.malloc.tcache_count=1000";
 const std::string kBoth = std::string(kHugePageTunables) + ":" + kTcache;
 
 MallocTuning HugePagesOnly() { return {.huge_pages = true, .tcache_count = 0}; }
-MallocTuning TcacheOnly() { return {.huge_pages = false, .tcache_count = 1000}; }
+MallocTuning TcacheOnly() {
+  return {.huge_pages = false, .tcache_count = 1000};
+}
 
 TEST(MallocTunablesTest, AddsHugePagesWhereTheKernelOffersThemAndTheTcache) {
   EXPECT_EQ(MallocTunables(nullptr, kMadvise, {}), kBoth);
@@ -31,9 +33,11 @@ TEST(MallocTunablesTest, EachPartCanBeTurnedOff) {
   EXPECT_EQ(MallocTunables(nullptr, kMadvise, HugePagesOnly()),
             std::string(kHugePageTunables));
   EXPECT_EQ(MallocTunables(nullptr, kMadvise, TcacheOnly()), kTcache);
-  EXPECT_EQ(MallocTunables(nullptr, kMadvise, {.huge_pages = false, .tcache_count = 0}),
+  EXPECT_EQ(MallocTunables(nullptr, kMadvise,
+                           {.huge_pages = false, .tcache_count = 0}),
             std::nullopt);
-  EXPECT_EQ(MallocTunables(nullptr, kMadvise, {.huge_pages = true, .tcache_count = 64}),
+  EXPECT_EQ(MallocTunables(nullptr, kMadvise,
+                           {.huge_pages = true, .tcache_count = 64}),
             std::string(kHugePageTunables) + ":glibc.malloc.tcache_count=64");
 }
 
@@ -47,7 +51,8 @@ TEST(MallocTunablesTest, TheOperatorsChoiceStands) {
                            "glibc.malloc.tcache_count=50",
                            kMadvise, {}),
             std::nullopt);
-  EXPECT_EQ(MallocTunables("glibc.malloc.tcache_count=50", kNoThp, {}), std::nullopt);
+  EXPECT_EQ(MallocTunables("glibc.malloc.tcache_count=50", kNoThp, {}),
+            std::nullopt);
 }
 
 }  // namespace

@@ -73,8 +73,8 @@ TEST(Scorer, TransferModesAndFreshness) {
 // value (explained or not), exactly, for any input.
 TEST(Scorer, ValuesEqualTheComponentsValues) {
   std::mt19937 rng(7);
-  const std::vector<std::string> codes = {"", "2", "20", "207", "2071", "211",
-                                          "4", "405", "9"};
+  const std::vector<std::string> codes = {"",    "2", "20",  "207", "2071",
+                                          "211", "4", "405", "9"};
   const std::vector<std::string> provinces = {"", "75", "79", "86", "92"};
   const std::vector<std::string> regions = {"", "Đông Nam Bộ",
                                             "Đồng bằng sông Cửu Long"};
@@ -99,8 +99,8 @@ TEST(Scorer, ValuesEqualTheComponentsValues) {
               TrlComponent(min_trl, trl, &flags, explain).value);
     const std::optional<int64_t> budget =
         rng() % 4 == 0 ? std::nullopt
-                       : std::optional<int64_t>(static_cast<int64_t>(rng() % 5) *
-                                                100'000'000);
+                       : std::optional<int64_t>(
+                             static_cast<int64_t>(rng() % 5) * 100'000'000);
     const int64_t low = static_cast<int64_t>(rng() % 6) * 80'000'000;
     const int64_t high = low + static_cast<int64_t>(rng() % 3) * 90'000'000;
     EXPECT_EQ(PriceValue(budget, low, high),
@@ -126,8 +126,7 @@ TEST(Scorer, SectorReasonNamesTheBestPair) {
             "same field 405");
   EXPECT_EQ(SectorComponent({"2"}, {"405", "207"}).detail,
             "field 2 contains 207");
-  EXPECT_EQ(SectorComponent({"211"}, {"207"}).detail,
-            "same top-level field 2");
+  EXPECT_EQ(SectorComponent({"211"}, {"207"}).detail, "same top-level field 2");
   EXPECT_EQ(SectorComponent({"405"}, {"207"}).detail, "different fields");
 }
 
