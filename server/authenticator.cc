@@ -47,7 +47,7 @@ void Authenticator::AuditRefusal(const domain::Caller& caller,
   }
 }
 
-grpc::Status Authenticator::Admit(grpc::ServerContext* context,
+grpc::Status Authenticator::Admit(grpc::ServerContextBase* context,
                                   absl::string_view method,
                                   domain::Caller* caller) {
   caller->method = std::string(method);

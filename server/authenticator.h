@@ -39,15 +39,15 @@ class Authenticator {
   Authenticator(domain::KeyStore* keys, domain::AuditLog* audit, Clock* clock,
                 AuthOptions options);
 
-  // Admits the call and fills *caller (method, peer, principal), or returns
-  // the status to answer with.
-  grpc::Status Admit(grpc::ServerContext* context, absl::string_view method,
+  // Admits the call (synchronous or callback) and fills *caller (method,
+  // peer, principal), or returns the status to answer with.
+  grpc::Status Admit(grpc::ServerContextBase* context, absl::string_view method,
                      domain::Caller* caller);
 
   // Admits the call, then runs `handler(const domain::Caller&)`, returning
   // its grpc::Status.
   template <class Handler>
-  grpc::Status Serve(grpc::ServerContext* context, absl::string_view method,
+  grpc::Status Serve(grpc::ServerContextBase* context, absl::string_view method,
                      Handler handler) {
     domain::Caller caller;
     grpc::Status admitted = Admit(context, method, &caller);

@@ -8,14 +8,17 @@ namespace v1 = techmatch::v1;
 using grpc::ServerContext;
 using grpc::Status;
 
-Status MatchService::MatchOffersForNeed(
-    ServerContext* context, const v1::MatchOffersForNeedRequest* request,
+grpc::ServerUnaryReactor* MatchService::MatchOffersForNeed(
+    grpc::CallbackServerContext* context,
+    const v1::MatchOffersForNeedRequest* request,
     v1::MatchOffersForNeedResponse* response) {
-  return auth_->Serve(
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(auth_->Serve(
       context, "MatchService.MatchOffersForNeed",
       [&](const domain::Caller& caller) {
         return Reply(matchmaker_->OffersForNeed(caller, *request), response);
-      });
+      }));
+  return reactor;
 }
 
 Status MatchService::MatchNeedsForOffer(
