@@ -71,7 +71,8 @@ std::string NextToken(size_t offset, size_t returned, size_t limit,
   return absl::StrCat("o", next);
 }
 
-// Fills `out` with the stored records of `hits`, skipping any that vanished.
+// Appends to `out` the stored records of `hits`, skipping any that
+// vanished, each decoded straight into its item (on `out`'s arena, if any).
 template <class T, class Item>
 absl::Status Hydrate(const storage::Catalog& catalog,
                      const std::vector<matching::MatchHit>& hits,
@@ -80,16 +81,13 @@ absl::Status Hydrate(const storage::Catalog& catalog,
   std::vector<uint64_t> ids;
   ids.reserve(hits.size());
   for (const auto& hit : hits) ids.push_back(hit.id);
-  TM_ASSIGN_OR_RETURN(std::vector<std::optional<T>> records,
-                      catalog.GetMany<T>(ids));
-  for (size_t i = 0; i < hits.size(); ++i) {
-    if (!records[i].has_value()) continue;
+  out->Reserve(out->size() + static_cast<int>(hits.size()));
+  return catalog.ReadMany<T>(ids, [&](size_t i) {
     Item* item = out->Add();
-    *(item->*mutable_record)() = *std::move(records[i]);
     item->set_score(hits[i].score);
     ToProto(hits[i], item->mutable_explanation());
-  }
-  return absl::OkStatus();
+    return (item->*mutable_record)();
+  });
 }
 
 }  // namespace
@@ -653,8 +651,9 @@ absl::StatusOr<Matchmaker::SearchSetup> Matchmaker::PrepareSearch(
   return setup;
 }
 
-absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
-    const Caller& caller, const v1::MatchOffersForNeedRequest& request) const {
+absl::Status Matchmaker::OffersForNeed(
+    const Caller& caller, const v1::MatchOffersForNeedRequest& request,
+    v1::MatchOffersForNeedResponse* response) const {
   TM_ASSIGN_OR_RETURN(uint64_t id, storage::ParseName(storage::RecordKind::kNeed,
                                                       request.need(), "need"));
   TM_ASSIGN_OR_RETURN(Page page, PageOptions(request.page_size(), request.page_token(),
@@ -666,14 +665,13 @@ absl::StatusOr<v1::MatchOffersForNeedResponse> Matchmaker::OffersForNeed(
                          storage::MakeName(storage::RecordKind::kNeed, id)));
   matching::MatchResult result =
       matcher_.OffersForNeed(ToNeedDoc(need, *reference_), page.options);
-  v1::MatchOffersForNeedResponse response;
   TM_RETURN_IF_ERROR(Hydrate<v1::Offer>(*catalog_, result.hits,
-                                        response.mutable_matches(),
+                                        response->mutable_matches(),
                                         &v1::OfferMatch::mutable_offer));
-  for (const auto& t : result.query_terms) response.add_query_terms(t);
-  response.set_next_page_token(NextToken(page.offset, result.hits.size(),
-                                         page.options.limit, result.candidates));
-  return response;
+  for (auto& t : result.query_terms) response->add_query_terms(std::move(t));
+  response->set_next_page_token(NextToken(page.offset, result.hits.size(),
+                                          page.options.limit, result.candidates));
+  return absl::OkStatus();
 }
 
 std::vector<std::pair<uint64_t, double>> Matchmaker::NeedCandidates(
@@ -726,8 +724,9 @@ absl::StatusOr<v1::OfferMatch> Matchmaker::ScorePair(
   return out;
 }
 
-absl::StatusOr<v1::MatchNeedsForOfferResponse> Matchmaker::NeedsForOffer(
-    const Caller& caller, const v1::MatchNeedsForOfferRequest& request) const {
+absl::Status Matchmaker::NeedsForOffer(
+    const Caller& caller, const v1::MatchNeedsForOfferRequest& request,
+    v1::MatchNeedsForOfferResponse* response) const {
   TM_ASSIGN_OR_RETURN(uint64_t id, storage::ParseName(storage::RecordKind::kOffer,
                                                       request.offer(), "offer"));
   TM_ASSIGN_OR_RETURN(Page page, PageOptions(request.page_size(), request.page_token(),
@@ -739,46 +738,43 @@ absl::StatusOr<v1::MatchNeedsForOfferResponse> Matchmaker::NeedsForOffer(
                           storage::MakeName(storage::RecordKind::kOffer, id)));
   matching::MatchResult result =
       matcher_.NeedsForOffer(ToOfferDoc(offer, *reference_), page.options);
-  v1::MatchNeedsForOfferResponse response;
   TM_RETURN_IF_ERROR(Hydrate<v1::Need>(*catalog_, result.hits,
-                                       response.mutable_matches(),
+                                       response->mutable_matches(),
                                        &v1::NeedMatch::mutable_need));
-  for (const auto& t : result.query_terms) response.add_query_terms(t);
-  response.set_next_page_token(NextToken(page.offset, result.hits.size(),
-                                         page.options.limit, result.candidates));
-  return response;
+  for (auto& t : result.query_terms) response->add_query_terms(std::move(t));
+  response->set_next_page_token(NextToken(page.offset, result.hits.size(),
+                                          page.options.limit, result.candidates));
+  return absl::OkStatus();
 }
 
-absl::StatusOr<v1::SearchOffersResponse> Matchmaker::SearchOffers(
-    const v1::SearchRequest& request) const {
+absl::Status Matchmaker::SearchOffers(const v1::SearchRequest& request,
+                                   v1::SearchOffersResponse* response) const {
   TM_ASSIGN_OR_RETURN(SearchSetup setup, PrepareSearch(request));
   Page& page = setup.page;
   const matching::SearchFilters& filters = setup.filters;
   matching::MatchResult result =
       matcher_.SearchOffers(request.query(), filters, page.options);
-  v1::SearchOffersResponse response;
   TM_RETURN_IF_ERROR(Hydrate<v1::Offer>(*catalog_, result.hits,
-                                        response.mutable_results(),
+                                        response->mutable_results(),
                                         &v1::OfferMatch::mutable_offer));
-  response.set_next_page_token(NextToken(page.offset, result.hits.size(),
-                                         page.options.limit, result.candidates));
-  return response;
+  response->set_next_page_token(NextToken(page.offset, result.hits.size(),
+                                          page.options.limit, result.candidates));
+  return absl::OkStatus();
 }
 
-absl::StatusOr<v1::SearchNeedsResponse> Matchmaker::SearchNeeds(
-    const v1::SearchRequest& request) const {
+absl::Status Matchmaker::SearchNeeds(const v1::SearchRequest& request,
+                                   v1::SearchNeedsResponse* response) const {
   TM_ASSIGN_OR_RETURN(SearchSetup setup, PrepareSearch(request));
   Page& page = setup.page;
   const matching::SearchFilters& filters = setup.filters;
   matching::MatchResult result =
       matcher_.SearchNeeds(request.query(), filters, page.options);
-  v1::SearchNeedsResponse response;
   TM_RETURN_IF_ERROR(Hydrate<v1::Need>(*catalog_, result.hits,
-                                       response.mutable_results(),
+                                       response->mutable_results(),
                                        &v1::NeedMatch::mutable_need));
-  response.set_next_page_token(NextToken(page.offset, result.hits.size(),
-                                         page.options.limit, result.candidates));
-  return response;
+  response->set_next_page_token(NextToken(page.offset, result.hits.size(),
+                                          page.options.limit, result.candidates));
+  return absl::OkStatus();
 }
 
 }  // namespace techmatch::domain

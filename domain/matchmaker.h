@@ -108,23 +108,30 @@ class Matchmaker final : public CommitObserver {
 
   void OnCommitted(const std::vector<CommittedChange>& changes) override;
 
-  // NOT_FOUND for an unknown need or one the caller may not read;
-  // INVALID_ARGUMENT for a bad page size, token or weight. Results hold
-  // published offers only.
-  absl::StatusOr<techmatch::v1::MatchOffersForNeedResponse> OffersForNeed(
+  // The match and search calls build their response in place, in
+  // `response` (which must be empty; it may live on a protobuf arena: the
+  // records are decoded straight into it). On an error `response` holds
+  // whatever was built before it and must not be sent.
+  //
+  // Offers for a need. NOT_FOUND for an unknown need or one the caller may
+  // not read; INVALID_ARGUMENT for a bad page size, token or weight. Results
+  // hold published offers only.
+  absl::Status OffersForNeed(
       const Caller& caller,
-      const techmatch::v1::MatchOffersForNeedRequest& request) const;
+      const techmatch::v1::MatchOffersForNeedRequest& request,
+      techmatch::v1::MatchOffersForNeedResponse* response) const;
   // As OffersForNeed. Results never hold a CONFIDENTIAL need, whoever asks:
   // a confidential need is matched from its side only (OffersForNeed).
-  absl::StatusOr<techmatch::v1::MatchNeedsForOfferResponse> NeedsForOffer(
+  absl::Status NeedsForOffer(
       const Caller& caller,
-      const techmatch::v1::MatchNeedsForOfferRequest& request) const;
+      const techmatch::v1::MatchNeedsForOfferRequest& request,
+      techmatch::v1::MatchNeedsForOfferResponse* response) const;
   // Free-text search of what every caller may read: published offers and
   // published PUBLIC needs.
-  absl::StatusOr<techmatch::v1::SearchOffersResponse> SearchOffers(
-      const techmatch::v1::SearchRequest& request) const;
-  absl::StatusOr<techmatch::v1::SearchNeedsResponse> SearchNeeds(
-      const techmatch::v1::SearchRequest& request) const;
+  absl::Status SearchOffers(const techmatch::v1::SearchRequest& request,
+                            techmatch::v1::SearchOffersResponse* response) const;
+  absl::Status SearchNeeds(const techmatch::v1::SearchRequest& request,
+                           techmatch::v1::SearchNeedsResponse* response) const;
 
   // The score and explanation `offer` gets for `need` at this moment, with
   // the server's weights (the same figures a ranking would show).

@@ -16,7 +16,8 @@ grpc::ServerUnaryReactor* MatchService::MatchOffersForNeed(
   reactor->Finish(auth_->Serve(
       context, "MatchService.MatchOffersForNeed",
       [&](const domain::Caller& caller) {
-        return Reply(matchmaker_->OffersForNeed(caller, *request), response);
+        return ToGrpcStatus(
+            matchmaker_->OffersForNeed(caller, *request, response));
       }));
   return reactor;
 }
@@ -27,7 +28,8 @@ Status MatchService::MatchNeedsForOffer(
   return auth_->Serve(
       context, "MatchService.MatchNeedsForOffer",
       [&](const domain::Caller& caller) {
-        return Reply(matchmaker_->NeedsForOffer(caller, *request), response);
+        return ToGrpcStatus(
+            matchmaker_->NeedsForOffer(caller, *request, response));
       });
 }
 
@@ -36,7 +38,7 @@ Status MatchService::SearchOffers(ServerContext* context,
                                   v1::SearchOffersResponse* response) {
   return auth_->Serve(
       context, "MatchService.SearchOffers", [&](const domain::Caller&) {
-        return Reply(matchmaker_->SearchOffers(*request), response);
+        return ToGrpcStatus(matchmaker_->SearchOffers(*request, response));
       });
 }
 
@@ -45,7 +47,7 @@ Status MatchService::SearchNeeds(ServerContext* context,
                                  v1::SearchNeedsResponse* response) {
   return auth_->Serve(
       context, "MatchService.SearchNeeds", [&](const domain::Caller&) {
-        return Reply(matchmaker_->SearchNeeds(*request), response);
+        return ToGrpcStatus(matchmaker_->SearchNeeds(*request, response));
       });
 }
 

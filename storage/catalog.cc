@@ -548,8 +548,8 @@ template absl::StatusOr<uint64_t> Catalog::Count<techmatch::v1::Connection>()
     const;
 
 template <class T>
-absl::StatusOr<std::vector<std::optional<T>>> Catalog::GetMany(
-    const std::vector<uint64_t>& ids) const {
+absl::Status Catalog::ReadMany(const std::vector<uint64_t>& ids,
+                               absl::FunctionRef<T*(size_t)> into) const {
   using Traits = RecordTraits<T>;
   std::vector<std::string> keys;
   keys.reserve(ids.size());
@@ -559,24 +559,22 @@ absl::StatusOr<std::vector<std::optional<T>>> Catalog::GetMany(
   std::vector<rocksdb::Status> statuses(ids.size());
   db_->MultiGet(rocksdb::ReadOptions(), Family(Traits::kFamily), ids.size(),
                 slices.data(), values.data(), statuses.data());
-  std::vector<std::optional<T>> out(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     TM_RETURN_IF_ERROR(FromRocks(statuses[i], "reading"));
-    T& record = out[i].emplace();
-    if (!record.ParseFromArray(values[i].data(),
-                               static_cast<int>(values[i].size()))) {
+    if (!into(i)->ParseFromArray(values[i].data(),
+                                 static_cast<int>(values[i].size()))) {
       return absl::DataLossError(
           absl::StrCat(MakeName(Traits::kKind, ids[i]), " cannot be decoded"));
     }
   }
-  return out;
+  return absl::OkStatus();
 }
 
-template absl::StatusOr<std::vector<std::optional<Offer>>>
-Catalog::GetMany<Offer>(const std::vector<uint64_t>&) const;
-template absl::StatusOr<std::vector<std::optional<Need>>>
-Catalog::GetMany<Need>(const std::vector<uint64_t>&) const;
+template absl::Status Catalog::ReadMany<Offer>(
+    const std::vector<uint64_t>&, absl::FunctionRef<Offer*(size_t)>) const;
+template absl::Status Catalog::ReadMany<Need>(
+    const std::vector<uint64_t>&, absl::FunctionRef<Need*(size_t)>) const;
 
 absl::Status Catalog::Flush() {
   rocksdb::FlushOptions flush_options;

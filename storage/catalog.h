@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -90,13 +91,17 @@ class Catalog {
   template <class T>
   absl::StatusOr<T> Get(uint64_t id) const;
 
-  // The records with `ids`, in their order, nullopt where absent, all read
-  // from one consistent view of the database (a RocksDB MultiGet: one
-  // batched lookup instead of one per id). DATA_LOSS when a record cannot
-  // be decoded.
+  // Reads the records with `ids` from one consistent view of the database
+  // (a RocksDB MultiGet: one batched lookup instead of one per id) and
+  // decodes each one present into the message `into(i)` returns, `i` being
+  // its position in `ids`. `into` is called in that order, only for present
+  // records (an absent id is skipped), so a caller decodes straight into a
+  // message of its own, e.g. one on the response's protobuf arena, with no
+  // copy. DATA_LOSS when a record cannot be decoded (the messages decoded
+  // before it stay as they are).
   template <class T>
-  absl::StatusOr<std::vector<std::optional<T>>> GetMany(
-      const std::vector<uint64_t>& ids) const;
+  absl::Status ReadMany(const std::vector<uint64_t>& ids,
+                        absl::FunctionRef<T*(size_t)> into) const;
 
   // The value of the index entry (index, scope, id) decoded as an id, or
   // nullopt when absent (e.g. the open connection of a need-offer pair).

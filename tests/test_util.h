@@ -31,6 +31,16 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
 }
 
 // A caller with every right, for tests that are not about access.
+// Runs `call(&response)`, a call that builds its response in place (as
+// domain::Matchmaker's do), and returns the response or the call's error.
+template <class Response, class Call>
+absl::StatusOr<Response> Built(Call call) {
+  Response response;
+  absl::Status status = call(&response);
+  if (!status.ok()) return status;
+  return response;
+}
+
 inline const domain::Caller& Admin() {
   static const auto* caller =
       new domain::Caller(domain::Caller::System("test"));

@@ -13,6 +13,23 @@ namespace {
 
 namespace v1 = techmatch::v1;
 
+// Matchmaker's in-place calls as values.
+absl::StatusOr<v1::SearchOffersResponse> SearchOffers(
+    const Matchmaker& m, const v1::SearchRequest& request) {
+  return testing::Built<v1::SearchOffersResponse>(
+      [&](auto* out) { return m.SearchOffers(request, out); });
+}
+absl::StatusOr<v1::SearchNeedsResponse> SearchNeeds(
+    const Matchmaker& m, const v1::SearchRequest& request) {
+  return testing::Built<v1::SearchNeedsResponse>(
+      [&](auto* out) { return m.SearchNeeds(request, out); });
+}
+absl::StatusOr<v1::MatchOffersForNeedResponse> OffersForNeed(
+    const Matchmaker& m, const v1::MatchOffersForNeedRequest& request) {
+  return testing::Built<v1::MatchOffersForNeedResponse>(
+      [&](auto* out) { return m.OffersForNeed(testing::Admin(), request, out); });
+}
+
 class MatchmakerTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
@@ -60,7 +77,7 @@ TEST_F(MatchmakerTest, CommitsReachTheIndexAndWithdrawalsLeaveIt) {
   v1::Offer offer = Publish("Máy sấy bơm nhiệt cho nông sản");
   v1::SearchRequest search;
   search.set_query("may say bom nhiet");
-  auto found = matchmaker_->SearchOffers(search);
+  auto found = SearchOffers(*matchmaker_, search);
   ASSERT_OK(found);
   ASSERT_EQ(found->results_size(), 1);
   EXPECT_EQ(found->results(0).offer().name(), offer.name());
@@ -69,7 +86,7 @@ TEST_F(MatchmakerTest, CommitsReachTheIndexAndWithdrawalsLeaveIt) {
   v1::WithdrawRequest withdraw;
   withdraw.set_name(offer.name());
   ASSERT_OK(registry_->WithdrawOffer(testing::Admin(), withdraw));
-  EXPECT_EQ(matchmaker_->SearchOffers(search)->results_size(), 0);
+  EXPECT_EQ(SearchOffers(*matchmaker_, search)->results_size(), 0);
 }
 
 TEST_F(MatchmakerTest, OffersForNeedEndToEnd) {
@@ -82,7 +99,7 @@ TEST_F(MatchmakerTest, OffersForNeedEndToEnd) {
   ASSERT_OK(need);
   v1::MatchOffersForNeedRequest request;
   request.set_need(need->name());
-  auto response = matchmaker_->OffersForNeed(testing::Admin(), request);
+  auto response = OffersForNeed(*matchmaker_, request);
   ASSERT_OK(response);
   ASSERT_GE(response->matches_size(), 1);
   const auto& top = response->matches(0);
@@ -94,12 +111,12 @@ TEST_F(MatchmakerTest, OffersForNeedEndToEnd) {
 
   request.set_need("needs/999");
   EXPECT_EQ(
-      matchmaker_->OffersForNeed(testing::Admin(), request).status().code(),
+      OffersForNeed(*matchmaker_, request).status().code(),
       absl::StatusCode::kNotFound);
   request.set_need(need->name());
   request.mutable_weights()->set_trl(-1);
   EXPECT_EQ(
-      matchmaker_->OffersForNeed(testing::Admin(), request).status().code(),
+      OffersForNeed(*matchmaker_, request).status().code(),
       absl::StatusCode::kInvalidArgument);
 }
 
@@ -112,7 +129,7 @@ TEST_F(MatchmakerTest, LoadAllRebuildsFromTheCatalog) {
   EXPECT_EQ(offers, 1u);
   v1::SearchRequest search;
   search.set_query("lo hoi");
-  EXPECT_EQ(fresh.SearchOffers(search)->results_size(), 1);
+  EXPECT_EQ(SearchOffers(fresh, search)->results_size(), 1);
 }
 
 TEST_F(MatchmakerTest, LoadAllStreamsManyBatches) {
@@ -137,7 +154,7 @@ TEST_F(MatchmakerTest, LoadAllStreamsManyBatches) {
   EXPECT_EQ(fresh.matcher().offer_count(), 1300u);
   v1::SearchRequest search;
   search.set_query("cong nghe so 1299");
-  auto found = fresh.SearchOffers(search);
+  auto found = SearchOffers(fresh, search);
   ASSERT_OK(found);
   ASSERT_GE(found->results_size(), 1);
   EXPECT_EQ(found->results(0).offer().title(), "Công nghệ số 1299");
@@ -165,7 +182,7 @@ TEST_F(MatchmakerTest, QueriesRunConcurrentlyWithWrites) {
         if (done == 0) continue;
         v1::SearchRequest search;
         search.set_query("ma" + std::to_string(done - 1));
-        auto found = matchmaker_->SearchOffers(search);
+        auto found = SearchOffers(*matchmaker_, search);
         if (!found.ok() || found->results_size() == 0) ++missed;
       }
     });
@@ -184,12 +201,12 @@ std::string Answers(const Matchmaker& m, const std::string& need) {
        {"lo hoi sinh khoi", "máy sấy", "tưới nhỏ giọt IoT", "nước thải"}) {
     v1::SearchRequest search;
     search.set_query(query);
-    auto found = m.SearchOffers(search);
+    auto found = SearchOffers(m, search);
     if (!found.ok()) return found.status().ToString();
     for (const auto& r : found->results()) {
       out += r.offer().name() + " " + std::to_string(r.score()) + "\n";
     }
-    auto needs = m.SearchNeeds(search);
+    auto needs = SearchNeeds(m, search);
     if (!needs.ok()) return needs.status().ToString();
     for (const auto& r : needs->results()) {
       out += r.need().name() + " " + std::to_string(r.score()) + "\n";
@@ -198,7 +215,7 @@ std::string Answers(const Matchmaker& m, const std::string& need) {
   }
   v1::MatchOffersForNeedRequest request;
   request.set_need(need);
-  auto matches = m.OffersForNeed(testing::Admin(), request);
+  auto matches = OffersForNeed(m, request);
   if (!matches.ok()) return matches.status().ToString();
   for (const auto& r : matches->matches()) {
     out += r.offer().name() + " " + std::to_string(r.score()) + "\n";
@@ -390,7 +407,7 @@ TEST_F(MatchmakerTest, SnapshotsTakenDuringWritesCatchUpToEveryCommit) {
     for (int i = 0; i < kOffers; i += 7) {
       v1::SearchRequest search;
       search.set_query("ma" + std::to_string(i));
-      auto found = restarted.SearchOffers(search);
+      auto found = SearchOffers(restarted, search);
       ASSERT_OK(found);
       ASSERT_GE(found->results_size(), 1) << path << " misses offer " << i;
       EXPECT_NE(found->results(0).offer().title().find("mã" +
@@ -410,7 +427,7 @@ TEST_F(MatchmakerTest, CandidatePoolBoundsTheRanking) {
   v1::SearchRequest search;
   search.set_query("may say nong san");
   search.set_page_size(10);
-  auto deep = matchmaker_->SearchOffers(search);
+  auto deep = SearchOffers(*matchmaker_, search);
   ASSERT_OK(deep);
   EXPECT_EQ(deep->results_size(), 10);
   EXPECT_FALSE(deep->next_page_token().empty());
@@ -418,7 +435,7 @@ TEST_F(MatchmakerTest, CandidatePoolBoundsTheRanking) {
   Matchmaker shallow(catalog_.get(), registry_.get(), reference_.get(), &clock_,
                      matching::Weights(), 10);
   ASSERT_OK(shallow.LoadAll(nullptr));
-  auto first = shallow.SearchOffers(search);
+  auto first = SearchOffers(shallow, search);
   ASSERT_OK(first);
   EXPECT_EQ(first->results_size(), 10);
   EXPECT_TRUE(first->next_page_token().empty());

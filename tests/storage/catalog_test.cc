@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include "techmatch/v1/match_service.pb.h"
 #include "tests/test_util.h"
 
 namespace techmatch::storage {
@@ -133,9 +134,10 @@ TEST_F(CatalogTest, GetMissingIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
-// GetMany answers in the order asked (repeats included), nullopt for absent
-// ids, from the memtable and table files alike.
-TEST_F(CatalogTest, GetManyKeepsOrderAndGaps) {
+// ReadMany decodes in the order asked (repeats included), skips absent ids,
+// reads the memtable and table files alike, and decodes into the caller's
+// messages, arena-owned ones included.
+TEST_F(CatalogTest, ReadManyKeepsOrderAndSkipsGaps) {
   auto catalog = OpenCatalog();
   ASSERT_NE(catalog, nullptr);
   std::vector<AnyRecordWrite> writes;
@@ -154,17 +156,28 @@ TEST_F(CatalogTest, GetManyKeepsOrderAndGaps) {
       {RecordWrite<Offer>{std::nullopt, fourth, ChangeEvent::CREATED}},
       absl::Now()));
 
-  auto many = catalog->GetMany<Offer>({4, 9, 1, 3, 1});
-  ASSERT_OK(many);
-  ASSERT_EQ(many->size(), 5u);
-  EXPECT_EQ((*many)[0]->title(), "title 3");
-  EXPECT_FALSE((*many)[1].has_value());
-  EXPECT_EQ((*many)[2]->title(), "title 0");
-  EXPECT_EQ((*many)[3]->title(), "title 2");
-  EXPECT_EQ((*many)[4]->title(), "title 0");
-  auto none = catalog->GetMany<Offer>({});
-  ASSERT_OK(none);
-  EXPECT_TRUE(none->empty());
+  google::protobuf::Arena arena;
+  auto* page = google::protobuf::Arena::CreateMessage<
+      techmatch::v1::SearchOffersResponse>(&arena);
+  std::vector<size_t> positions;
+  ASSERT_OK(catalog->ReadMany<Offer>({4, 9, 1, 3, 1}, [&](size_t i) {
+    positions.push_back(i);
+    return page->add_results()->mutable_offer();
+  }));
+  EXPECT_EQ(positions, (std::vector<size_t>{0, 2, 3, 4}));
+  ASSERT_EQ(page->results_size(), 4);
+  EXPECT_EQ(page->results(0).offer().title(), "title 3");
+  EXPECT_EQ(page->results(1).offer().title(), "title 0");
+  EXPECT_EQ(page->results(2).offer().title(), "title 2");
+  EXPECT_EQ(page->results(3).offer().title(), "title 0");
+  EXPECT_EQ(page->results(0).offer().GetArena(), &arena);
+
+  bool called = false;
+  ASSERT_OK(catalog->ReadMany<Offer>({}, [&](size_t) -> Offer* {
+    called = true;
+    return nullptr;
+  }));
+  EXPECT_FALSE(called);
 }
 
 TEST_F(CatalogTest, RefusesOtherFormatVersion) {
