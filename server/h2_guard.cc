@@ -8,11 +8,13 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -85,15 +87,16 @@ class FrameScanner {
   uint64_t payload_left_ = 0;
 };
 
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
+// Sends what the socket takes now (non-blocking); the number of bytes sent,
+// or -1 when the connection is gone.
+ssize_t SendSome(int fd, const char* p, size_t n) {
+  for (;;) {
     ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
+    if (w >= 0) return w;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    return -1;
   }
-  return true;
 }
 
 std::string GoAway(uint32_t last_stream) {
@@ -123,12 +126,42 @@ std::pair<std::string, std::string> Describe(const sockaddr_storage& ss) {
 
 }  // namespace
 
+// One relayed connection: both sockets (non-blocking), the frame scanners
+// and budgets of each direction, and the bytes one side has not yet taken.
+// Owned by connections_; touched only by the event loop (peer and address
+// also by ClientAddress(), under mu_, and they never change).
 struct H2Guard::Connection {
+  // What an epoll event names: one side of one connection.
+  struct Side {
+    Connection* connection;
+    bool client;
+  };
+  Connection(const H2GuardOptions& options, Clock* clock)
+      : from_client(true),
+        from_server(false),
+        resets(options.resets_per_connection, clock),
+        streams(options.streams_per_connection, clock) {}
+
   int client_fd = -1;
   int relay_fd = -1;    // our end of the socketpair
   int grpc_fd = -1;     // gRPC's end, its peer name is "fd:<grpc_fd>"
   std::string peer;     // "ipv4:1.2.3.4:5678"
   std::string address;  // "1.2.3.4"
+  Side client_side{this, true};
+  Side relay_side{this, false};
+  FrameScanner from_client, from_server;
+  RateLimiter resets, streams;
+  std::set<uint32_t> open;  // client streams the server has not finished
+  uint32_t last_stream = 0;
+  const char* abuse = nullptr;
+  // Bytes read from one side that the other has not taken yet. A side is
+  // read only while the other side's backlog is empty, so each holds at
+  // most one read.
+  std::string to_server, to_client;
+  uint32_t client_events = 0, relay_events = 0;  // registered with epoll
+  // One side has ended; the other is watched only to take what waits for
+  // it, then the connection closes.
+  bool draining = false;
 };
 
 H2Guard::H2Guard(H2GuardOptions options, Clock* clock)
@@ -179,7 +212,7 @@ absl::StatusOr<std::unique_ptr<H2Guard>> H2Guard::Listen(
                 ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
                 : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
   guard->listen_fd_ = fd;
-  if (::pipe2(guard->wake_fd_, O_CLOEXEC) != 0) {
+  if (::pipe2(guard->wake_fd_, O_CLOEXEC | O_NONBLOCK) != 0) {
     return absl::InternalError("cannot create the guard's wake-up pipe");
   }
   return guard;
@@ -194,30 +227,41 @@ H2Guard::~H2Guard() {
 
 void H2Guard::Serve(grpc::Server* server) {
   server_ = server;
-  acceptor_ = std::thread([this] { AcceptLoop(); });
+  loop_ = std::thread([this] { EventLoop(); });
+}
+
+void H2Guard::Wake() {
+  char b = 1;
+  (void)!::write(wake_fd_[1], &b, 1);
 }
 
 void H2Guard::StopAccepting() {
   if (stopping_.exchange(true)) return;
-  if (wake_fd_[1] >= 0) {
-    char b = 1;
-    (void)!::write(wake_fd_[1], &b, 1);
-  }
-  if (acceptor_.joinable()) acceptor_.join();
-  if (listen_fd_ >= 0) {
-    ::close(listen_fd_);
+  if (!loop_.joinable()) {
+    if (listen_fd_ >= 0) ::close(listen_fd_);
     listen_fd_ = -1;
+    return;
   }
+  // The loop closes the listening socket; relays go on.
+  Wake();
+  std::unique_lock<std::mutex> lock(mu_);
+  relays_done_.wait(lock, [&] { return listen_fd_ < 0; });
 }
 
 void H2Guard::Stop() {
   StopAccepting();
-  std::unique_lock<std::mutex> lock(mu_);
-  for (auto& [fd, c] : connections_) {
-    ::shutdown(c->client_fd, SHUT_RDWR);
-    ::shutdown(c->relay_fd, SHUT_RDWR);
+  if (!loop_.joinable()) return;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (auto& [fd, c] : connections_) {
+      ::shutdown(c->client_fd, SHUT_RDWR);
+      ::shutdown(c->relay_fd, SHUT_RDWR);
+    }
+    relays_done_.wait(lock, [&] { return connections_.empty(); });
+    exiting_ = true;
   }
-  relays_done_.wait(lock, [&] { return relays_running_ == 0; });
+  Wake();
+  loop_.join();
 }
 
 std::string H2Guard::ClientAddress(absl::string_view peer) const {
@@ -231,23 +275,74 @@ std::string H2Guard::ClientAddress(absl::string_view peer) const {
   return std::string(peer);
 }
 
-void H2Guard::AcceptLoop() {
-  while (!stopping_.load()) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_[0], POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) continue;
-    if (fds[1].revents != 0 || stopping_.load()) return;
-    if ((fds[0].revents & POLLIN) == 0) continue;
-    // Drain the queue: a connection flood must not keep others waiting in
-    // a full backlog.
-    for (;;) {
-      sockaddr_storage ss{};
-      socklen_t len = sizeof(ss);
-      int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len,
-                         SOCK_CLOEXEC);
-      if (fd < 0) break;
-      auto [peer, address] = Describe(ss);
-      Admit(fd, peer, address);
+void H2Guard::EventLoop() {
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  auto watch = [&](int fd, void* tag) {
+    epoll_event e{};
+    e.events = EPOLLIN;
+    e.data.ptr = tag;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &e);
+  };
+  // The listening socket and the wake-up pipe are named by these tags.
+  int listen_tag = 0, wake_tag = 0;
+  watch(listen_fd_, &listen_tag);
+  watch(wake_fd_[0], &wake_tag);
+  std::vector<char> buffer(64 << 10);
+  epoll_event events[64];
+  for (;;) {
+    int n = ::epoll_wait(epoll_fd_, events, 64, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("h2 guard: epoll_wait: {}", std::strerror(errno));
+      break;
     }
+    // Connections closed during this batch stay allocated until its end,
+    // so a later event of the batch never names freed memory.
+    std::vector<std::shared_ptr<Connection>> closed;
+    for (int i = 0; i < n; ++i) {
+      void* tag = events[i].data.ptr;
+      if (tag == &wake_tag) {
+        char drain[64];
+        while (::read(wake_fd_[0], drain, sizeof(drain)) > 0) {
+        }
+        continue;
+      }
+      if (tag == &listen_tag) {
+        AcceptAll();
+        continue;
+      }
+      auto* side = static_cast<Connection::Side*>(tag);
+      Connection* c = side->connection;
+      if (c->client_fd < 0) continue;  // closed earlier in this batch
+      if (!Pump(*c, side->client, events[i].events, buffer)) {
+        closed.push_back(Close(*c));
+      }
+    }
+    if (stopping_.load() && listen_fd_ >= 0) {
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+      std::lock_guard<std::mutex> lock(mu_);
+      ::close(listen_fd_);
+      listen_fd_ = -1;
+      relays_done_.notify_all();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (exiting_) break;
+  }
+  ::close(epoll_fd_);
+  epoll_fd_ = -1;
+}
+
+void H2Guard::AcceptAll() {
+  // Drain the queue: a connection flood must not keep others waiting in
+  // a full backlog.
+  for (;;) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len,
+                       SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) break;
+    auto [peer, address] = Describe(ss);
+    Admit(fd, peer, address);
   }
 }
 
@@ -273,14 +368,15 @@ void H2Guard::Admit(int fd, const std::string& peer,
   }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // Both ends non-blocking: gRPC's event engine expects it of its end, and
+  // the event loop of ours.
   int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+                   pair) != 0) {
     ::close(fd);
     return;
   }
-  // gRPC's event engine expects a non-blocking socket; our end blocks.
-  ::fcntl(pair[1], F_SETFL, ::fcntl(pair[1], F_GETFL) | O_NONBLOCK);
-  auto connection = std::make_shared<Connection>();
+  auto connection = std::make_shared<Connection>(options_, clock_);
   connection->client_fd = fd;
   connection->relay_fd = pair[0];
   connection->grpc_fd = pair[1];
@@ -290,31 +386,33 @@ void H2Guard::Admit(int fd, const std::string& peer,
     std::lock_guard<std::mutex> lock(mu_);
     connections_[pair[1]] = connection;
     ++per_address_[address];
-    ++relays_running_;
   }
   grpc::AddInsecureChannelFromFd(server_, pair[1]);  // gRPC owns pair[1] now
-  std::thread([this, connection] { Relay(connection); }).detach();
+  Connection& c = *connection;
+  for (auto [side_fd, side] :
+       {std::pair{c.client_fd, &c.client_side}, {c.relay_fd, &c.relay_side}}) {
+    epoll_event e{};
+    e.events = EPOLLIN;
+    e.data.ptr = side;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, side_fd, &e);
+  }
+  c.client_events = c.relay_events = EPOLLIN;
 }
 
-void H2Guard::Relay(std::shared_ptr<Connection> c) {
-  FrameScanner from_client(true), from_server(false);
-  RateLimiter resets(options_.resets_per_connection, clock_);
-  RateLimiter streams(options_.streams_per_connection, clock_);
-  std::set<uint32_t> open;  // client streams the server has not finished
-  uint32_t last_stream = 0;
-  const char* abuse = nullptr;
+bool H2Guard::Pump(Connection& c, bool client_side, uint32_t events,
+                   std::vector<char>& buffer) {
   auto client_frame = [&](uint8_t type, uint8_t, uint32_t stream) {
-    if (type == kHeaders && stream > last_stream) {
-      last_stream = stream;
-      if (streams.Acquire("") > absl::ZeroDuration()) {
-        abuse = "opened streams faster than its budget";
+    if (type == kHeaders && stream > c.last_stream) {
+      c.last_stream = stream;
+      if (c.streams.Acquire("") > absl::ZeroDuration()) {
+        c.abuse = "opened streams faster than its budget";
         return false;
       }
-      open.insert(stream);
+      c.open.insert(stream);
     } else if (type == kRstStream) {
-      open.erase(stream);
-      if (resets.Acquire("") > absl::ZeroDuration()) {
-        abuse = "reset streams faster than its budget (rapid reset)";
+      c.open.erase(stream);
+      if (c.resets.Acquire("") > absl::ZeroDuration()) {
+        c.abuse = "reset streams faster than its budget (rapid reset)";
         return false;
       }
     }
@@ -323,54 +421,123 @@ void H2Guard::Relay(std::shared_ptr<Connection> c) {
   auto server_frame = [&](uint8_t type, uint8_t flags, uint32_t stream) {
     if (type == kRstStream ||
         ((type == kHeaders || type == kData) && (flags & kEndStream))) {
-      open.erase(stream);
+      c.open.erase(stream);
     }
     return true;
   };
-  std::vector<char> buffer(64 << 10);
-  for (;;) {
-    bool paused = static_cast<int>(open.size()) >=
-                  options_.max_open_streams_per_connection;
-    pollfd fds[2] = {{c->client_fd, static_cast<short>(paused ? 0 : POLLIN), 0},
-                     {c->relay_fd, POLLIN, 0}};
-    if (::poll(fds, 2, 1000) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (fds[1].revents != 0) {
-      ssize_t n = ::recv(c->relay_fd, buffer.data(), buffer.size(), 0);
-      if (n <= 0) break;
-      from_server.Feed(buffer.data(), static_cast<size_t>(n), server_frame);
-      if (!WriteAll(c->client_fd, buffer.data(), static_cast<size_t>(n))) break;
-    }
-    if (fds[0].revents != 0) {
-      ssize_t n = ::recv(c->client_fd, buffer.data(), buffer.size(), 0);
-      if (n <= 0) break;
-      if (!from_client.Feed(buffer.data(), static_cast<size_t>(n),
-                            client_frame)) {
-        if (abuse == nullptr) abuse = "did not speak HTTP/2";
-        break;
+  const int fd = client_side ? c.client_fd : c.relay_fd;
+  const int other = client_side ? c.relay_fd : c.client_fd;
+  // Bytes waiting to go out on this side, and read from it waiting for the
+  // other.
+  std::string& out = client_side ? c.to_client : c.to_server;
+  std::string& in = client_side ? c.to_server : c.to_client;
+  if (events & EPOLLERR) return false;
+  if (events & EPOLLOUT) {
+    ssize_t sent = SendSome(fd, out.data(), out.size());
+    if (sent < 0) return false;
+    out.erase(0, static_cast<size_t>(sent));
+  }
+  // Draining: the other side has ended; this one is watched only until it
+  // has taken what was read before the end.
+  if (c.draining) return !out.empty() && !(events & EPOLLHUP);
+  const bool hung_up = (events & EPOLLHUP) != 0;
+  if (events & (EPOLLIN | EPOLLHUP)) {
+    const bool paused = client_side && static_cast<int>(c.open.size()) >=
+                                           options_.max_open_streams_per_connection;
+    // A side is read only while the other has taken all it was sent (and
+    // the client's only below the open-stream cap). A client that hung up
+    // meanwhile is gone: nothing it sent can still be answered. gRPC's end
+    // is read even then (its last frames are bounded by the socketpair).
+    const bool gated = !in.empty() || paused;
+    if (gated && hung_up && client_side) return false;
+    if (!gated || hung_up) {
+      ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+      if (n == 0) {
+        if (in.empty()) return false;
+        // The end of this side: deliver what waits for the other, then
+        // close.
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+        (client_side ? c.client_events : c.relay_events) = 0;
+        c.draining = true;
+        Watch(c, other, client_side ? &c.relay_side : &c.client_side,
+              EPOLLOUT);
+        return true;
       }
-      if (!WriteAll(c->relay_fd, buffer.data(), static_cast<size_t>(n))) break;
+      if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          return false;
+        }
+      } else {
+        const bool ok =
+            client_side
+                ? c.from_client.Feed(buffer.data(), static_cast<size_t>(n),
+                                     client_frame)
+                : c.from_server.Feed(buffer.data(), static_cast<size_t>(n),
+                                     server_frame);
+        if (!ok) {
+          // Refused without a budget named: the bytes were not HTTP/2.
+          if (c.abuse == nullptr) c.abuse = "did not speak HTTP/2";
+          return false;
+        }
+        size_t sent = 0;
+        if (in.empty()) {
+          ssize_t w = SendSome(other, buffer.data(), static_cast<size_t>(n));
+          if (w < 0) return false;
+          sent = static_cast<size_t>(w);
+        }
+        in.append(buffer.data() + sent, static_cast<size_t>(n) - sent);
+      }
     }
   }
-  if (abuse != nullptr) {
+  // What each side should wake the loop for now.
+  const bool paused = static_cast<int>(c.open.size()) >=
+                      options_.max_open_streams_per_connection;
+  Watch(c, c.client_fd, &c.client_side,
+        ((paused || !c.to_server.empty()) ? 0u : uint32_t{EPOLLIN}) |
+            (c.to_client.empty() ? 0u : uint32_t{EPOLLOUT}));
+  Watch(c, c.relay_fd, &c.relay_side,
+        (c.to_client.empty() ? uint32_t{EPOLLIN} : 0u) |
+            (c.to_server.empty() ? 0u : uint32_t{EPOLLOUT}));
+  return true;
+}
+
+void H2Guard::Watch(Connection& c, int fd, void* tag, uint32_t events) {
+  uint32_t& current = fd == c.client_fd ? c.client_events : c.relay_events;
+  if (events == current) return;
+  epoll_event e{};
+  e.events = events;
+  e.data.ptr = tag;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &e);
+  current = events;
+}
+
+std::shared_ptr<H2Guard::Connection> H2Guard::Close(Connection& c) {
+  if (c.abuse != nullptr) {
     closed_for_abuse_.fetch_add(1);
-    spdlog::warn("h2 guard: closing {}: it {}", c->peer, abuse);
-    if (from_server.at_boundary()) {
-      std::string goaway = GoAway(last_stream);
-      WriteAll(c->client_fd, goaway.data(), goaway.size());
+    spdlog::warn("h2 guard: closing {}: it {}", c.peer, c.abuse);
+    if (c.from_server.at_boundary() && c.to_client.empty()) {
+      std::string goaway = GoAway(c.last_stream);
+      (void)SendSome(c.client_fd, goaway.data(), goaway.size());
     }
   }
-  ::shutdown(c->client_fd, SHUT_RDWR);
-  ::close(c->client_fd);
-  ::shutdown(c->relay_fd, SHUT_RDWR);
-  ::close(c->relay_fd);
+  // Under the lock: Stop() shuts the descriptors of the listed connections
+  // down, and must never reach a number already closed (and reused).
+  // Closing our descriptors also takes them out of the epoll set.
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = connections_.find(c->grpc_fd);
-  if (it != connections_.end() && it->second == c) connections_.erase(it);
-  if (--per_address_[c->address] == 0) per_address_.erase(c->address);
-  if (--relays_running_ == 0) relays_done_.notify_all();
+  ::shutdown(c.client_fd, SHUT_RDWR);
+  ::close(c.client_fd);
+  ::shutdown(c.relay_fd, SHUT_RDWR);
+  ::close(c.relay_fd);
+  c.client_fd = c.relay_fd = -1;
+  std::shared_ptr<Connection> owned;
+  auto it = connections_.find(c.grpc_fd);
+  if (it != connections_.end() && it->second.get() == &c) {
+    owned = std::move(it->second);
+    connections_.erase(it);
+  }
+  if (--per_address_[c.address] == 0) per_address_.erase(c.address);
+  if (connections_.empty()) relays_done_.notify_all();
+  return owned;
 }
 
 }  // namespace techmatch::server

@@ -6,8 +6,11 @@
 // RSS in 8 s, and no answer for anyone, without the guard).
 //
 // The guard accepts the TCP connections itself and relays each one to gRPC
-// over a socketpair (grpc::AddInsecureChannelFromFd), reading the 9-byte
-// HTTP/2 frame headers in both directions (never the payloads) to enforce:
+// over a socketpair (grpc::AddInsecureChannelFromFd), all of them on one
+// thread (an epoll loop over non-blocking sockets: under load one wake-up
+// serves several connections, where a thread per connection cost two
+// context switches a call), reading the 9-byte HTTP/2 frame headers in both
+// directions (never the payloads) to enforce:
 //   - per connection: a budget of RST_STREAM frames from the client, a
 //     budget of new streams, and a cap on streams the server has not yet
 //     finished (reads from the client pause at the cap: the concurrency
@@ -32,6 +35,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -85,25 +89,47 @@ class H2Guard {
  private:
   struct Connection;
   H2Guard(H2GuardOptions options, Clock* clock);
-  void AcceptLoop();
-  // Admits or refuses one accepted socket.
+  // The guard's one thread: accepts, and relays every connection both ways
+  // (epoll, level-triggered, non-blocking sockets), until Stop().
+  void EventLoop();
+  // Accepts every connection waiting on the listening socket.
+  void AcceptAll();
+  // Admits (registers with the event loop) or refuses one accepted socket.
   void Admit(int fd, const std::string& peer, const std::string& address);
-  void Relay(std::shared_ptr<Connection> connection);
+  // Handles `events` on one side of `c` (the client's socket when
+  // `client_side`, else ours of the socketpair): sends what waits, reads one
+  // buffer and relays it, checks the frames against the budgets, then sets
+  // what each side waits for. A side is read only while the other direction
+  // has nothing waiting (backpressure), and the client's only below the
+  // open-stream cap. False when the connection is to be closed.
+  bool Pump(Connection& c, bool client_side, uint32_t events,
+            std::vector<char>& buffer);
+  // Sets what `fd`, one side of `c` named by `tag` in epoll events, wakes
+  // the event loop for (when it changed).
+  void Watch(Connection& c, int fd, void* tag, uint32_t events);
+  // Closes both sockets of `c` (with GOAWAY after abuse, when it can) and
+  // forgets it; returns the connection, to be freed after the event batch.
+  std::shared_ptr<Connection> Close(Connection& c);
+  // Wakes the event loop (Stop, StopAccepting).
+  void Wake();
 
   grpc::Server* server_ = nullptr;
   const H2GuardOptions options_;
   Clock* const clock_;
   RateLimiter accepts_;
   int listen_fd_ = -1;
-  int wake_fd_[2] = {-1, -1};  // a pipe that wakes the accept loop on Stop
+  int wake_fd_[2] = {-1, -1};  // a pipe that wakes the event loop
+  int epoll_fd_ = -1;          // the event loop's
   int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
+  std::atomic<bool> stopping_{false};  // no more accepting
+  std::thread loop_;
   mutable std::mutex mu_;
   std::unordered_map<int, std::shared_ptr<Connection>>
-      connections_;  // by gRPC fd
-  std::unordered_map<std::string, int> per_address_;
-  int relays_running_ = 0;  // guarded by mu_
+      connections_;  // by gRPC fd; guarded by mu_
+  std::unordered_map<std::string, int> per_address_;  // guarded by mu_
+  bool exiting_ = false;  // the event loop is to return; guarded by mu_
+  // Notified when the listening socket is closed and when the last
+  // connection is.
   std::condition_variable relays_done_;
   std::atomic<uint64_t> closed_for_abuse_{0};
   std::atomic<uint64_t> refused_{0};

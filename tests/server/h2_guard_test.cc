@@ -1,0 +1,200 @@
+// The HTTP/2 guard's relay on its own, in front of a gRPC server that echoes
+// every call's bytes: large messages both ways on concurrent connections
+// (the relay's partial sends and backpressure), and what it closes.
+#include "server/h2_guard.h"
+
+#include <arpa/inet.h>
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace techmatch::server {
+namespace {
+
+// Answers every call with the bytes of its one request.
+class EchoService final : public grpc::CallbackGenericService {
+ public:
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext*) override {
+    return new Reactor();
+  }
+
+ private:
+  class Reactor final : public grpc::ServerGenericBidiReactor {
+   public:
+    Reactor() { StartRead(&message_); }
+    void OnReadDone(bool ok) override {
+      if (!ok) {
+        Finish(grpc::Status::OK);
+        return;
+      }
+      StartWriteAndFinish(&message_, grpc::WriteOptions(), grpc::Status::OK);
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    grpc::ByteBuffer message_;
+  };
+};
+
+std::string ToString(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  EXPECT_TRUE(buffer.Dump(&slices).ok());
+  std::string out;
+  for (const grpc::Slice& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
+class H2GuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.RegisterCallbackGenericService(&echo_);
+    builder.SetMaxReceiveMessageSize(-1);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    auto guard = H2Guard::Listen("127.0.0.1:0", H2GuardOptions(), &clock_);
+    ASSERT_TRUE(guard.ok()) << guard.status();
+    guard_ = *std::move(guard);
+    guard_->Serve(server_.get());
+  }
+  void TearDown() override {
+    guard_->StopAccepting();
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::seconds(2));
+    guard_->Stop();
+  }
+
+  std::shared_ptr<grpc::Channel> NewChannel() const {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(-1);
+    // A channel of its own each (one connection each).
+    args.SetInt("grpc.channel_id", next_channel_++);
+    return grpc::CreateCustomChannel(
+        "127.0.0.1:" + std::to_string(guard_->port()),
+        grpc::InsecureChannelCredentials(), args);
+  }
+
+  // A raw TCP connection to the guard.
+  int Connect() const {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(guard_->port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    return fd;
+  }
+
+  // Reads until the guard closes `fd` (true) or `seconds` pass (false).
+  static bool ClosedWithin(int fd, int seconds) {
+    char buffer[4096];
+    for (int waited = 0; waited < seconds * 10; ++waited) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) return true;
+    }
+    return false;
+  }
+
+  SystemClock clock_;
+  EchoService echo_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<H2Guard> guard_;
+  mutable int next_channel_ = 1;
+};
+
+// Messages far larger than the socket buffers, on four connections at once,
+// arrive whole in both directions: the relay's partial sends, the bytes it
+// keeps for a side that is not reading, and its pause of the other side.
+TEST_F(H2GuardTest, RelaysLargeMessagesWholeOnConcurrentConnections) {
+  constexpr int kConnections = 4;
+  constexpr size_t kBytes = 6 << 20;
+  std::vector<std::thread> callers;
+  std::vector<std::string> sent(kConnections), received(kConnections);
+  std::vector<grpc::Status> statuses(kConnections);
+  for (int i = 0; i < kConnections; ++i) {
+    sent[i].resize(kBytes);
+    for (size_t b = 0; b < kBytes; ++b) {
+      sent[i][b] = static_cast<char>((b * 131 + static_cast<size_t>(i) * 7) >> 3);
+    }
+  }
+  for (int i = 0; i < kConnections; ++i) {
+    callers.emplace_back([&, i, channel = NewChannel()] {
+      grpc::GenericStub stub(channel);
+      grpc::Slice slice(sent[i]);
+      grpc::ByteBuffer request(&slice, 1), response;
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(30));
+      std::promise<grpc::Status> done;
+      stub.UnaryCall(&context, "/test.Echo/Echo", grpc::StubOptions(),
+                     &request, &response,
+                     [&](grpc::Status s) { done.set_value(std::move(s)); });
+      statuses[i] = done.get_future().get();
+      if (statuses[i].ok()) received[i] = ToString(response);
+    });
+  }
+  for (auto& t : callers) t.join();
+  for (int i = 0; i < kConnections; ++i) {
+    EXPECT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_EQ(received[i].size(), kBytes);
+    EXPECT_TRUE(received[i] == sent[i]) << "connection " << i;
+  }
+  EXPECT_EQ(guard_->closed_for_abuse(), 0u);
+}
+
+// Bytes that are not HTTP/2 close the connection as abuse.
+TEST_F(H2GuardTest, ClosesAConnectionThatDoesNotSpeakHttp2) {
+  int fd = Connect();
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  EXPECT_TRUE(ClosedWithin(fd, 5));
+  ::close(fd);
+  EXPECT_EQ(guard_->closed_for_abuse(), 1u);
+}
+
+// A client that sends the preface and leaves is let go (not abuse), and
+// the guard goes on serving others.
+TEST_F(H2GuardTest, AClientThatLeavesIsLetGo) {
+  for (int i = 0; i < 3; ++i) {
+    int fd = Connect();
+    const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    ASSERT_EQ(::send(fd, preface.data(), preface.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(preface.size()));
+    ::close(fd);
+  }
+  grpc::GenericStub stub(NewChannel());
+  grpc::Slice slice(std::string("ping"));
+  grpc::ByteBuffer request(&slice, 1), response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/test.Echo/Echo", grpc::StubOptions(), &request,
+                 &response,
+                 [&](grpc::Status s) { done.set_value(std::move(s)); });
+  grpc::Status status = done.get_future().get();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ToString(response), "ping");
+  EXPECT_EQ(guard_->closed_for_abuse(), 0u);
+}
+
+}  // namespace
+}  // namespace techmatch::server
