@@ -30,6 +30,8 @@ constexpr size_t kPrefaceSize = 24;
 constexpr uint8_t kData = 0x0, kHeaders = 0x1, kRstStream = 0x3, kGoAway = 0x7;
 constexpr uint8_t kEndStream = 0x1;
 constexpr uint32_t kEnhanceYourCalm = 0xb;
+// Connections accepted per round of the event loop.
+constexpr int kAcceptBatch = 16;
 
 // Walks the frame headers of one direction of an HTTP/2 connection without
 // keeping payloads.
@@ -333,9 +335,10 @@ void H2Guard::EventLoop() {
 }
 
 void H2Guard::AcceptAll() {
-  // Drain the queue: a connection flood must not keep others waiting in
-  // a full backlog.
-  for (;;) {
+  // A batch at a time: a connection flood must neither keep others waiting
+  // in a full backlog nor hold up the relays (the listening socket stays
+  // readable, so the next round of events takes the next batch).
+  for (int i = 0; i < kAcceptBatch; ++i) {
     sockaddr_storage ss{};
     socklen_t len = sizeof(ss);
     int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len,
