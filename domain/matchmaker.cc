@@ -669,8 +669,8 @@ absl::Status Matchmaker::OffersForNeed(
                                         response->mutable_matches(),
                                         &v1::OfferMatch::mutable_offer));
   for (auto& t : result.query_terms) response->add_query_terms(std::move(t));
-  response->set_next_page_token(NextToken(page.offset, result.hits.size(),
-                                          page.options.limit, result.candidates));
+  response->set_next_page_token(NextToken(
+      page.offset, result.hits.size(), page.options.limit, result.candidates));
   return absl::OkStatus();
 }
 
@@ -742,13 +742,14 @@ absl::Status Matchmaker::NeedsForOffer(
                                        response->mutable_matches(),
                                        &v1::NeedMatch::mutable_need));
   for (auto& t : result.query_terms) response->add_query_terms(std::move(t));
-  response->set_next_page_token(NextToken(page.offset, result.hits.size(),
-                                          page.options.limit, result.candidates));
+  response->set_next_page_token(NextToken(
+      page.offset, result.hits.size(), page.options.limit, result.candidates));
   return absl::OkStatus();
 }
 
-absl::Status Matchmaker::SearchOffers(const v1::SearchRequest& request,
-                                   v1::SearchOffersResponse* response) const {
+absl::Status Matchmaker::SearchOffers(
+    const v1::SearchRequest& request,
+    v1::SearchOffersResponse* response) const {
   TM_ASSIGN_OR_RETURN(SearchSetup setup, PrepareSearch(request));
   Page& page = setup.page;
   const matching::SearchFilters& filters = setup.filters;
@@ -757,13 +758,13 @@ absl::Status Matchmaker::SearchOffers(const v1::SearchRequest& request,
   TM_RETURN_IF_ERROR(Hydrate<v1::Offer>(*catalog_, result.hits,
                                         response->mutable_results(),
                                         &v1::OfferMatch::mutable_offer));
-  response->set_next_page_token(NextToken(page.offset, result.hits.size(),
-                                          page.options.limit, result.candidates));
+  response->set_next_page_token(NextToken(
+      page.offset, result.hits.size(), page.options.limit, result.candidates));
   return absl::OkStatus();
 }
 
 absl::Status Matchmaker::SearchNeeds(const v1::SearchRequest& request,
-                                   v1::SearchNeedsResponse* response) const {
+                                     v1::SearchNeedsResponse* response) const {
   TM_ASSIGN_OR_RETURN(SearchSetup setup, PrepareSearch(request));
   Page& page = setup.page;
   const matching::SearchFilters& filters = setup.filters;
@@ -772,8 +773,8 @@ absl::Status Matchmaker::SearchNeeds(const v1::SearchRequest& request,
   TM_RETURN_IF_ERROR(Hydrate<v1::Need>(*catalog_, result.hits,
                                        response->mutable_results(),
                                        &v1::NeedMatch::mutable_need));
-  response->set_next_page_token(NextToken(page.offset, result.hits.size(),
-                                          page.options.limit, result.candidates));
+  response->set_next_page_token(NextToken(
+      page.offset, result.hits.size(), page.options.limit, result.candidates));
   return absl::OkStatus();
 }
 

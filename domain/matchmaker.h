@@ -128,8 +128,9 @@ class Matchmaker final : public CommitObserver {
       techmatch::v1::MatchNeedsForOfferResponse* response) const;
   // Free-text search of what every caller may read: published offers and
   // published PUBLIC needs.
-  absl::Status SearchOffers(const techmatch::v1::SearchRequest& request,
-                            techmatch::v1::SearchOffersResponse* response) const;
+  absl::Status SearchOffers(
+      const techmatch::v1::SearchRequest& request,
+      techmatch::v1::SearchOffersResponse* response) const;
   absl::Status SearchNeeds(const techmatch::v1::SearchRequest& request,
                            techmatch::v1::SearchNeedsResponse* response) const;
 

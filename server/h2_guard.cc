@@ -445,8 +445,9 @@ bool H2Guard::Pump(Connection& c, bool client_side, uint32_t events,
   if (c.draining) return !out.empty() && !(events & EPOLLHUP);
   const bool hung_up = (events & EPOLLHUP) != 0;
   if (events & (EPOLLIN | EPOLLHUP)) {
-    const bool paused = client_side && static_cast<int>(c.open.size()) >=
-                                           options_.max_open_streams_per_connection;
+    const bool paused =
+        client_side && static_cast<int>(c.open.size()) >=
+                           options_.max_open_streams_per_connection;
     // A side is read only while the other has taken all it was sent (and
     // the client's only below the open-stream cap). A client that hung up
     // meanwhile is gone: nothing it sent can still be answered. gRPC's end
@@ -462,8 +463,7 @@ bool H2Guard::Pump(Connection& c, bool client_side, uint32_t events,
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
         (client_side ? c.client_events : c.relay_events) = 0;
         c.draining = true;
-        Watch(c, other, client_side ? &c.relay_side : &c.client_side,
-              EPOLLOUT);
+        Watch(c, other, client_side ? &c.relay_side : &c.client_side, EPOLLOUT);
         return true;
       }
       if (n < 0) {

@@ -13,24 +13,22 @@ grpc::ServerUnaryReactor* MatchService::MatchOffersForNeed(
     const v1::MatchOffersForNeedRequest* request,
     v1::MatchOffersForNeedResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(auth_->Serve(
-      context, "MatchService.MatchOffersForNeed",
-      [&](const domain::Caller& caller) {
-        return ToGrpcStatus(
-            matchmaker_->OffersForNeed(caller, *request, response));
-      }));
+  reactor->Finish(auth_->Serve(context, "MatchService.MatchOffersForNeed",
+                               [&](const domain::Caller& caller) {
+                                 return ToGrpcStatus(matchmaker_->OffersForNeed(
+                                     caller, *request, response));
+                               }));
   return reactor;
 }
 
 Status MatchService::MatchNeedsForOffer(
     ServerContext* context, const v1::MatchNeedsForOfferRequest* request,
     v1::MatchNeedsForOfferResponse* response) {
-  return auth_->Serve(
-      context, "MatchService.MatchNeedsForOffer",
-      [&](const domain::Caller& caller) {
-        return ToGrpcStatus(
-            matchmaker_->NeedsForOffer(caller, *request, response));
-      });
+  return auth_->Serve(context, "MatchService.MatchNeedsForOffer",
+                      [&](const domain::Caller& caller) {
+                        return ToGrpcStatus(matchmaker_->NeedsForOffer(
+                            caller, *request, response));
+                      });
 }
 
 Status MatchService::SearchOffers(ServerContext* context,

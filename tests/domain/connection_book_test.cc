@@ -224,9 +224,10 @@ TEST_F(ConnectionBookTest, FromAMatchKeepsTheScoreTheRankingGave) {
   EXPECT_GT(c->explanation().components_size(), 3);
   v1::MatchOffersForNeedRequest request;
   request.set_need(need_);
-  auto ranked = testing::Built<techmatch::v1::MatchOffersForNeedResponse>(
-      [&](auto* out) {
-        return stack_.matchmaker()->OffersForNeed(testing::Admin(), request, out);
+  auto ranked =
+      testing::Built<techmatch::v1::MatchOffersForNeedResponse>([&](auto* out) {
+        return stack_.matchmaker()->OffersForNeed(testing::Admin(), request,
+                                                  out);
       });
   ASSERT_OK(ranked);
   bool found = false;

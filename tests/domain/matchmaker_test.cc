@@ -26,8 +26,9 @@ absl::StatusOr<v1::SearchNeedsResponse> SearchNeeds(
 }
 absl::StatusOr<v1::MatchOffersForNeedResponse> OffersForNeed(
     const Matchmaker& m, const v1::MatchOffersForNeedRequest& request) {
-  return testing::Built<v1::MatchOffersForNeedResponse>(
-      [&](auto* out) { return m.OffersForNeed(testing::Admin(), request, out); });
+  return testing::Built<v1::MatchOffersForNeedResponse>([&](auto* out) {
+    return m.OffersForNeed(testing::Admin(), request, out);
+  });
 }
 
 class MatchmakerTest : public testing::TempDirTest {
@@ -110,14 +111,12 @@ TEST_F(MatchmakerTest, OffersForNeedEndToEnd) {
   EXPECT_FALSE(response->query_terms().empty());
 
   request.set_need("needs/999");
-  EXPECT_EQ(
-      OffersForNeed(*matchmaker_, request).status().code(),
-      absl::StatusCode::kNotFound);
+  EXPECT_EQ(OffersForNeed(*matchmaker_, request).status().code(),
+            absl::StatusCode::kNotFound);
   request.set_need(need->name());
   request.mutable_weights()->set_trl(-1);
-  EXPECT_EQ(
-      OffersForNeed(*matchmaker_, request).status().code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OffersForNeed(*matchmaker_, request).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MatchmakerTest, LoadAllRebuildsFromTheCatalog) {

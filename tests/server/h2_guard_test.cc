@@ -131,7 +131,8 @@ TEST_F(H2GuardTest, RelaysLargeMessagesWholeOnConcurrentConnections) {
   for (int i = 0; i < kConnections; ++i) {
     sent[i].resize(kBytes);
     for (size_t b = 0; b < kBytes; ++b) {
-      sent[i][b] = static_cast<char>((b * 131 + static_cast<size_t>(i) * 7) >> 3);
+      sent[i][b] =
+          static_cast<char>((b * 131 + static_cast<size_t>(i) * 7) >> 3);
     }
   }
   for (int i = 0; i < kConnections; ++i) {
@@ -143,8 +144,8 @@ TEST_F(H2GuardTest, RelaysLargeMessagesWholeOnConcurrentConnections) {
       context.set_deadline(std::chrono::system_clock::now() +
                            std::chrono::seconds(30));
       std::promise<grpc::Status> done;
-      stub.UnaryCall(&context, "/test.Echo/Echo", grpc::StubOptions(),
-                     &request, &response,
+      stub.UnaryCall(&context, "/test.Echo/Echo", grpc::StubOptions(), &request,
+                     &response,
                      [&](grpc::Status s) { done.set_value(std::move(s)); });
       statuses[i] = done.get_future().get();
       if (statuses[i].ok()) received[i] = ToString(response);
