@@ -4,6 +4,7 @@
 #include "server/h2_guard.h"
 
 #include <arpa/inet.h>
+#include <grpc/grpc.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -23,7 +24,8 @@
 namespace techmatch::server {
 namespace {
 
-// Answers every call with the bytes of its one request.
+// Answers every call with the bytes of its one request, or, when they read
+// "big:N", with N bytes.
 class EchoService final : public grpc::CallbackGenericService {
  public:
   grpc::ServerGenericBidiReactor* CreateReactor(
@@ -39,6 +41,16 @@ class EchoService final : public grpc::CallbackGenericService {
       if (!ok) {
         Finish(grpc::Status::OK);
         return;
+      }
+      std::vector<grpc::Slice> slices;
+      if (message_.Dump(&slices).ok() && slices.size() == 1 &&
+          slices[0].size() < 16) {
+        const std::string text(reinterpret_cast<const char*>(slices[0].begin()),
+                               slices[0].size());
+        if (text.rfind("big:", 0) == 0) {
+          grpc::Slice big(std::string(std::stoul(text.substr(4)), 'b'));
+          message_ = grpc::ByteBuffer(&big, 1);
+        }
       }
       StartWriteAndFinish(&message_, grpc::WriteOptions(), grpc::Status::OK);
     }
@@ -61,6 +73,11 @@ std::string ToString(const grpc::ByteBuffer& buffer) {
 
 class H2GuardTest : public ::testing::Test {
  protected:
+  // gRPC stays initialised until the process exits: shutting the library
+  // down when a test's server goes (the last gRPC object) sometimes waited
+  // ~10 s on an executor's poll after the raw-socket client's test.
+  static void SetUpTestSuite() { grpc_init(); }
+
   void SetUp() override {
     grpc::ServerBuilder builder;
     builder.RegisterCallbackGenericService(&echo_);
@@ -157,6 +174,118 @@ TEST_F(H2GuardTest, RelaysLargeMessagesWholeOnConcurrentConnections) {
     EXPECT_EQ(received[i].size(), kBytes);
     EXPECT_TRUE(received[i] == sent[i]) << "connection " << i;
   }
+  EXPECT_EQ(guard_->closed_for_abuse(), 0u);
+}
+
+// An HTTP/2 frame header and payload.
+std::string Frame(uint8_t type, uint8_t flags, uint32_t stream,
+                  const std::string& payload) {
+  std::string f;
+  for (int shift : {16, 8, 0})
+    f.push_back(static_cast<char>((payload.size() >> shift) & 0xff));
+  f.push_back(static_cast<char>(type));
+  f.push_back(static_cast<char>(flags));
+  for (int shift : {24, 16, 8, 0})
+    f.push_back(static_cast<char>((stream >> shift) & 0xff));
+  return f + payload;
+}
+
+// An HPACK literal header field without indexing, new name (short strings).
+std::string Literal(const std::string& name, const std::string& value) {
+  return std::string(1, '\0') + static_cast<char>(name.size()) + name +
+         static_cast<char>(value.size()) + value;
+}
+
+std::string BigEndian32(uint32_t v) {
+  std::string out;
+  for (int shift : {24, 16, 8, 0})
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
+  return out;
+}
+
+// A client that stops reading while a large answer comes: the guard keeps
+// what the client's socket does not take, stops reading gRPC's side
+// meanwhile, and delivers the whole answer once the client reads again.
+// (The client speaks HTTP/2 by hand, with a small receive buffer, so that
+// its socket fills.)
+TEST_F(H2GuardTest, DeliversALargeAnswerToAClientThatPausedReading) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int small = 16 << 10;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(guard_->port()));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+
+  constexpr uint32_t kAnswer = 8 << 20;
+  const std::string message = "big:" + std::to_string(kAnswer);
+  std::string out = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  // SETTINGS: INITIAL_WINDOW_SIZE 2^31-1; the connection's window as wide.
+  out += Frame(0x4, 0, 0, std::string("\x00\x04", 2) + BigEndian32(0x7fffffff));
+  out += Frame(0x8, 0, 0, BigEndian32(0x7fffffff - 65535));
+  out += Frame(0x1, 0x4, 1,
+               Literal(":method", "POST") + Literal(":scheme", "http") +
+                   Literal(":path", "/test.Echo/Echo") +
+                   Literal(":authority", "guard") +
+                   Literal("content-type", "application/grpc") +
+                   Literal("te", "trailers"));
+  out +=
+      Frame(0x0, 0x1, 1,
+            std::string(1, '\0') +
+                BigEndian32(static_cast<uint32_t>(message.size())) + message);
+  ASSERT_EQ(::send(fd, out.data(), out.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(out.size()));
+
+  // Not reading while the answer is written: it piles up in the guard.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  // Read it all: count stream 1's DATA bytes until its trailers.
+  std::string in;
+  uint64_t data_bytes = 0;
+  bool trailers = false, settings_acked = false;
+  char buffer[65536];
+  for (int idle = 0; !trailers && idle < 100;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) {
+      ++idle;
+      continue;
+    }
+    ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    ASSERT_GT(n, 0) << "the guard closed the connection";
+    in.append(buffer, static_cast<size_t>(n));
+    size_t at = 0;
+    while (in.size() - at >= 9) {
+      const auto* h = reinterpret_cast<const unsigned char*>(in.data() + at);
+      const size_t length = (size_t{h[0]} << 16) | (size_t{h[1]} << 8) | h[2];
+      if (in.size() - at < 9 + length) break;
+      const uint8_t type = h[3], flags = h[4];
+      const uint32_t stream = ((uint32_t{h[5]} & 0x7f) << 24) |
+                              (uint32_t{h[6]} << 16) | (uint32_t{h[7]} << 8) |
+                              h[8];
+      if (type == 0x4 && !(flags & 0x1) && !settings_acked) {
+        const std::string ack = Frame(0x4, 0x1, 0, "");
+        ASSERT_EQ(::send(fd, ack.data(), ack.size(), MSG_NOSIGNAL), 9);
+        settings_acked = true;
+      }
+      if (type == 0x6 && !(flags & 0x1)) {  // PING: answer it
+        const std::string pong = Frame(0x6, 0x1, 0, in.substr(at + 9, length));
+        ASSERT_EQ(::send(fd, pong.data(), pong.size(), MSG_NOSIGNAL),
+                  static_cast<ssize_t>(pong.size()));
+      }
+      if (stream == 1 && type == 0x0) data_bytes += length;
+      if (stream == 1 && type == 0x1 && (flags & 0x1)) trailers = true;
+      at += 9 + length;
+    }
+    in.erase(0, at);
+  }
+  // Leave as a client should: GOAWAY, then close. (Closed without it, the
+  // gRPC server's destruction at the test's end sometimes waited ~10 s.)
+  const std::string goaway = Frame(0x7, 0, 0, BigEndian32(0) + BigEndian32(0));
+  ::send(fd, goaway.data(), goaway.size(), MSG_NOSIGNAL);
+  ::close(fd);
+  EXPECT_TRUE(trailers);
+  EXPECT_EQ(data_bytes, 5u + kAnswer);  // the gRPC message prefix + answer
   EXPECT_EQ(guard_->closed_for_abuse(), 0u);
 }
 
