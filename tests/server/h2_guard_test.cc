@@ -71,6 +71,24 @@ std::string ToString(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
+// One call of the echo method over `channel`; `*answer` gets the reply.
+grpc::Status Echo(const std::shared_ptr<grpc::Channel>& channel,
+                  const std::string& bytes, int seconds, std::string* answer) {
+  grpc::GenericStub stub(channel);
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1), response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(seconds));
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/test.Echo/Echo", grpc::StubOptions(), &request,
+                 &response,
+                 [&](grpc::Status s) { done.set_value(std::move(s)); });
+  grpc::Status status = done.get_future().get();
+  if (status.ok()) *answer = ToString(response);
+  return status;
+}
+
 class H2GuardTest : public ::testing::Test {
  protected:
   // gRPC stays initialised until the process exits: shutting the library
@@ -154,18 +172,7 @@ TEST_F(H2GuardTest, RelaysLargeMessagesWholeOnConcurrentConnections) {
   }
   for (int i = 0; i < kConnections; ++i) {
     callers.emplace_back([&, i, channel = NewChannel()] {
-      grpc::GenericStub stub(channel);
-      grpc::Slice slice(sent[i]);
-      grpc::ByteBuffer request(&slice, 1), response;
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::seconds(30));
-      std::promise<grpc::Status> done;
-      stub.UnaryCall(&context, "/test.Echo/Echo", grpc::StubOptions(), &request,
-                     &response,
-                     [&](grpc::Status s) { done.set_value(std::move(s)); });
-      statuses[i] = done.get_future().get();
-      if (statuses[i].ok()) received[i] = ToString(response);
+      statuses[i] = Echo(channel, sent[i], 30, &received[i]);
     });
   }
   for (auto& t : callers) t.join();
@@ -310,19 +317,10 @@ TEST_F(H2GuardTest, AClientThatLeavesIsLetGo) {
               static_cast<ssize_t>(preface.size()));
     ::close(fd);
   }
-  grpc::GenericStub stub(NewChannel());
-  grpc::Slice slice(std::string("ping"));
-  grpc::ByteBuffer request(&slice, 1), response;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/test.Echo/Echo", grpc::StubOptions(), &request,
-                 &response,
-                 [&](grpc::Status s) { done.set_value(std::move(s)); });
-  grpc::Status status = done.get_future().get();
+  std::string answer;
+  grpc::Status status = Echo(NewChannel(), "ping", 10, &answer);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(ToString(response), "ping");
+  EXPECT_EQ(answer, "ping");
   EXPECT_EQ(guard_->closed_for_abuse(), 0u);
 }
 
