@@ -32,6 +32,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -269,7 +271,14 @@ class TextIndex {
 
   static uint32_t SlotOf(Posting p) { return PostingList::SlotOf(p); }
   static uint8_t Code(std::array<uint32_t, kFieldCount> tf);
-  float S(Posting p) const;  // BM25F pseudo-frequency with current norms
+  // BM25F pseudo-frequency with current norms.
+  float S(Posting p) const {
+    const auto& tf = decode_[p & 0xFF];
+    const auto& c = length_codes_[SlotOf(p)];
+    return static_cast<float>(tf[0]) * norms_[0][c[0]] +
+           static_cast<float>(tf[1]) * norms_[1][c[1]] +
+           static_cast<float>(tf[2]) * norms_[2][c[2]];
+  }
   // A field length as one byte: exact below 64, then logarithmic steps of
   // ~3.7% up to 65,535 (the length's saturation), monotone.
   static uint8_t LengthCode(uint32_t length);
@@ -319,9 +328,20 @@ class TextIndex {
     std::vector<uint64_t> sorted;
     std::vector<uint32_t> runs;
   };
-  // Calls fn(worker) for worker 0..threads-1, worker 0 on this thread.
+  // Calls fn(worker) for worker 0..threads-1, worker 0 on this thread (and
+  // the rest too when no thread can be started).
   template <class Fn>
-  static void RunWorkers(unsigned threads, Fn&& fn);
+  static void RunWorkers(unsigned threads, Fn&& fn) {
+    std::vector<std::thread> pool;
+    unsigned started = 1;
+    try {
+      for (; started < threads; ++started) pool.emplace_back(fn, started);
+    } catch (const std::system_error&) {
+    }
+    fn(0u);
+    for (unsigned t = started; t < threads; ++t) fn(t);
+    for (std::thread& t : pool) t.join();
+  }
   // Sets each of batch_occurrences_' term bits from batch_keys_, creating
   // the terms not yet known.
   void ResolveTerms(unsigned threads);
