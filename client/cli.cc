@@ -178,9 +178,13 @@ class Cli {
   std::string ApiKey() const;
   int RunMatch();
   int RunSearch();
+  // Matches or search results, as a table or (--explain) each with its
+  // breakdown; then the response's "no good match" sentence, if any, and
+  // the next page's token.
   template <class Item>
   void PrintMatches(const google::protobuf::RepeatedPtrField<Item>& items,
-                    const std::string& next_token);
+                    const std::string& next_token,
+                    const std::string& no_good_match);
 
   std::unique_ptr<grpc::ClientContext> NewContext(bool streaming = false) const;
   std::shared_ptr<grpc::Channel> channel();
@@ -963,25 +967,52 @@ std::string Fixed(double v) {
   return buffer;
 }
 
+std::string LabelName(v1::MatchLabel label) {
+  switch (label) {
+    case v1::STRONG:
+      return "STRONG";
+    case v1::POSSIBLE:
+      return "POSSIBLE";
+    case v1::WEAK:
+      return "WEAK";
+    default:
+      return "";
+  }
+}
+
+// "nước thải" 42%, or "wastewater" 30% (glossary: nước thải).
+std::string MatchedTerm(const v1::TermShare& t) {
+  std::string out = absl::StrCat("\"", t.term(), "\" ", Percent(t.share()));
+  if (!t.via().empty()) {
+    absl::StrAppend(&out, " (", t.via(),
+                    t.matched().empty() ? "" : absl::StrCat(": ", t.matched()),
+                    ")");
+  }
+  return out;
+}
+
 template <class Item>
 void Cli::PrintMatches(const google::protobuf::RepeatedPtrField<Item>& items,
-                       const std::string& next_token) {
+                       const std::string& next_token,
+                       const std::string& no_good_match) {
   bool explain = args_.flags.count("explain") > 0;
   if (!explain) {
-    Table table({"#", "score", "name", "title", "province", "flags"});
+    Table table({"#", "score", "label", "name", "title", "province", "flags"});
     int rank = 0;
     for (const Item& m : items) {
       const auto& r = RecordOf(m);
-      table.AddRow({absl::StrCat(++rank), Fixed(m.score()), r.name(), r.title(),
-                    r.province_name(), absl::StrJoin(m.explanation().flags(), ",")});
+      table.AddRow({absl::StrCat(++rank), Fixed(m.score()), LabelName(m.label()),
+                    r.name(), r.title(), r.province_name(),
+                    absl::StrJoin(m.explanation().flags(), ",")});
     }
     table.Print(out());
   } else {
     int rank = 0;
     for (const Item& m : items) {
       const auto& r = RecordOf(m);
-      out() << "#" << ++rank << "  " << Fixed(m.score()) << "  " << r.name()
-            << "  " << r.title() << "\n";
+      out() << "#" << ++rank << "  " << Fixed(m.score()) << "  "
+            << LabelName(m.label()) << "  " << r.name() << "  " << r.title()
+            << "\n";
       if (!r.province_name().empty()) out() << "    province: " << r.province_name() << "\n";
       if (m.explanation().flags_size() > 0) {
         out() << "    flags: " << absl::StrJoin(m.explanation().flags(), ", ") << "\n";
@@ -996,14 +1027,13 @@ void Cli::PrintMatches(const google::protobuf::RepeatedPtrField<Item>& items,
       std::istringstream lines(block.str());
       for (std::string line; std::getline(lines, line);) out() << "    " << line << "\n";
       std::vector<std::string> terms;
-      for (const auto& t : m.explanation().top_terms()) {
-        terms.push_back(absl::StrCat("\"", t.term(), "\" ", Percent(t.share())));
-      }
-      if (!terms.empty()) out() << "    matched terms: " << absl::StrJoin(terms, ", ") << "\n";
+      for (const auto& t : m.explanation().top_terms()) terms.push_back(MatchedTerm(t));
+      if (!terms.empty()) out() << "    matched: " << absl::StrJoin(terms, ", ") << "\n";
       out() << "\n";
     }
   }
   if (items.empty()) out() << "(no matches)\n";
+  if (!no_good_match.empty()) out() << no_good_match << "\n";
   if (!next_token.empty()) out() << "next page: --page-token=" << next_token << "\n";
 }
 
@@ -1051,7 +1081,8 @@ int Cli::RunMatch() {
     grpc::Status status = stub->MatchOffersForNeed(context.get(), request, &response);
     if (!status.ok()) return Fail(status, "match need");
     if (json()) return PrintJson(response, true), 0;
-    PrintMatches(response.matches(), response.next_page_token());
+    PrintMatches(response.matches(), response.next_page_token(),
+                 response.no_good_match());
     return 0;
   }
   v1::MatchNeedsForOfferRequest request;
@@ -1063,7 +1094,8 @@ int Cli::RunMatch() {
   grpc::Status status = stub->MatchNeedsForOffer(context.get(), request, &response);
   if (!status.ok()) return Fail(status, "match offer");
   if (json()) return PrintJson(response, true), 0;
-  PrintMatches(response.matches(), response.next_page_token());
+  PrintMatches(response.matches(), response.next_page_token(),
+                 response.no_good_match());
   return 0;
 }
 
@@ -1106,14 +1138,16 @@ int Cli::RunSearch() {
     grpc::Status status = stub->SearchOffers(context.get(), request, &response);
     if (!status.ok()) return Fail(status, "search offers");
     if (json()) return PrintJson(response, true), 0;
-    PrintMatches(response.results(), response.next_page_token());
+    PrintMatches(response.results(), response.next_page_token(),
+                 response.no_good_match());
     return 0;
   }
   v1::SearchNeedsResponse response;
   grpc::Status status = stub->SearchNeeds(context.get(), request, &response);
   if (!status.ok()) return Fail(status, "search needs");
   if (json()) return PrintJson(response, true), 0;
-  PrintMatches(response.results(), response.next_page_token());
+  PrintMatches(response.results(), response.next_page_token(),
+                 response.no_good_match());
   return 0;
 }
 
@@ -1583,7 +1617,11 @@ int Cli::RunAlerts() {
           << (a.kind() == v1::Alert::OFFER_FOR_NEED ? "offer for your need"
                                                     : "need for your offer")
           << "  score " << absl::StrFormat("%.3f", a.score())
-          << " >= " << absl::StrFormat("%.2f", a.threshold()) << "\n    "
+          << " >= " << absl::StrFormat("%.2f", a.threshold())
+          << (a.label() == v1::MATCH_LABEL_UNSPECIFIED
+                  ? ""
+                  : absl::StrCat(" ", LabelName(a.label())))
+          << "\n    "
           << a.need() << "  " << a.need_title() << "\n    " << a.offer() << "  "
           << a.offer_title() << "\n";
   };

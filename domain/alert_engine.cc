@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -52,6 +53,7 @@ absl::StatusOr<int> AlertEngine::RunOnce(size_t max_changes) {
     alert.set_offer_title(offer.title());
     alert.set_score(score);
     alert.set_threshold(threshold);
+    alert.set_label(matchmaker_->LabelOf(score));
     *alert.mutable_create_time() = now;
     if (kind == v1::Alert::OFFER_FOR_NEED) {
       alert.set_recipient(need.centre().empty() ? need.enterprise()
@@ -75,8 +77,9 @@ absl::StatusOr<int> AlertEngine::RunOnce(size_t max_changes) {
     if (absl::StartsWith(name, "offers/")) {
       auto offer = catalog_->Get<v1::Offer>(IdOf(RecordKind::kOffer, name));
       if (!offer.ok() || offer->state() != v1::PUBLISHED) continue;
-      for (auto [need_id, score] :
-           matchmaker_->NeedCandidates(*offer, options_.candidates)) {
+      // Every candidate need is scored anyway: all come back, each then
+      // held to its own threshold.
+      for (auto [need_id, score] : matchmaker_->NeedCandidates(*offer, 0)) {
         auto need = catalog_->Get<v1::Need>(need_id);
         if (!need.ok() || need->state() != v1::PUBLISHED) continue;
         if (score >= need_threshold(*need)) {
@@ -87,8 +90,10 @@ absl::StatusOr<int> AlertEngine::RunOnce(size_t max_changes) {
     } else if (absl::StartsWith(name, "needs/")) {
       auto need = catalog_->Get<v1::Need>(IdOf(RecordKind::kNeed, name));
       if (!need.ok() || need->state() != v1::PUBLISHED) continue;
+      const double floor =
+          std::min(need_threshold(*need), options_.default_threshold);
       for (auto [offer_id, score] :
-           matchmaker_->OfferCandidates(*need, options_.candidates)) {
+           matchmaker_->OfferCandidates(*need, floor)) {
         auto offer = catalog_->Get<v1::Offer>(offer_id);
         if (!offer.ok() || offer->state() != v1::PUBLISHED) continue;
         // The need's side hears of offers for it at its own threshold...

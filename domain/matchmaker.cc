@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "matching/unicode_text.h"
@@ -42,8 +43,22 @@ uint64_t IdOf(storage::RecordKind kind, const std::string& name) {
   return id.ok() ? *id : 0;
 }
 
+v1::MatchLabel ToProto(matching::Label label) {
+  switch (label) {
+    case matching::Label::kStrong:
+      return v1::STRONG;
+    case matching::Label::kPossible:
+      return v1::POSSIBLE;
+    case matching::Label::kWeak:
+      return v1::WEAK;
+  }
+  return v1::WEAK;
+}
+
 void ToProto(const matching::MatchHit& hit, v1::MatchExplanation* out) {
   out->set_text_score(hit.text_score);
+  out->set_coverage(hit.coverage);
+  out->set_relevance(hit.relevance);
   for (const auto& c : hit.components) {
     v1::ScoreComponent* p = out->add_components();
     p->set_name(c.name);
@@ -57,6 +72,8 @@ void ToProto(const matching::MatchHit& hit, v1::MatchExplanation* out) {
     v1::TermShare* p = out->add_top_terms();
     p->set_term(t.term);
     p->set_share(t.share);
+    p->set_via(t.via);
+    p->set_matched(t.matched);
   }
   for (const auto& f : hit.flags) out->add_flags(f);
 }
@@ -69,6 +86,23 @@ std::string NextToken(size_t offset, size_t returned, size_t limit,
     return "";
   }
   return absl::StrCat("o", next);
+}
+
+// Sets a response's best label and, when nothing is better than WEAK, its
+// plain "no good match" sentence about `what` ("offer", "need", "result").
+template <class Response>
+void SetVerdict(const matching::MatchResult& result, const char* what,
+                const char* asked, Response* response) {
+  response->set_best_label(ToProto(result.best));
+  if (result.best != matching::Label::kWeak) return;
+  response->set_no_good_match(
+      result.candidates == 0
+          ? absl::StrCat("No ", what, " shares anything with what ", asked,
+                         " asks for: there is no match.")
+          : absl::StrCat("No good match: no ", what, " answers what ", asked,
+                         " asks for (the best scores ",
+                         absl::StrFormat("%.2f", result.best_score),
+                         ", WEAK)."));
 }
 
 // Appends to `out` the stored records of `hits`, skipping any that
@@ -85,6 +119,7 @@ absl::Status Hydrate(const storage::Catalog& catalog,
   return catalog.ReadMany<T>(ids, [&](size_t i) {
     Item* item = out->Add();
     item->set_score(hits[i].score);
+    item->set_label(ToProto(hits[i].label));
     ToProto(hits[i], item->mutable_explanation());
     return (item->*mutable_record)();
   });
@@ -149,7 +184,8 @@ Matchmaker::Matchmaker(const storage::Catalog* catalog,
       reference_(reference),
       clock_(clock),
       defaults_(defaults),
-      candidate_pool_(std::max<size_t>(candidate_pool, 10)) {}
+      candidate_pool_(std::max<size_t>(candidate_pool, 10)),
+      matcher_(matching::Bm25fParams{}, reference->lexicon()) {}
 
 absl::Status Matchmaker::LoadAll(
     const std::function<void(size_t, size_t)>& progress) {
@@ -570,9 +606,10 @@ absl::StatusOr<Matchmaker::Page> Matchmaker::PageOptions(
     };
     for (const Override& o : overrides) {
       if (!o.has) continue;
-      if (!(o.value >= 0 && o.value <= 10)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("weights.", o.name, ": must be in [0, 10]"));
+      if (!(o.value >= 0 && o.value <= 1)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "weights.", o.name,
+            ": must be in [0, 1] (how far the component can lower a score)"));
       }
       *o.target = o.value;
     }
@@ -646,8 +683,9 @@ absl::StatusOr<Matchmaker::SearchSetup> Matchmaker::PrepareSearch(
   TM_ASSIGN_OR_RETURN(setup.page,
                       PageOptions(request.page_size(), request.page_token(), nullptr));
   TM_ASSIGN_OR_RETURN(setup.filters, Filters(request.filter()));
-  // A search ranks by text, with freshness to order near ties.
-  setup.page.options.weights = matching::Weights{1, 0, 0, 0, 0, 0, defaults_.freshness};
+  // A search scores text relevance, with freshness to order near ties.
+  setup.page.options.weights =
+      matching::Weights{1, 0, 0, 0, 0, 0, defaults_.freshness};
   return setup;
 }
 
@@ -669,19 +707,21 @@ absl::Status Matchmaker::OffersForNeed(
                                         response->mutable_matches(),
                                         &v1::OfferMatch::mutable_offer));
   for (auto& t : result.query_terms) response->add_query_terms(std::move(t));
+  SetVerdict(result, "offer", "the need", response);
   response->set_next_page_token(NextToken(
       page.offset, result.hits.size(), page.options.limit, result.candidates));
   return absl::OkStatus();
 }
 
 std::vector<std::pair<uint64_t, double>> Matchmaker::NeedCandidates(
-    const v1::Offer& offer, int limit) const {
+    const v1::Offer& offer, double min_score) const {
   std::vector<std::pair<uint64_t, double>> out;
-  absl::StatusOr<Page> page =
-      PageOptions(std::min(limit, kMaxPageSize), "", nullptr);
+  absl::StatusOr<Page> page = PageOptions(kMaxPageSize, "", nullptr);
   if (!page.ok()) return out;
   page->options.explain = false;
   page->options.include_confidential = true;
+  page->options.limit = kMaxDepth;
+  page->options.min_score = min_score;
   for (const auto& hit :
        matcher_.NeedsForOffer(ToOfferDoc(offer, *reference_), page->options)
            .hits) {
@@ -691,18 +731,23 @@ std::vector<std::pair<uint64_t, double>> Matchmaker::NeedCandidates(
 }
 
 std::vector<std::pair<uint64_t, double>> Matchmaker::OfferCandidates(
-    const v1::Need& need, int limit) const {
+    const v1::Need& need, double min_score) const {
   std::vector<std::pair<uint64_t, double>> out;
-  absl::StatusOr<Page> page =
-      PageOptions(std::min(limit, kMaxPageSize), "", nullptr);
+  absl::StatusOr<Page> page = PageOptions(kMaxPageSize, "", nullptr);
   if (!page.ok()) return out;
   page->options.explain = false;
+  page->options.limit = kMaxDepth;
+  page->options.min_score = min_score;
   for (const auto& hit :
        matcher_.OffersForNeed(ToNeedDoc(need, *reference_), page->options)
            .hits) {
     out.emplace_back(hit.id, hit.score);
   }
   return out;
+}
+
+v1::MatchLabel Matchmaker::LabelOf(double score) const {
+  return ToProto(matching::LabelOf(score, matcher_.relevance()));
 }
 
 absl::StatusOr<v1::OfferMatch> Matchmaker::ScorePair(
@@ -720,6 +765,7 @@ absl::StatusOr<v1::OfferMatch> Matchmaker::ScorePair(
   v1::OfferMatch out;
   *out.mutable_offer() = offer;
   out.set_score(hit->score);
+  out.set_label(ToProto(hit->label));
   ToProto(*hit, out.mutable_explanation());
   return out;
 }
@@ -742,6 +788,7 @@ absl::Status Matchmaker::NeedsForOffer(
                                        response->mutable_matches(),
                                        &v1::NeedMatch::mutable_need));
   for (auto& t : result.query_terms) response->add_query_terms(std::move(t));
+  SetVerdict(result, "published need", "the offer", response);
   response->set_next_page_token(NextToken(
       page.offset, result.hits.size(), page.options.limit, result.candidates));
   return absl::OkStatus();
@@ -758,6 +805,7 @@ absl::Status Matchmaker::SearchOffers(
   TM_RETURN_IF_ERROR(Hydrate<v1::Offer>(*catalog_, result.hits,
                                         response->mutable_results(),
                                         &v1::OfferMatch::mutable_offer));
+  SetVerdict(result, "offer", "the query", response);
   response->set_next_page_token(NextToken(
       page.offset, result.hits.size(), page.options.limit, result.candidates));
   return absl::OkStatus();
@@ -773,6 +821,7 @@ absl::Status Matchmaker::SearchNeeds(const v1::SearchRequest& request,
   TM_RETURN_IF_ERROR(Hydrate<v1::Need>(*catalog_, result.hits,
                                        response->mutable_results(),
                                        &v1::NeedMatch::mutable_need));
+  SetVerdict(result, "need", "the query", response);
   response->set_next_page_token(NextToken(
       page.offset, result.hits.size(), page.options.limit, result.candidates));
   return absl::OkStatus();

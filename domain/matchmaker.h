@@ -140,13 +140,18 @@ class Matchmaker final : public CommitObserver {
   absl::StatusOr<techmatch::v1::OfferMatch> ScorePair(
       const techmatch::v1::Need& need, const techmatch::v1::Offer& offer) const;
 
-  // (id, score) of the best `limit` needs `offer` serves, confidential ones
-  // included (for alerts to each need's own side only), and of the best
-  // offers for `need`; without explanations; server weights.
+  // (id, score) of every need `offer` serves scoring at least `min_score`
+  // (among the candidate pool's, at most kMaxDepth), best first,
+  // confidential ones included (for alerts to each need's own side only);
+  // and of every offer for `need` scoring at least `min_score`. Without
+  // explanations; server weights. A pair has the same score both ways.
   std::vector<std::pair<uint64_t, double>> NeedCandidates(
-      const techmatch::v1::Offer& offer, int limit) const;
+      const techmatch::v1::Offer& offer, double min_score) const;
   std::vector<std::pair<uint64_t, double>> OfferCandidates(
-      const techmatch::v1::Need& need, int limit) const;
+      const techmatch::v1::Need& need, double min_score) const;
+
+  // The label the server's calibration gives `score`.
+  techmatch::v1::MatchLabel LabelOf(double score) const;
 
   const matching::Matcher& matcher() const { return matcher_; }
 

@@ -56,12 +56,24 @@ absl::StatusOr<std::unique_ptr<ReferenceData>>
 ReferenceData::LoadFromDirectory(const std::string& dir) {
   TM_ASSIGN_OR_RETURN(std::string sectors, ReadFile(dir + "/sectors.tsv"));
   TM_ASSIGN_OR_RETURN(std::string provinces, ReadFile(dir + "/provinces.tsv"));
-  return Parse(sectors, provinces);
+  TM_ASSIGN_OR_RETURN(std::string stopwords, ReadFile(dir + "/stopwords.tsv"));
+  TM_ASSIGN_OR_RETURN(std::string synonyms, ReadFile(dir + "/synonyms.tsv"));
+  TM_ASSIGN_OR_RETURN(std::string glossary,
+                      ReadFile(dir + "/glossary_en_vi.tsv"));
+  const matching::Analyzer analyzer;
+  TM_ASSIGN_OR_RETURN(
+      matching::Lexicon lexicon,
+      matching::Lexicon::Parse(analyzer, stopwords, synonyms, glossary));
+  return Parse(sectors, provinces,
+               std::make_shared<const matching::Lexicon>(std::move(lexicon)));
 }
 
 absl::StatusOr<std::unique_ptr<ReferenceData>> ReferenceData::Parse(
-    absl::string_view sectors_tsv, absl::string_view provinces_tsv) {
+    absl::string_view sectors_tsv, absl::string_view provinces_tsv,
+    std::shared_ptr<const matching::Lexicon> lexicon) {
   std::unique_ptr<ReferenceData> data(new ReferenceData());
+  data->lexicon_ = lexicon != nullptr ? std::move(lexicon)
+                                      : std::make_shared<const matching::Lexicon>();
   for (auto& [line, cols] : Rows(sectors_tsv)) {
     if (cols.size() != 4 || cols[0].empty() || cols[2].empty()) {
       return absl::InvalidArgumentError(absl::StrCat(

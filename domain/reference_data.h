@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "matching/lexicon.h"
 
 namespace techmatch::domain {
 
@@ -33,16 +34,24 @@ struct ProvinceInfo {
 
 class ReferenceData {
  public:
-  // Parses the TSV files sectors.tsv and provinces.tsv in `dir` (format in
-  // their header comments). INVALID_ARGUMENT with file and line for a
-  // malformed row, a duplicate code or an alias naming two units; NOT_FOUND
-  // when a file is missing.
+  // Parses the TSV files in `dir` (formats in their header comments):
+  // sectors.tsv and provinces.tsv, and the matcher's lexicon:
+  // stopwords.tsv, synonyms.tsv and glossary_en_vi.tsv. INVALID_ARGUMENT
+  // with file and line for a malformed row, a duplicate code or an alias
+  // naming two units; NOT_FOUND when a file is missing.
   static absl::StatusOr<std::unique_ptr<ReferenceData>> LoadFromDirectory(
       const std::string& dir);
 
-  // Same, from file contents already in memory.
+  // Same, from file contents already in memory; without a lexicon (null)
+  // the matcher stops and expands nothing.
   static absl::StatusOr<std::unique_ptr<ReferenceData>> Parse(
-      absl::string_view sectors_tsv, absl::string_view provinces_tsv);
+      absl::string_view sectors_tsv, absl::string_view provinces_tsv,
+      std::shared_ptr<const matching::Lexicon> lexicon = nullptr);
+
+  // The matcher's lexicon (never null; empty when none was loaded).
+  const std::shared_ptr<const matching::Lexicon>& lexicon() const {
+    return lexicon_;
+  }
 
   // The sector with `code`, or nullptr.
   const SectorInfo* FindSector(absl::string_view code) const;
@@ -61,6 +70,7 @@ class ReferenceData {
  private:
   ReferenceData() = default;
 
+  std::shared_ptr<const matching::Lexicon> lexicon_;
   std::vector<SectorInfo> sectors_;
   std::vector<ProvinceInfo> provinces_;
   std::unordered_map<std::string, size_t> sector_by_code_;

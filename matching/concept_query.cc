@@ -27,16 +27,35 @@ bool LoneLetter(std::string_view s) {
   return s.size() == 1 && !AllDigits(s);
 }
 
+// The index terms of a phrase's syllables `words`: one syllable's term, or
+// the pairs of a longer phrase; accented ("\x01" + case-folded) or folded.
+std::vector<std::string> PhraseTerms(const std::vector<std::string_view>& words,
+                                     bool accented) {
+  const std::string_view marker = accented ? std::string_view("\x01", 1)
+                                           : std::string_view();
+  std::vector<std::string> out;
+  if (words.size() == 1) {
+    out.push_back(Cat(marker, words[0]));
+  } else {
+    for (size_t i = 0; i + 1 < words.size(); ++i)
+      out.push_back(Cat(marker, words[i], "_", words[i + 1]));
+  }
+  return out;
+}
+
+std::string JoinWords(const std::vector<std::string_view>& words) {
+  std::string out;
+  for (std::string_view w : words) {
+    if (!out.empty()) out += ' ';
+    out.append(w);
+  }
+  return out;
+}
+
 // Builds the query's tables, de-duplicating terms and concepts.
 class Builder {
  public:
   explicit Builder(ConceptQuery* q) : q_(q) {}
-
-  uint32_t Term(std::string text) {
-    auto [it, inserted] = term_of_.emplace(text, q_->terms.size());
-    if (inserted) q_->terms.push_back(std::move(text));
-    return static_cast<uint32_t>(it->second);
-  }
 
   uint32_t Label(std::string text) {
     auto [it, inserted] = label_of_.emplace(text, q_->labels.size());
@@ -44,23 +63,31 @@ class Builder {
     return static_cast<uint32_t>(it->second);
   }
 
-  // The concept with own term `term`, created when new; its prominence is
-  // raised to `prominence`.
-  uint32_t Concept(std::string term, std::string folded, std::string label,
-                   bool pair, float prominence) {
-    auto [it, inserted] = concept_of_.emplace(term, concepts_.size());
+  // The concept whose own form is `own`, created when new (`folded` its
+  // accent-folded twin, empty when none); its prominence is raised to
+  // `prominence`.
+  uint32_t Concept(ConceptQuery::Kind kind, std::vector<std::string> own,
+                   std::vector<std::string> folded, std::string label,
+                   float prominence) {
+    std::string key;
+    for (const std::string& t : own) key += t + '\n';
+    auto [it, inserted] = concept_of_.emplace(key, concepts_.size());
     if (inserted) {
       Pending c;
-      c.item.pair = pair;
-      c.item.term = Term(std::move(term));
-      c.item.folded =
-          folded.empty() ? ConceptQuery::kNone : Term(std::move(folded));
+      c.item.kind = kind;
+      c.item.own = Form(own);
+      c.item.folded = Form(folded);
       c.item.label = Label(std::move(label));
       concepts_.push_back(std::move(c));
     }
     ConceptQuery::Concept& c = concepts_[it->second].item;
     c.prominence = std::max(c.prominence, prominence);
     return static_cast<uint32_t>(it->second);
+  }
+
+  void SetParts(uint32_t pair, uint32_t first, uint32_t second) {
+    concepts_[pair].item.parts[0] = first;
+    concepts_[pair].item.parts[1] = second;
   }
 
   void AddAlternative(uint32_t index, const Lexicon::Phrase* phrase,
@@ -74,29 +101,14 @@ class Builder {
   // Moves the pending concepts into the query.
   void Finish() {
     for (Pending& p : concepts_) {
-      p.item.first_alternative =
-          static_cast<uint32_t>(q_->alternatives.size());
+      p.item.first_alternative = static_cast<uint32_t>(q_->alternatives.size());
       for (const auto& [phrase, source] : p.alternatives) {
+        // The exact wording: accented twins (an ASCII phrase's twin is exact
+        // too).
+        std::vector<std::string_view> words(phrase->accented.begin(),
+                                            phrase->accented.end());
         ConceptQuery::Alternative alt;
-        alt.first_term = static_cast<uint32_t>(q_->terms.size());
-        // Exact wording (accented twins; an ASCII phrase's twin is exact
-        // too): a phrase of several words counts by its pairs.
-        const std::vector<std::string>& w = phrase->accented;
-        if (w.size() == 1) {
-          alt.first_term = Term(Cat(std::string(1, kAccentedMarker), w[0]));
-          alt.term_count = 1;
-        } else {
-          std::vector<uint32_t> ids;
-          for (size_t i = 0; i + 1 < w.size(); ++i) {
-            ids.push_back(Term(Cat(std::string(1, kAccentedMarker),
-                                            w[i], "_", w[i + 1])));
-          }
-          // The alternative's terms must be contiguous: append copies when
-          // some were interned earlier.
-          alt.first_term = static_cast<uint32_t>(q_->terms.size());
-          for (uint32_t id : ids) q_->terms.push_back(q_->terms[id]);
-          alt.term_count = static_cast<uint32_t>(ids.size());
-        }
+        alt.form = Form(PhraseTerms(words, true));
         alt.label = Label(phrase->text);
         alt.via = source == Lexicon::Source::kSynonym
                       ? ConceptQuery::Via::kSynonym
@@ -116,8 +128,17 @@ class Builder {
     std::vector<std::pair<const Lexicon::Phrase*, Lexicon::Source>>
         alternatives;
   };
+
+  // A form's terms, appended contiguously (a term may appear in several).
+  ConceptQuery::Form Form(const std::vector<std::string>& terms) {
+    ConceptQuery::Form form;
+    form.first_term = static_cast<uint32_t>(q_->terms.size());
+    form.term_count = static_cast<uint32_t>(terms.size());
+    for (const std::string& t : terms) q_->terms.push_back(t);
+    return form;
+  }
+
   ConceptQuery* q_;
-  absl::flat_hash_map<std::string, size_t> term_of_;
   absl::flat_hash_map<std::string, size_t> label_of_;
   absl::flat_hash_map<std::string, size_t> concept_of_;
   std::vector<Pending> concepts_;
@@ -153,75 +174,96 @@ ConceptQuery BuildConceptQuery(const Analyzer& analyzer,
     }
   }
   q.english = !q.accented && english_markers >= 2;
-  const std::string marker(1, kAccentedMarker);
   Builder build(&q);
   for (int f = 0; f < kFieldCount; ++f) {
     const std::vector<Analyzer::Token>& all = tokens[f];
-    // Phrases (runs of tokens without a break) are looked up on their own.
-    for (size_t begin = 0; begin < all.size();) {
-      size_t end = begin + 1;
-      while (end < all.size() && !all[end].breaks_before) ++end;
-      std::vector<Lexicon::Token> phrase;
-      phrase.reserve(end - begin);
-      for (size_t i = begin; i < end; ++i)
-        phrase.push_back({all[i].accented, all[i].folded});
-      const size_t n = phrase.size();
-      std::vector<bool> stopped(n, false);
-      for (size_t i = 0; i < n; ++i) {
-        if (AllDigits(phrase[i].folded) || LoneLetter(phrase[i].folded))
-          stopped[i] = true;
-        const bool title_start = f == kTitle && begin == 0 && i == 0;
-        std::vector<Lexicon::StopMatch> stops =
-            lexicon.StopsAt(phrase, i, q.accented, q.english, title_start);
-        if (!stops.empty()) {
-          for (size_t k = 0; k < stops.front().length; ++k) stopped[i + k] = true;
-        }
+    const size_t n = all.size();
+    std::vector<Lexicon::Token> field;
+    field.reserve(n);
+    for (const Analyzer::Token& t : all) field.push_back({t.accented, t.folded});
+    // A break (punctuation) lies between tokens k-1 and k.
+    auto spans_break = [&](size_t from, size_t to) {
+      for (size_t k = from + 1; k < to; ++k) {
+        if (all[k].breaks_before) return true;
       }
-      // The concepts of this phrase, by position: its words, and the pairs
-      // starting at each.
-      std::vector<uint32_t> word(n, ConceptQuery::kNone);
-      std::vector<uint32_t> pair(n, ConceptQuery::kNone);
-      for (size_t i = 0; i < n; ++i) {
-        if (stopped[i]) continue;
-        const Lexicon::Token& t = phrase[i];
-        word[i] = q.accented
-                      ? build.Concept(Cat(marker, t.accented),
-                                      std::string(t.folded),
-                                      std::string(t.accented), false,
-                                      prominence[f])
-                      : build.Concept(std::string(t.folded), "",
-                                      std::string(t.folded), false,
-                                      prominence[f]);
-        if (i + 1 < n && !stopped[i + 1]) {
-          const Lexicon::Token& u = phrase[i + 1];
-          const float p = prominence[f] * options.pair;
-          pair[i] =
-              q.accented
-                  ? build.Concept(
-                        Cat(marker, t.accented, "_", u.accented),
-                        Cat(t.folded, "_", u.folded),
-                        Cat(t.accented, " ", u.accented), true, p)
-                  : build.Concept(Cat(t.folded, "_", u.folded), "",
-                                  Cat(t.folded, " ", u.folded), true,
-                                  p);
-        }
+      return false;
+    };
+    std::vector<bool> stopped(n, false);
+    for (size_t i = 0; i < n; ++i) {
+      if (AllDigits(field[i].folded) || LoneLetter(field[i].folded))
+        stopped[i] = true;
+      const bool title_start = f == kTitle && i == 0;
+      for (const Lexicon::StopMatch& m :
+           lexicon.StopsAt(field, i, q.accented, q.english, title_start)) {
+        if (spans_break(i, i + m.length)) continue;
+        for (size_t k = i; k < i + m.length; ++k) stopped[k] = true;
+        break;
       }
-      // Other wordings: every concept inside a lexicon phrase found here
-      // also matches that phrase's alternatives.
-      for (size_t i = 0; i < n; ++i) {
-        for (const Lexicon::ExpansionMatch& m :
-             lexicon.ExpansionsAt(phrase, i, q.accented)) {
-          for (size_t k = i; k < i + m.length; ++k) {
-            for (const auto& alt : m.alternatives) {
-              if (word[k] != ConceptQuery::kNone)
-                build.AddAlternative(word[k], alt.phrase, alt.source);
-              if (k + 1 < i + m.length && pair[k] != ConceptQuery::kNone)
-                build.AddAlternative(pair[k], alt.phrase, alt.source);
-            }
-          }
-        }
+    }
+    auto words_of = [&](size_t from, size_t to, bool accented) {
+      std::vector<std::string_view> words;
+      for (size_t k = from; k < to; ++k)
+        words.push_back(accented ? field[k].accented : field[k].folded);
+      return words;
+    };
+    // The terms of the words [from, to): a phrase across a break ("know-
+    // how") has no pair terms in an index, only its words.
+    auto terms_of = [&](size_t from, size_t to, bool accented) {
+      std::vector<std::string_view> words = words_of(from, to, accented);
+      if (!spans_break(from, to)) return PhraseTerms(words, accented);
+      std::vector<std::string> out;
+      for (std::string_view w : words) out.push_back(PhraseTerms({w}, accented)[0]);
+      return out;
+    };
+    // A concept for the words [from, to): its own terms (accented in text
+    // with diacritics, with the folded twin), its label.
+    auto add = [&](ConceptQuery::Kind kind, size_t from, size_t to) {
+      if (!q.accented) {
+        return build.Concept(kind, terms_of(from, to, false), {},
+                             JoinWords(words_of(from, to, false)),
+                             prominence[f]);
       }
-      begin = end;
+      return build.Concept(kind, terms_of(from, to, true),
+                           terms_of(from, to, false),
+                           JoinWords(words_of(from, to, true)), prominence[f]);
+    };
+    // Lexicon phrases, longest first from the left: each one concept (a
+    // phrase of several words may hold a function word: "theo dõi").
+    std::vector<bool> covered(n, false);
+    for (size_t i = 0; i < n;) {
+      const Lexicon::ExpansionMatch* match = nullptr;
+      const std::vector<Lexicon::ExpansionMatch> matches =
+          lexicon.ExpansionsAt(field, i, q.accented);
+      for (const Lexicon::ExpansionMatch& m : matches) {
+        bool informative = false;
+        for (size_t k = i; k < i + m.length; ++k)
+          informative = informative || !stopped[k];
+        if (!informative || (m.length == 1 && stopped[i])) continue;
+        match = &m;
+        break;
+      }
+      if (match == nullptr) {
+        ++i;
+        continue;
+      }
+      const uint32_t c = add(ConceptQuery::Kind::kPhrase, i, i + match->length);
+      for (const auto& alt : match->alternatives)
+        build.AddAlternative(c, alt.phrase, alt.source);
+      for (size_t k = i; k < i + match->length; ++k) covered[k] = true;
+      i += match->length;
+    }
+    // The other words, and the pairs of adjacent ones (within a phrase).
+    std::vector<uint32_t> word(n, ConceptQuery::kNone);
+    for (size_t i = 0; i < n; ++i) {
+      if (!stopped[i] && !covered[i])
+        word[i] = add(ConceptQuery::Kind::kWord, i, i + 1);
+    }
+    for (size_t i = 0; i + 1 < n; ++i) {
+      if (word[i] == ConceptQuery::kNone || word[i + 1] == ConceptQuery::kNone ||
+          all[i + 1].breaks_before)
+        continue;
+      const uint32_t pair = add(ConceptQuery::Kind::kPair, i, i + 2);
+      build.SetParts(pair, word[i], word[i + 1]);
     }
   }
   build.Finish();

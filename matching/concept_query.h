@@ -1,17 +1,20 @@
 // ConceptQuery: what a text asks for, as the concepts a relevance score
 // counts. A need (or an offer, or a free-text query) is analysed once into
-// concepts: each informative word (a syllable) and each pair of adjacent
-// informative words (a stand-in for a two-syllable Vietnamese word), with
-//   - how prominently the text says it (title and keywords over body),
-//   - its own index term and, in text with diacritics, its accent-folded
-//     twin (the same concept, not a second one: "nước thải" and "nuoc thai"
-//     count once),
-//   - the other wordings the lexicon knows for it (synonyms, and English <->
-//     Vietnamese glossary terms), each a phrase of index terms.
-// Function words and request filler (the lexicon's stop phrases) and bare
-// numbers are no concepts. Nothing here depends on an index: the weights
-// come from the statistics of the index the query is scored against
-// (matching/relevance.h).
+// concepts:
+//   - phrases the lexicon knows ("nước thải", "bảo vệ thực vật", "drone",
+//     "wastewater"), each one concept however many syllables it has, with
+//     the other wordings the lexicon gives it (synonyms, and English <->
+//     Vietnamese glossary terms);
+//   - the other words: each syllable, and each pair of adjacent syllables
+//     (a two-syllable Vietnamese word, or two words side by side: which of
+//     the two, the statistics of the collection it is scored against tell;
+//     relevance.h);
+// each with how prominently the text says it (title and keywords over body)
+// and, in text with diacritics, its accent-folded twin (the same concept,
+// not a second one: "nước thải" and "nuoc thai" count once). Function words
+// and request filler (the lexicon's stop phrases), units and bare numbers
+// are no concepts. Nothing here depends on an index: the weights come from
+// the statistics of the index the query is scored against.
 #ifndef TECHMATCH_MATCHING_CONCEPT_QUERY_H_
 #define TECHMATCH_MATCHING_CONCEPT_QUERY_H_
 
@@ -36,20 +39,34 @@ struct ConceptQuery {
     kGlossary = 3,      // an English <-> Vietnamese glossary term
   };
 
-  // Another wording of a concept: a phrase whose strength in a document is
-  // the least of its terms' (all of them must be there).
-  struct Alternative {
+  // A wording: index terms that must all be in a document (a phrase of
+  // several syllables is its syllable pairs); its strength is the weakest
+  // of theirs. term_count 0: none.
+  struct Form {
     uint32_t first_term = 0;  // terms[first_term, first_term + term_count)
     uint32_t term_count = 0;
+  };
+
+  // Another wording of a concept, from the lexicon.
+  struct Alternative {
+    Form form;
     uint32_t label = 0;  // its text, in labels
     Via via = Via::kSynonym;
   };
 
+  enum class Kind : uint8_t {
+    kWord = 0,    // one syllable
+    kPair = 1,    // two adjacent syllables outside any lexicon phrase
+    kPhrase = 2,  // a phrase of the lexicon
+  };
+
   struct Concept {
     float prominence = 0;  // field weight where the text says it (max)
-    bool pair = false;     // two adjacent words
-    uint32_t term = 0;     // its own index term
-    uint32_t folded = kNone;  // its accent-folded twin, text with diacritics
+    Kind kind = Kind::kWord;
+    Form own;              // as written
+    Form folded;           // its accent-folded twin (text with diacritics)
+    // kPair: the kWord concepts of its two syllables.
+    uint32_t parts[2] = {kNone, kNone};
     uint32_t first_alternative = 0;  // alternatives[first, first + count)
     uint32_t alternative_count = 0;
     uint32_t label = 0;  // readable ("nước thải"), in labels
@@ -73,10 +90,7 @@ struct ConceptOptions {
   // body elaborates.
   float title = 1.0f;
   float keywords = 1.0f;
-  float body = 0.5f;
-  // A pair concept's prominence relative to its words' (a pair overlaps the
-  // two words it joins).
-  float pair = 0.7f;
+  float body = 0.35f;
 };
 
 // Builds the concept query of `texts`. `lexicon` may be empty.

@@ -46,7 +46,7 @@ bool IsAscii(std::string_view text) {
 absl::Status RowError(std::string_view file, size_t line,
                       std::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat(
-      Absl(file), " line ", line, ": ", Absl(reason)));
+      Absl(file), ":", line, ": ", Absl(reason)));
 }
 
 // Calls fn(line_number, line) for each line that is neither empty nor a

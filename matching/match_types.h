@@ -4,10 +4,12 @@
 #define TECHMATCH_MATCHING_MATCH_TYPES_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "matching/concept_query.h"
 #include "matching/text_index.h"
 
 namespace techmatch::matching {
@@ -42,6 +44,10 @@ struct OfferDoc {
 struct NeedDoc {
   uint64_t id = 0;
   FieldTexts text;
+  // What the need asks for (BuildConceptQuery of `text`): kept with an
+  // indexed need, so that scoring it from an offer's side needs no text.
+  // Null in a need handed to a query (the matcher builds it from `text`).
+  std::shared_ptr<const ConceptQuery> concepts;
   std::vector<std::string> sectors;
   int min_trl = 0;                       // 0 = no minimum
   std::optional<int64_t> budget_max;     // VND
@@ -55,15 +61,24 @@ struct NeedDoc {
   bool confidential = false;
 };
 
-// Weights of the score components; the final score is their weighted sum of
-// values in [0, 1]. Server configuration sets them; a request may override.
+// Weights of the score's components. A pair's score is the product of one
+// factor per component, 1 - weight x (1 - value), each value in [0, 1]: a
+// weight is how far that component can lower the score (0: not at all; 1:
+// a value of 0 makes the score 0). The text component's value is the
+// pair's calibrated relevance (matching/relevance.h); with its weight 1 a
+// pair scores at most its relevance, and the structured components then
+// only lower it: a constraint broken by a near miss (one TRL level short,
+// the minimum price just over budget) costs a third, so such a pair ranks
+// below any pair of strong relevance that meets the need's constraints
+// (docs/matching.md). Server configuration sets them; a request may
+// override. Each must be in [0, 1].
 struct Weights {
-  double text = 0.55;
+  double text = 1.0;
   double sector = 0.10;
-  double trl = 0.12;
-  double price = 0.10;
+  double trl = 0.70;
+  double price = 0.70;
   double region = 0.05;
-  double transfer = 0.05;
+  double transfer = 0.35;
   double freshness = 0.03;
 };
 
@@ -83,17 +98,20 @@ struct MatchOptions {
   size_t limit = 10;
   // Text candidates re-scored with the structured components.
   size_t candidate_pool = 200;
-  // Terms of a "more like this" query.
-  size_t query_terms = 25;
+  // Concepts of the query side that retrieve the candidates (the heaviest;
+  // every concept counts in the score).
+  size_t query_terms = 32;
   Weights weights;
   int64_t now_micros = 0;
   // Province code of the regional hub (Ho Chi Minh City).
   std::string hub_province = "79";
   bool explain = true;
-  // When non-zero, score only this candidate (it need not be among the
-  // best): its text value is relative to the best candidate's, as in a
-  // ranking. Used to keep the explanation of one pair.
+  // When non-zero, score only this candidate, whether or not it would be
+  // retrieved or pass the filters: the score it has in any ranking. Used to
+  // keep the explanation of one pair.
   uint64_t only_id = 0;
+  // Results scoring below this are left out (0: none is).
+  double min_score = 0;
   // Needs for an offer: include CONFIDENTIAL needs. Only for results that
   // go to each need's own side (alerts), never to the offer's.
   bool include_confidential = false;
@@ -104,20 +122,39 @@ struct Component {
   std::string name;       // "text", "sector", "trl", ...
   double value = 0;       // in [0, 1]
   double weight = 0;
-  double contribution = 0;  // value * weight
-  bool neutral = false;     // a side lacked the data: neither reward nor penalty
+  // What it adds to the score: for "text" its factor, for the others the
+  // (non-positive) change of the running product when their factor
+  // applies, in the explained order; the contributions sum to the score.
+  double contribution = 0;
+  bool neutral = false;     // a side lacked the data: value 1, no effect
   std::string detail;       // a readable reason
 };
 
+// How sure a result is, read from its score (RelevanceParams holds the
+// thresholds).
+enum class Label : uint8_t {
+  kWeak = 0,      // little in common
+  kPossible = 1,  // partly answers, or answers but breaks a constraint
+  kStrong = 2,    // answers what was asked and meets the constraints
+};
+
+// A concept of the query side that the result covers.
 struct TermShare {
-  std::string term;   // readable ("công nghệ", "say")
-  double share = 0;   // of the text score
+  std::string term;   // readable, once per concept ("nước thải")
+  double share = 0;   // of the covered part of the relevance
+  // How it was found: "" (as written), "accents" (same letters, other
+  // accents), "synonym" or "glossary".
+  std::string via;
+  std::string matched;  // the wording found, when via a synonym or glossary
 };
 
 struct MatchHit {
   uint64_t id = 0;
-  double score = 0;
-  double text_score = 0;  // raw BM25F
+  double score = 0;      // in [0, 1]: the product of the factors
+  double relevance = 0;  // calibrated text relevance, in [0, 1]
+  double coverage = 0;   // share of the query's concept weight covered
+  Label label = Label::kWeak;
+  double text_score = 0;  // the covered concept weight (idf units)
   std::vector<Component> components;
   std::vector<TermShare> top_terms;
   std::vector<std::string> flags;  // NEAR_MISS_TRL, BELOW_MIN_TRL, OVER_BUDGET, ...
@@ -126,7 +163,11 @@ struct MatchHit {
 struct MatchResult {
   std::vector<MatchHit> hits;
   size_t candidates = 0;       // text candidates that passed the filters
-  std::vector<std::string> query_terms;  // readable
+  std::vector<std::string> query_terms;  // readable concepts, heaviest first
+  // The best label among all candidates (kWeak when none): kWeak or none
+  // at all means there is no good match.
+  Label best = Label::kWeak;
+  double best_score = 0;
 };
 
 }  // namespace techmatch::matching

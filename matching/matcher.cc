@@ -28,13 +28,6 @@ void PrefetchSectors(const Doc* doc) {
   if (!doc->sectors.empty()) __builtin_prefetch(doc->sectors.data());
 }
 
-std::string Readable(const std::string& term) {
-  std::string out = term;
-  if (!out.empty() && out[0] == kAccentedMarker) out.erase(0, 1);
-  std::replace(out.begin(), out.end(), '_', ' ');
-  return out;
-}
-
 bool Live(bool published, int64_t expire_micros, int64_t now) {
   return published && (expire_micros == 0 || now == 0 || expire_micros > now);
 }
@@ -88,68 +81,6 @@ bool PassesFilters(const Doc& d, const SearchFilters& f, int trl) {
   return true;
 }
 
-// The text component's value: the BM25F score relative to the best
-// candidate's.
-double TextValue(double text_score, double best_text) {
-  return best_text > 0 ? text_score / best_text : 0;
-}
-
-// Appends the structured components of a (need, offer) pair to `hit`.
-void AddPairComponents(const NeedDoc& need, const OfferDoc& offer,
-                       const MatchOptions& options, bool explain,
-                       MatchHit* hit) {
-  const Weights& w = options.weights;
-  auto add = [&](Component c, double weight) {
-    c.weight = weight;
-    c.contribution = c.value * weight;
-    hit->components.push_back(std::move(c));
-  };
-  std::vector<std::string>* flags = &hit->flags;
-  add(SectorComponent(need.sectors, offer.sectors, explain), w.sector);
-  add(TrlComponent(need.min_trl, offer.trl, flags, explain), w.trl);
-  add(PriceComponent(need.budget_max, offer.price_min, offer.price_max, flags,
-                     explain),
-      w.price);
-  add(RegionComponent(need.province, need.region, offer.province, offer.region,
-                      options.hub_province, explain),
-      w.region);
-  add(TransferComponent(need.transfer_modes, offer.transfer_modes, flags,
-                        explain),
-      w.transfer);
-}
-
-// The same components' values alone, added to `score` in the order above
-// (so that a ranked pool's scores equal the explained hits' to the bit).
-double AddPairValues(const NeedDoc& need, const OfferDoc& offer,
-                     const MatchOptions& options, double score) {
-  const Weights& w = options.weights;
-  score += SectorValue(need.sectors, offer.sectors) * w.sector;
-  score += TrlValue(need.min_trl, offer.trl) * w.trl;
-  score +=
-      PriceValue(need.budget_max, offer.price_min, offer.price_max) * w.price;
-  score += RegionValue(need.province, need.region, offer.province, offer.region,
-                       options.hub_province) *
-           w.region;
-  score +=
-      TransferValue(need.transfer_modes, offer.transfer_modes) * w.transfer;
-  return score;
-}
-
-double AddFreshnessValue(int64_t fresh_micros, const MatchOptions& options,
-                         double score) {
-  return score + FreshnessValue(fresh_micros, options.now_micros) *
-                     options.weights.freshness;
-}
-
-void AddFreshness(int64_t fresh_micros, const MatchOptions& options,
-                  bool explain, MatchHit* hit) {
-  Component fresh =
-      FreshnessComponent(fresh_micros, options.now_micros, explain);
-  fresh.weight = options.weights.freshness;
-  fresh.contribution = fresh.value * fresh.weight;
-  hit->components.push_back(std::move(fresh));
-}
-
 // The text index's flags of a document, for TopK's filter.
 constexpr uint8_t kPublishedFlag = 1;
 constexpr uint8_t kExpiresFlag = 2;
@@ -195,117 +126,138 @@ size_t HeapBytes(const Doc& doc) {
   size_t bytes = doc.sectors.capacity() * sizeof(std::string) + 16 +
                  string_bytes(doc.province) + string_bytes(doc.region);
   for (const std::string& s : doc.sectors) bytes += string_bytes(s);
+  if constexpr (std::is_same_v<Doc, NeedDoc>) {
+    if (doc.concepts != nullptr) bytes += 48 + doc.concepts->MemoryBytes();
+  }
   return bytes;
 }
 
-// Writes the values a document's fields list hands it (see DocFields).
-struct Saving {
-  SnapshotWriter& out;
-  template <class T>
-  bool operator()(const T& v) {
-    if constexpr (std::is_same_v<T, bool>) {
-      out.Pod<uint8_t>(v ? 1 : 0);
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      out.String(v);
-    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-      out.Pod<uint64_t>(v.size());
-      for (const std::string& s : v) out.String(s);
-    } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
-      out.Pod<uint8_t>(v.has_value() ? 1 : 0);
-      out.Pod<int64_t>(v.value_or(0));
-    } else {
-      out.Pod(v);
-    }
-    return true;
-  }
+// A candidate scored, in the pool a ranking sorts.
+struct Scored {
+  double score;
+  uint64_t id;
+  double coverage;
+  double relevance;
+  size_t row;  // the candidate's position (strengths row, record)
 };
 
-// Reads them back, in the same order; false when the snapshot fails.
-struct Loading {
-  SnapshotReader& in;
-  template <class T>
-  bool operator()(T& v) {
-    if constexpr (std::is_same_v<T, bool>) {
-      uint8_t b = 0;
-      if (!in.Pod(&b)) return false;
-      v = b != 0;
-      return true;
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      return in.String(&v);
-    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-      uint64_t n = 0;
-      if (!in.Length(&n, sizeof(uint64_t))) return false;
-      v.resize(n);
-      for (std::string& s : v) {
-        if (!in.String(&s)) return false;
-      }
-      return true;
-    } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
-      uint8_t has = 0;
-      int64_t value = 0;
-      if (!in.Pod(&has) || !in.Pod(&value)) return false;
-      if (has != 0)
-        v = value;
-      else
-        v.reset();
-      return true;
-    } else {
-      return in.Pod(&v);
-    }
+const char* ViaName(ConceptQuery::Via via) {
+  switch (via) {
+    case ConceptQuery::Via::kSelf:
+      return "";
+    case ConceptQuery::Via::kAccentFolded:
+      return "accents";
+    case ConceptQuery::Via::kSynonym:
+      return "synonym";
+    case ConceptQuery::Via::kGlossary:
+      return "glossary";
   }
-};
+  return "";
+}
 
-// The structured facts of a document in snapshot order (its text is not
-// kept by the matcher), one list for both directions: `Doc` is const when
-// saving.
-template <class IO, class Doc>
-bool DocFields(IO& io, Doc& d) {
-  if constexpr (std::is_same_v<std::remove_const_t<Doc>, OfferDoc>) {
-    return io(d.id) && io(d.sectors) && io(d.trl) && io(d.price_min) &&
-           io(d.price_max) && io(d.province) && io(d.region) &&
-           io(d.transfer_modes) && io(d.fresh_micros) && io(d.expire_micros) &&
-           io(d.published);
-  } else {
-    return io(d.id) && io(d.sectors) && io(d.min_trl) && io(d.budget_max) &&
-           io(d.province) && io(d.region) && io(d.transfer_modes) &&
-           io(d.strict) && io(d.fresh_micros) && io(d.expire_micros) &&
-           io(d.published) && io(d.confidential);
+// The explanation's matched concepts: each once, largest share first.
+void AddTopTerms(const WeightedQuery& query,
+                 const std::vector<ConceptMatch>& matched, MatchHit* hit) {
+  const ConceptQuery& q = query.query();
+  for (size_t i = 0; i < matched.size() && i < 8; ++i) {
+    const ConceptMatch& m = matched[i];
+    TermShare& t = hit->top_terms.emplace_back();
+    t.term = q.labels[q.concepts[m.concept_index].label];
+    t.share = m.share;
+    t.via = ViaName(m.via);
+    if (m.alternative != ConceptQuery::kNone)
+      t.matched = q.labels[q.alternatives[m.alternative].label];
   }
 }
 
+// The query's concepts as the response lists them, heaviest first.
+std::vector<std::string> ConceptLabels(const WeightedQuery& query,
+                                       size_t limit) {
+  const ConceptQuery& q = query.query();
+  std::vector<size_t> order;
+  for (size_t i = 0; i < q.concepts.size(); ++i) {
+    if (query.weight(i) > 0) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return query.weight(a) > query.weight(b);
+  });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < order.size() && i < limit; ++i)
+    out.push_back(q.labels[q.concepts[order[i]].label]);
+  return out;
+}
+
+// Sorts `pool` (score desc, id asc), notes the best label, and builds the
+// page [offset, offset + limit) of those scoring at least min_score with
+// explain(scored, hit), which fills the hit's explanation.
+template <class Explain>
+void Page(std::vector<Scored>& pool, const MatchOptions& options,
+          const RelevanceParams& relevance, MatchResult* result,
+          Explain&& explain) {
+  std::sort(pool.begin(), pool.end(), [](const Scored& a, const Scored& b) {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  });
+  if (!pool.empty()) {
+    result->best_score = pool.front().score;
+    result->best = LabelOf(pool.front().score, relevance);
+  }
+  size_t kept = pool.size();
+  while (kept > 0 && pool[kept - 1].score < options.min_score) --kept;
+  const size_t begin = std::min(options.offset, kept);
+  const size_t end = std::min(begin + options.limit, kept);
+  for (size_t i = begin; i < end; ++i) {
+    const Scored& s = pool[i];
+    MatchHit& hit = result->hits.emplace_back();
+    hit.id = s.id;
+    hit.score = s.score;
+    hit.relevance = s.relevance;
+    hit.coverage = s.coverage;
+    hit.label = LabelOf(s.score, relevance);
+    explain(s, &hit);
+  }
+}
+
+// Looks up (and prefetches) the records of `candidates`.
 template <class Doc>
-void SaveDocs(SnapshotWriter& out, const DocTable<Doc>& docs) {
-  out.Pod<uint64_t>(docs.size());
-  Saving saving{out};
-  for (const Doc& doc : docs.all()) DocFields(saving, doc);
+std::vector<const Doc*> Records(const DocTable<Doc>& docs,
+                                const std::vector<TextHit>& candidates) {
+  // At a million documents each record costs cache misses (the id's map
+  // entry, the record, its sector list): looked up and prefetched for the
+  // whole pool first, so that the misses overlap.
+  std::vector<const Doc*> records(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    records[i] = docs.Find(candidates[i].id);
+    PrefetchRecord(records[i]);
+  }
+  for (const Doc* doc : records) PrefetchSectors(doc);
+  return records;
 }
 
-template <class Doc>
-bool LoadDocs(SnapshotReader& in, DocTable<Doc>* docs) {
-  uint64_t n = 0;
-  if (!in.Length(&n, sizeof(uint64_t))) return false;
-  docs->Reserve(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    Doc doc;
-    Loading loading{in};
-    if (!DocFields(loading, doc)) return false;
-    docs->Upsert(std::move(doc));
-  }
-  if (docs->size() != n) {
-    in.Fail("a document appears twice");
-    return false;
-  }
-  return true;
+std::vector<uint64_t> IdsOf(const std::vector<TextHit>& candidates) {
+  std::vector<uint64_t> ids;
+  ids.reserve(candidates.size());
+  for (const TextHit& c : candidates) ids.push_back(c.id);
+  return ids;
 }
-
-constexpr uint32_t kMatcherFormat = 1;
 
 }  // namespace
 
-Matcher::Matcher(Bm25fParams params)
+Matcher::Matcher(Bm25fParams params, std::shared_ptr<const Lexicon> lexicon,
+                 RelevanceParams relevance)
     : params_(params),
+      lexicon_(lexicon != nullptr ? std::move(lexicon)
+                                  : std::make_shared<const Lexicon>()),
+      relevance_(relevance),
       offer_text_(&analyzer_, params),
       need_text_(&analyzer_, params) {}
+
+NeedDoc Matcher::Stored(const NeedDoc& need) const {
+  NeedDoc stored = need;
+  if (stored.concepts == nullptr)
+    stored.concepts = std::make_shared<const ConceptQuery>(Concepts(need.text));
+  stored.text.Release();
+  return stored;
+}
 
 void Matcher::UpsertOffer(const OfferDoc& offer) {
   UpsertOffer(offer, Analyze(offer.text));
@@ -326,11 +278,10 @@ void Matcher::UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed) {
 }
 
 void Matcher::UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed) {
+  NeedDoc stored = Stored(need);  // its concepts built outside the lock
   std::unique_lock lock(mu_);
   ++writes_;
   need_text_.Upsert(need.id, analyzed, AttributesOf(need));
-  NeedDoc stored = need;
-  stored.text.Release();
   needs_.Upsert(std::move(stored));
   if (need_text_.NeedsCompaction()) need_text_.Compact();
 }
@@ -395,6 +346,10 @@ void Matcher::UpsertOffers(std::vector<OfferDoc> offers,
 void Matcher::UpsertNeeds(std::vector<NeedDoc> needs,
                           const std::vector<AnalyzedText>& analyzed,
                           unsigned threads) {
+  for (NeedDoc& need : needs) {
+    if (need.concepts == nullptr)
+      need.concepts = std::make_shared<const ConceptQuery>(Concepts(need.text));
+  }
   std::unique_lock lock(mu_);
   ++writes_;
   UpsertMany(need_text_, needs_, std::move(needs), analyzed, threads);
@@ -412,155 +367,6 @@ void Matcher::RemoveNeed(uint64_t id) {
   ++writes_;
   need_text_.Remove(id);
   needs_.Erase(id);
-}
-
-template <class Doc, class Score, class Value>
-MatchResult Matcher::Rank(const TextIndex& index, const DocTable<Doc>& docs,
-                          const std::vector<QueryTerm>& query,
-                          const std::function<bool(const Doc&)>& accept,
-                          bool needs_record, uint8_t allowed_flags,
-                          const MatchOptions& options, Score score,
-                          Value value) const {
-  MatchResult result;
-  for (const auto& q : query) result.query_terms.push_back(Readable(q.term));
-  const size_t wanted = options.offset + options.limit;
-  const size_t max_pool = std::max(options.candidate_pool, wanted);
-  const Weights& w = options.weights;
-  // Fills `hit` (cleared, its vectors' capacity kept) for candidate `c`,
-  // whose record is `doc`.
-  auto fill_hit = [&](const TextHit& c, const Doc& doc, double best_text,
-                      bool explain, MatchHit* hit) {
-    hit->components.clear();
-    hit->flags.clear();
-    hit->score = 0;
-    hit->id = c.id;
-    hit->text_score = c.score;
-    Component text;
-    text.name = "text";
-    text.value = TextValue(c.score, best_text);
-    text.weight = w.text;
-    text.contribution = text.value * text.weight;
-    if (explain) {
-      text.detail = "BM25F " + std::to_string(c.score).substr(0, 6) +
-                    " relative to the best candidate";
-    }
-    hit->components.push_back(std::move(text));
-    score(doc, hit, explain);
-    for (const auto& comp : hit->components) hit->score += comp.contribution;
-  };
-  // One pass over the best `max_pool` text candidates. (Growing the pool
-  // from 50 with a safe stopping bound was measured: the bound rarely holds,
-  // as the other components can add up to their whole weight, and the
-  // second pass made 1M-offer matches slower, 8.5 -> 11.8 ms.)
-  // Unpublished (and, unless allowed, confidential) documents are turned
-  // away on their index flags; the record itself is only read when an
-  // expiry or a constraint of the query needs it: at a million offers
-  // reading each candidate's record was a sixth of a match.
-  const uint8_t rejected = kConfidentialFlag & ~allowed_flags;
-  // Seconds: a stamp after `now_s` has certainly not expired, one before
-  // certainly has (ExpirySeconds rounds up); the same second asks the record.
-  const int64_t now_s = options.now_micros / 1'000'000;
-  auto accepted = [&](uint64_t id, const DocAttributes& attributes) {
-    const uint8_t flags = attributes.flags;
-    if (!(flags & kPublishedFlag) || (flags & rejected)) return false;
-    bool ask = needs_record || (flags & kStrictFlag);
-    if ((flags & kExpiresFlag) && options.now_micros != 0) {
-      if (attributes.stamp == 0 || attributes.stamp == now_s + 1) {
-        ask = true;
-      } else if (attributes.stamp <= now_s) {
-        return false;
-      }
-    }
-    if (!ask) return true;
-    const Doc* doc = docs.Find(id);
-    return doc != nullptr && accept(*doc);
-  };
-  std::vector<TextHit> candidates;
-  double best_text = 0;
-  if (options.only_id != 0) {
-    if (docs.Find(options.only_id) == nullptr) return result;
-    float text_score = 0;
-    for (float part : index.Explain(query, options.only_id)) text_score += part;
-    std::vector<TextHit> best = index.TopK(query, 1, accepted);
-    // The best candidate's score as the ranking computed it: summing the
-    // per-term parts differs in the last float bits.
-    if (!best.empty() && best[0].id == options.only_id)
-      text_score = best[0].score;
-    best_text = std::max<double>(best.empty() ? 0 : best[0].score, text_score);
-    candidates.push_back({options.only_id, text_score});
-  } else {
-    candidates = index.TopK(query, max_pool, accepted);
-    if (candidates.empty()) return result;
-    best_text = candidates.front().score;
-  }
-  // The pool is ranked on values alone; only the returned page is built as
-  // explained hits (their scores are the same sums, in the same order).
-  // At a million documents each candidate's record costs cache misses (the
-  // id's map entry, the record, its sector list): they are looked up and
-  // prefetched for the whole pool first, so that the misses overlap instead
-  // of stalling one scoring after another.
-  std::vector<const Doc*> records(candidates.size());
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    records[i] = docs.Find(candidates[i].id);
-    PrefetchRecord(records[i]);
-  }
-  for (const Doc* doc : records) PrefetchSectors(doc);
-  struct Scored {
-    double score;
-    uint64_t id;
-    float text_score;
-    const Doc* doc;
-  };
-  std::vector<Scored> pool;
-  pool.reserve(candidates.size());
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    const TextHit& c = candidates[i];
-    const double ranked =
-        value(*records[i], 0.0 + TextValue(c.score, best_text) * w.text);
-    pool.push_back({ranked, c.id, c.score, records[i]});
-  }
-  std::sort(pool.begin(), pool.end(), [](const Scored& a, const Scored& b) {
-    return a.score != b.score ? a.score > b.score : a.id < b.id;
-  });
-  result.candidates = candidates.size();
-  size_t begin = std::min(options.offset, pool.size());
-  size_t end = std::min(begin + options.limit, pool.size());
-  for (size_t i = begin; i < end; ++i) {
-    fill_hit({pool[i].id, pool[i].text_score}, *pool[i].doc, best_text,
-             options.explain, &result.hits.emplace_back());
-  }
-  if (options.explain) {
-    std::vector<uint64_t> ids;
-    for (const MatchHit& hit : result.hits) ids.push_back(hit.id);
-    std::vector<std::vector<float>> rows = index.Explain(query, ids);
-    for (size_t h = 0; h < result.hits.size(); ++h) {
-      MatchHit& hit = result.hits[h];
-      const std::vector<float>& parts = rows[h];
-      // The accented and folded twins of a term read the same: merge them.
-      std::vector<std::pair<std::string, double>> merged;
-      for (size_t i = 0; i < parts.size(); ++i) {
-        if (parts[i] <= 0) continue;
-        std::string readable = Readable(query[i].term);
-        auto it =
-            std::find_if(merged.begin(), merged.end(),
-                         [&](const auto& m) { return m.first == readable; });
-        if (it == merged.end()) {
-          merged.emplace_back(std::move(readable), parts[i]);
-        } else {
-          it->second += parts[i];
-        }
-      }
-      std::stable_sort(
-          merged.begin(), merged.end(),
-          [](const auto& a, const auto& b) { return a.second > b.second; });
-      for (size_t i = 0; i < merged.size() && i < 8; ++i) {
-        hit.top_terms.push_back(
-            {merged[i].first,
-             hit.text_score > 0 ? merged[i].second / hit.text_score : 0});
-      }
-    }
-  }
-  return result;
 }
 
 std::shared_lock<std::shared_mutex> Matcher::LockForQuery() const {
@@ -611,25 +417,89 @@ void Matcher::RefreshIfDrifted() const {
   if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries(threads);
 }
 
+template <class Doc>
+std::vector<TextHit> Matcher::Candidates(
+    const TextIndex& index, const DocTable<Doc>& docs,
+    const std::vector<QueryTerm>& retrieval,
+    const std::function<bool(const Doc&)>& accept, bool needs_record,
+    uint8_t allowed_flags, const MatchOptions& options) const {
+  if (options.only_id != 0) {
+    if (docs.Find(options.only_id) == nullptr) return {};
+    return {TextHit{options.only_id, 0}};
+  }
+  const size_t wanted = options.offset + options.limit;
+  const size_t max_pool = std::max(options.candidate_pool, wanted);
+  // Unpublished (and, unless allowed, confidential) documents are turned
+  // away on their index flags; the record itself is only read when an
+  // expiry or a constraint of the query needs it: at a million offers
+  // reading each candidate's record was a sixth of a match.
+  const uint8_t rejected = kConfidentialFlag & ~allowed_flags;
+  // Seconds: a stamp after `now_s` has certainly not expired, one before
+  // certainly has (ExpirySeconds rounds up); the same second asks the record.
+  const int64_t now_s = options.now_micros / 1'000'000;
+  auto accepted = [&](uint64_t id, const DocAttributes& attributes) {
+    const uint8_t flags = attributes.flags;
+    if (!(flags & kPublishedFlag) || (flags & rejected)) return false;
+    bool ask = needs_record || (flags & kStrictFlag);
+    if ((flags & kExpiresFlag) && options.now_micros != 0) {
+      if (attributes.stamp == 0 || attributes.stamp == now_s + 1) {
+        ask = true;
+      } else if (attributes.stamp <= now_s) {
+        return false;
+      }
+    }
+    if (!ask) return true;
+    const Doc* doc = docs.Find(id);
+    return doc != nullptr && accept(*doc);
+  };
+  return index.TopK(retrieval, max_pool, accepted);
+}
+
 MatchResult Matcher::OffersForNeed(const NeedDoc& need,
                                    const MatchOptions& options) const {
+  ConceptQuery built;
+  const ConceptQuery* concepts = need.concepts.get();
+  if (concepts == nullptr) {
+    built = Concepts(need.text);
+    concepts = &built;
+  }
   auto lock = LockForQuery();
-  auto query = offer_text_.MoreLikeThis(need.text, options.query_terms);
-  return Rank<OfferDoc>(
-      offer_text_, offers_, query,
+  const WeightedQuery query(*concepts, offer_text_, relevance_);
+  MatchResult result;
+  result.query_terms = ConceptLabels(query, options.query_terms);
+  const std::vector<TextHit> candidates = Candidates<OfferDoc>(
+      offer_text_, offers_, query.RetrievalTerms(options.query_terms),
       [&](const OfferDoc& offer) {
         return Live(offer.published, offer.expire_micros, options.now_micros) &&
                MeetsStrict(need, offer);
       },
-      need.strict != 0, 0, options,
-      [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
-        AddPairComponents(need, offer, options, explain, hit);
-        AddFreshness(offer.fresh_micros, options, explain, hit);
-      },
-      [&](const OfferDoc& offer, double score) {
-        return AddFreshnessValue(offer.fresh_micros, options,
-                                 AddPairValues(need, offer, options, score));
-      });
+      need.strict != 0, 0, options);
+  result.candidates = candidates.size();
+  const std::vector<const OfferDoc*> records = Records(offers_, candidates);
+  // Every candidate's strength for every query term, read from the
+  // postings (each list once, in slot order).
+  std::vector<float> strengths;
+  offer_text_.Strengths(query.stats(), IdsOf(candidates), &strengths);
+  const size_t width = query.stats().size();
+  std::vector<Scored> pool;
+  pool.reserve(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const double coverage = query.Coverage(strengths.data() + i * width);
+    const double relevance = Calibrate(coverage, relevance_);
+    pool.push_back({PairScore(need, *records[i], relevance, coverage,
+                              records[i]->fresh_micros, options),
+                    candidates[i].id, coverage, relevance, i});
+  }
+  std::vector<ConceptMatch> matched;
+  Page(pool, options, relevance_, &result, [&](const Scored& s, MatchHit* hit) {
+    const OfferDoc& offer = *records[s.row];
+    PairScore(need, offer, s.relevance, s.coverage, offer.fresh_micros,
+              options, hit);
+    query.Coverage(strengths.data() + s.row * width, &matched);
+    hit->text_score = s.coverage * query.total_weight();
+    if (options.explain) AddTopTerms(query, matched, hit);
+  });
+  return result;
 }
 
 std::optional<MatchHit> Matcher::ExplainPair(
@@ -638,6 +508,7 @@ std::optional<MatchHit> Matcher::ExplainPair(
   one.only_id = offer_id;
   one.offset = 0;
   one.limit = 1;
+  one.min_score = 0;
   MatchResult result = OffersForNeed(need, one);
   if (result.hits.empty()) return std::nullopt;
   return std::move(result.hits.front());
@@ -645,55 +516,126 @@ std::optional<MatchHit> Matcher::ExplainPair(
 
 MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
                                    const MatchOptions& options) const {
+  // Both read only the immutable analyzer and lexicon: no lock.
+  const ConceptQuery offer_concepts = Concepts(offer.text);
+  const AnalyzedText analyzed = Analyze(offer.text);
   auto lock = LockForQuery();
-  auto query = need_text_.MoreLikeThis(offer.text, options.query_terms);
-  return Rank<NeedDoc>(
-      need_text_, needs_, query,
+  // The offer's concepts find the candidate needs...
+  const WeightedQuery retrieval(offer_concepts, need_text_, relevance_);
+  MatchResult result;
+  result.query_terms = ConceptLabels(retrieval, options.query_terms);
+  const std::vector<TextHit> candidates = Candidates<NeedDoc>(
+      need_text_, needs_, retrieval.RetrievalTerms(options.query_terms),
       [&](const NeedDoc& need) {
         return Live(need.published, need.expire_micros, options.now_micros) &&
                (options.include_confidential || !need.confidential) &&
                MeetsStrict(need, offer);
       },
-      false, options.include_confidential ? kConfidentialFlag : 0, options,
-      [&](const NeedDoc& need, MatchHit* hit, bool explain) {
-        AddPairComponents(need, offer, options, explain, hit);
-        AddFreshness(need.fresh_micros, options, explain, hit);
-      },
-      [&](const NeedDoc& need, double score) {
-        return AddFreshnessValue(need.fresh_micros, options,
-                                 AddPairValues(need, offer, options, score));
-      });
+      false, options.include_confidential ? kConfidentialFlag : 0, options);
+  result.candidates = candidates.size();
+  const std::vector<const NeedDoc*> records = Records(needs_, candidates);
+  // ...and each pair is scored as from the need's side: the need's own
+  // concepts weighed with the offer collection's statistics, against the
+  // offer as the offer index holds it.
+  const TextIndex::DocVector vector = offer_text_.Vectorize(analyzed);
+  std::vector<float> strengths;
+  auto cover = [&](const NeedDoc& need, std::vector<ConceptMatch>* matched,
+                   double* total) {
+    static const ConceptQuery kNothing;
+    const WeightedQuery query(
+        need.concepts != nullptr ? *need.concepts : kNothing, offer_text_,
+        relevance_);
+    strengths.resize(query.stats().size());
+    offer_text_.Strengths(query.query().terms, vector, strengths.data());
+    const double coverage = query.Coverage(strengths.data(), matched);
+    if (total != nullptr) *total = query.total_weight();
+    if (matched != nullptr && options.explain) {
+      MatchHit scratch;
+      AddTopTerms(query, *matched, &scratch);
+      matched->clear();
+      return std::make_pair(coverage, std::move(scratch.top_terms));
+    }
+    return std::make_pair(coverage, std::vector<TermShare>());
+  };
+  std::vector<Scored> pool;
+  pool.reserve(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const double coverage = cover(*records[i], nullptr, nullptr).first;
+    const double relevance = Calibrate(coverage, relevance_);
+    pool.push_back({PairScore(*records[i], offer, relevance, coverage,
+                              records[i]->fresh_micros, options),
+                    candidates[i].id, coverage, relevance, i});
+  }
+  std::vector<ConceptMatch> matched;
+  Page(pool, options, relevance_, &result, [&](const Scored& s, MatchHit* hit) {
+    const NeedDoc& need = *records[s.row];
+    PairScore(need, offer, s.relevance, s.coverage, need.fresh_micros, options,
+              hit);
+    double total = 0;
+    hit->top_terms = cover(need, &matched, &total).second;
+    hit->text_score = s.coverage * total;
+  });
+  return result;
+}
+
+template <class Doc>
+MatchResult Matcher::Search(const TextIndex& index, const DocTable<Doc>& docs,
+                            const std::string& text,
+                            const std::function<bool(const Doc&)>& accept,
+                            bool needs_record,
+                            const MatchOptions& options) const {
+  const ConceptQuery concepts = Concepts(FieldTexts{text, "", ""});
+  auto lock = LockForQuery();
+  const WeightedQuery query(concepts, index, relevance_);
+  MatchResult result;
+  result.query_terms = ConceptLabels(query, SIZE_MAX);
+  const std::vector<TextHit> candidates =
+      Candidates<Doc>(index, docs, query.RetrievalTerms(SIZE_MAX), accept,
+                      needs_record, 0, options);
+  result.candidates = candidates.size();
+  const std::vector<const Doc*> records = Records(docs, candidates);
+  std::vector<float> strengths;
+  index.Strengths(query.stats(), IdsOf(candidates), &strengths);
+  const size_t width = query.stats().size();
+  std::vector<Scored> pool;
+  pool.reserve(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const double coverage = query.Coverage(strengths.data() + i * width);
+    const double relevance = Calibrate(coverage, relevance_);
+    pool.push_back({SearchScore(relevance, coverage, records[i]->fresh_micros,
+                                options),
+                    candidates[i].id, coverage, relevance, i});
+  }
+  std::vector<ConceptMatch> matched;
+  Page(pool, options, relevance_, &result, [&](const Scored& s, MatchHit* hit) {
+    SearchScore(s.relevance, s.coverage, records[s.row]->fresh_micros, options,
+                hit);
+    query.Coverage(strengths.data() + s.row * width, &matched);
+    hit->text_score = s.coverage * query.total_weight();
+    if (options.explain) AddTopTerms(query, matched, hit);
+  });
+  return result;
 }
 
 MatchResult Matcher::SearchOffers(const std::string& query,
                                   const SearchFilters& filters,
                                   const MatchOptions& options) const {
-  auto lock = LockForQuery();
-  auto terms = offer_text_.ParseQuery(query);
-  return Rank<OfferDoc>(
-      offer_text_, offers_, terms,
+  return Search<OfferDoc>(
+      offer_text_, offers_, query,
       [&](const OfferDoc& offer) {
         return Live(offer.published, offer.expire_micros, options.now_micros) &&
                PassesFilters(offer, filters, offer.trl) &&
                (filters.price_ceiling <= 0 ||
                 offer.price_min <= filters.price_ceiling);
       },
-      Filters(filters), 0, options,
-      [&](const OfferDoc& offer, MatchHit* hit, bool explain) {
-        AddFreshness(offer.fresh_micros, options, explain, hit);
-      },
-      [&](const OfferDoc& offer, double score) {
-        return AddFreshnessValue(offer.fresh_micros, options, score);
-      });
+      Filters(filters), options);
 }
 
 MatchResult Matcher::SearchNeeds(const std::string& query,
                                  const SearchFilters& filters,
                                  const MatchOptions& options) const {
-  auto lock = LockForQuery();
-  auto terms = need_text_.ParseQuery(query);
-  return Rank<NeedDoc>(
-      need_text_, needs_, terms,
+  return Search<NeedDoc>(
+      need_text_, needs_, query,
       [&](const NeedDoc& need) {
         return Live(need.published, need.expire_micros, options.now_micros) &&
                !need.confidential &&
@@ -701,13 +643,7 @@ MatchResult Matcher::SearchNeeds(const std::string& query,
                (filters.price_ceiling <= 0 || !need.budget_max.has_value() ||
                 *need.budget_max <= filters.price_ceiling);
       },
-      Filters(filters), 0, options,
-      [&](const NeedDoc& need, MatchHit* hit, bool explain) {
-        AddFreshness(need.fresh_micros, options, explain, hit);
-      },
-      [&](const NeedDoc& need, double score) {
-        return AddFreshnessValue(need.fresh_micros, options, score);
-      });
+      Filters(filters), options);
 }
 
 void Matcher::ShrinkToFit(unsigned threads) {
@@ -719,40 +655,6 @@ void Matcher::ShrinkToFit(unsigned threads) {
   needs_.ShrinkToFit();
   if (offer_text_.NeedsRefresh()) offer_text_.RefreshForQueries(threads);
   if (need_text_.NeedsRefresh()) need_text_.RefreshForQueries(threads);
-}
-
-void Matcher::Save(SnapshotWriter& out) const {
-  std::shared_lock lock(mu_);
-  out.Pod(kMatcherFormat);
-  offer_text_.Save(out);
-  need_text_.Save(out);
-  SaveDocs(out, offers_);
-  SaveDocs(out, needs_);
-}
-
-absl::Status Matcher::Load(SnapshotReader& in) {
-  TextIndex offer_text(&analyzer_, params_), need_text(&analyzer_, params_);
-  DocTable<OfferDoc> offers;
-  DocTable<NeedDoc> needs;
-  uint32_t format = 0;
-  if (in.Pod(&format) && format != kMatcherFormat) {
-    in.Fail("matcher state of another format");
-  }
-  if (in.ok() && offer_text.Load(in) && need_text.Load(in) &&
-      LoadDocs(in, &offers) && LoadDocs(in, &needs) &&
-      (offers.size() != offer_text.size() ||
-       needs.size() != need_text.size())) {
-    in.Fail("the documents do not match the text indexes");
-  }
-  absl::Status verified = in.Finish();
-  if (!verified.ok()) return verified;
-  std::unique_lock lock(mu_);
-  ++writes_;
-  offer_text_ = std::move(offer_text);
-  need_text_ = std::move(need_text);
-  offers_ = std::move(offers);
-  needs_ = std::move(needs);
-  return absl::OkStatus();
 }
 
 size_t Matcher::offer_count() const {

@@ -3,13 +3,18 @@
 // needs for an offer) by text + structured components, answers free-text
 // searches, and explains every score.
 //
-// Ranking: the query side becomes a "more like this" query of its most
-// informative terms; the best `candidate_pool` text hits that pass the hard
-// filters (published, not expired, confidentiality, the need's strict
-// constraints, search filters) are re-scored with the structured components;
-// the final score is the weighted sum of component values in [0, 1], the
-// text value being the BM25F score relative to the best candidate's. Ties are
-// broken by ascending id, so results are deterministic.
+// Scoring: a (need, offer) pair's score is absolute: its text relevance
+// is how much of what the need asks for (its concepts, ConceptQuery) the
+// offer covers, with the offer collection's statistics, calibrated
+// (relevance.h); the structured components then multiply it by their
+// factors (match_types.h, Weights). It is a property of the pair: the same
+// from the need's side and from the offer's, on any page, whatever else is
+// retrieved. Ranking: the query side's heaviest concepts retrieve the best
+// `candidate_pool` text candidates that pass the hard filters (published,
+// not expired, confidentiality, the need's strict constraints, search
+// filters); each is scored exactly and they are sorted by score, ties by
+// ascending id, so results are deterministic. A free-text search scores the
+// query's coverage by each record the same way (freshness its only factor).
 //
 // Thread-safety: all methods are safe to call concurrently. Writers are
 // serialised and exclusive; queries share a read lock.
@@ -23,8 +28,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "matching/analyzer.h"
+#include "matching/concept_query.h"
 #include "matching/doc_table.h"
+#include "matching/lexicon.h"
 #include "matching/match_types.h"
+#include "matching/relevance.h"
 #include "matching/snapshot_io.h"
 #include "matching/text_index.h"
 
@@ -32,7 +40,11 @@ namespace techmatch::matching {
 
 class Matcher {
  public:
-  explicit Matcher(Bm25fParams params = {});
+  // `lexicon` (may be null: nothing stopped or expanded) decides what a
+  // text asks for; `relevance` calibrates scores and labels.
+  explicit Matcher(Bm25fParams params = {},
+                   std::shared_ptr<const Lexicon> lexicon = nullptr,
+                   RelevanceParams relevance = {});
 
   // Adds or replaces an offer / a need (whatever its state: the state is a
   // filter at query time).
@@ -55,20 +67,28 @@ class Matcher {
     return offer_text_.Analyze(texts);
   }
 
+  // What `texts` asks for, as this matcher reads it (its lexicon applied).
+  ConceptQuery Concepts(const FieldTexts& texts) const {
+    return BuildConceptQuery(analyzer_, *lexicon_, texts, relevance_.concepts);
+  }
+
   void RemoveOffer(uint64_t id);
   void RemoveNeed(uint64_t id);
 
-  // Offers for `need` (which need not be indexed), best first.
+  // Offers for `need` (which need not be indexed; its text is read),
+  // best first.
   MatchResult OffersForNeed(const NeedDoc& need,
                             const MatchOptions& options) const;
 
-  // The score and explanation `offer_id` gets for `need`, as a ranking of
-  // offers for the need would give it (strict constraints aside); nullopt
-  // when the offer is not indexed.
+  // The score and explanation `offer_id` gets for `need`: the same as in
+  // any ranking of offers for the need (filters aside); nullopt when the
+  // offer is not indexed.
   std::optional<MatchHit> ExplainPair(const NeedDoc& need, uint64_t offer_id,
                                       const MatchOptions& options) const;
 
-  // Needs for `offer`, best first. Confidential needs are never returned.
+  // Needs for `offer` (its text is read), best first, each with the score
+  // OffersForNeed gives the same pair. Confidential needs are never
+  // returned unless options.include_confidential.
   MatchResult NeedsForOffer(const OfferDoc& offer,
                             const MatchOptions& options) const;
 
@@ -102,6 +122,8 @@ class Matcher {
   size_t MemoryBytes() const;
 
   const Analyzer& analyzer() const { return analyzer_; }
+  const Lexicon& lexicon() const { return *lexicon_; }
+  const RelevanceParams& relevance() const { return relevance_; }
 
  private:
   template <class Doc>
@@ -109,21 +131,31 @@ class Matcher {
                          std::vector<Doc> batch,
                          const std::vector<AnalyzedText>& analyzed,
                          unsigned threads);
+  // The need as stored: its concepts built (when not yet), its text freed.
+  NeedDoc Stored(const NeedDoc& need) const;
 
-  // Ranks `docs` for `query`: `accept` is the full filter on a record; it is
-  // consulted only when `needs_record` (the query has constraints) or the
-  // document's index flags ask for it (an expiry, strict constraints).
+  // The candidates of a ranking: the best `max_pool` documents of `index`
+  // for `retrieval` that pass the filters (see Rank in matcher.cc), or only
+  // options.only_id, unfiltered. `accept` is the full filter on a record;
+  // it is consulted only when `needs_record` (the query has constraints) or
+  // the document's index flags ask for it (an expiry, strict constraints).
   // Unpublished documents, and confidential ones unless `allowed_flags`
   // holds the confidential flag, are turned away on their flags.
-  // `score(doc, hit, explain)` appends a candidate's components to `hit`
-  // (the returned page); `value(doc, score)` adds the same components'
-  // contributions to `score`, in the same order (the pool's ranking).
-  template <class Doc, class Score, class Value>
-  MatchResult Rank(const TextIndex& index, const DocTable<Doc>& docs,
-                   const std::vector<QueryTerm>& query,
-                   const std::function<bool(const Doc&)>& accept,
-                   bool needs_record, uint8_t allowed_flags,
-                   const MatchOptions& options, Score score, Value value) const;
+  template <class Doc>
+  std::vector<TextHit> Candidates(const TextIndex& index,
+                                  const DocTable<Doc>& docs,
+                                  const std::vector<QueryTerm>& retrieval,
+                                  const std::function<bool(const Doc&)>& accept,
+                                  bool needs_record, uint8_t allowed_flags,
+                                  const MatchOptions& options) const;
+
+  // A free-text search of `docs`: `text`'s coverage by each record that
+  // `accept`s (see Candidates for `needs_record`), with freshness.
+  template <class Doc>
+  MatchResult Search(const TextIndex& index, const DocTable<Doc>& docs,
+                     const std::string& text,
+                     const std::function<bool(const Doc&)>& accept,
+                     bool needs_record, const MatchOptions& options) const;
 
   // Refreshes the text indexes' length snapshots when they drifted (see
   // TextIndex): computed under the shared lock, installed under the
@@ -137,6 +169,8 @@ class Matcher {
 
   Analyzer analyzer_;
   Bm25fParams params_;
+  std::shared_ptr<const Lexicon> lexicon_;
+  RelevanceParams relevance_;
   mutable std::shared_mutex mu_;
   // Counts mutations (under the exclusive lock): a refresh computed under
   // the shared lock is installed only if none came since.

@@ -219,4 +219,99 @@ Component FreshnessComponent(int64_t fresh_micros, int64_t now_micros,
                         : std::string());
 }
 
+namespace {
+
+// Applies one component to the running product: its factor, and with
+// `hit` its explanation (the change of the product as its contribution).
+void Apply(double value, double weight, double* running, Component* explained,
+           MatchHit* hit) {
+  const double before = *running;
+  *running = before * (1.0 - weight * (1.0 - value));
+  if (hit == nullptr) return;
+  explained->weight = weight;
+  explained->contribution = *running - before;
+  hit->components.push_back(std::move(*explained));
+}
+
+std::string Percent(double x) {
+  return std::to_string(static_cast<int>(std::lround(100 * x))) + "%";
+}
+
+// The text component: its factor starts the product.
+double TextFactor(double relevance, double coverage, const char* asker,
+                  const MatchOptions& options, MatchHit* hit) {
+  const double factor = 1.0 - options.weights.text * (1.0 - relevance);
+  if (hit != nullptr) {
+    Component c;
+    c.name = "text";
+    c.value = relevance;
+    c.weight = options.weights.text;
+    c.contribution = factor;
+    if (options.explain) {
+      c.detail = "covers " + Percent(coverage) + " of what the " + asker +
+                 " asks for (relevance " +
+                 std::to_string(relevance).substr(0, 4) + ")";
+    }
+    hit->components.push_back(std::move(c));
+  }
+  return factor;
+}
+
+}  // namespace
+
+double PairScore(const NeedDoc& need, const OfferDoc& offer, double relevance,
+                 double coverage, int64_t fresh_micros,
+                 const MatchOptions& options, MatchHit* hit) {
+  const Weights& w = options.weights;
+  double running = TextFactor(relevance, coverage, "need", options, hit);
+  if (hit == nullptr) {
+    Apply(SectorValue(need.sectors, offer.sectors), w.sector, &running,
+          nullptr, nullptr);
+    Apply(TrlValue(need.min_trl, offer.trl), w.trl, &running, nullptr,
+          nullptr);
+    Apply(PriceValue(need.budget_max, offer.price_min, offer.price_max),
+          w.price, &running, nullptr, nullptr);
+    Apply(RegionValue(need.province, need.region, offer.province,
+                      offer.region, options.hub_province),
+          w.region, &running, nullptr, nullptr);
+    Apply(TransferValue(need.transfer_modes, offer.transfer_modes),
+          w.transfer, &running, nullptr, nullptr);
+    Apply(FreshnessValue(fresh_micros, options.now_micros), w.freshness,
+          &running, nullptr, nullptr);
+    return running;
+  }
+  const bool explain = options.explain;
+  std::vector<std::string>* flags = &hit->flags;
+  Component c = SectorComponent(need.sectors, offer.sectors, explain);
+  Apply(c.value, w.sector, &running, &c, hit);
+  c = TrlComponent(need.min_trl, offer.trl, flags, explain);
+  Apply(c.value, w.trl, &running, &c, hit);
+  c = PriceComponent(need.budget_max, offer.price_min, offer.price_max, flags,
+                     explain);
+  Apply(c.value, w.price, &running, &c, hit);
+  c = RegionComponent(need.province, need.region, offer.province,
+                      offer.region, options.hub_province, explain);
+  Apply(c.value, w.region, &running, &c, hit);
+  c = TransferComponent(need.transfer_modes, offer.transfer_modes, flags,
+                        explain);
+  Apply(c.value, w.transfer, &running, &c, hit);
+  c = FreshnessComponent(fresh_micros, options.now_micros, explain);
+  Apply(c.value, w.freshness, &running, &c, hit);
+  return running;
+}
+
+double SearchScore(double relevance, double coverage, int64_t fresh_micros,
+                   const MatchOptions& options, MatchHit* hit) {
+  double running = TextFactor(relevance, coverage, "query", options, hit);
+  if (hit == nullptr) {
+    Apply(FreshnessValue(fresh_micros, options.now_micros),
+          options.weights.freshness, &running, nullptr, nullptr);
+    return running;
+  }
+  Component c =
+      FreshnessComponent(fresh_micros, options.now_micros, options.explain);
+  Apply(c.value, options.weights.freshness, &running, &c, hit);
+  return running;
+}
+
 }  // namespace techmatch::matching

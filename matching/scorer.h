@@ -1,6 +1,7 @@
 // The structured score components, each a pure function with a value in
-// [0, 1]. A side that lacks the data yields a neutral component (0.5,
-// marked neutral): missing data is never a penalty. With `explain` false the
+// [0, 1] (1: fits the need). A side that lacks the data yields a neutral
+// component (value 1, marked neutral): missing data is never a penalty. The
+// matcher turns each value into a factor of the score (see Weights). With `explain` false the
 // readable `detail` is left empty (ranking many candidates need not format
 // strings); values and flags are the same.
 #ifndef TECHMATCH_MATCHING_SCORER_H_
@@ -13,7 +14,7 @@
 
 namespace techmatch::matching {
 
-inline constexpr double kNeutral = 0.5;
+inline constexpr double kNeutral = 1.0;
 
 // Same code 1; one is the parent of the other 0.6; same top-level field
 // 0.3; else 0. Best over all pairs.
@@ -67,6 +68,22 @@ double RegionValue(const std::string& need_province,
                    const std::string& hub_province);
 double TransferValue(TransferModeSet need_modes, TransferModeSet offer_modes);
 double FreshnessValue(int64_t fresh_micros, int64_t now_micros);
+
+// The score of a (need, offer) pair whose text relevance is `relevance`:
+// the product of each component's factor 1 - weight x (1 - value) (see
+// Weights), applied in the explained order: text, sector, trl, price,
+// region, transfer, freshness (of the side whose `fresh_micros` is given).
+// With `hit`, also appends the explained components (their contributions
+// sum to the score) and flags; the score is the same either way, to the
+// bit. `coverage` only feeds the text component's reason.
+double PairScore(const NeedDoc& need, const OfferDoc& offer, double relevance,
+                 double coverage, int64_t fresh_micros,
+                 const MatchOptions& options, MatchHit* hit = nullptr);
+
+// The score of a free-text search result: its text relevance and its
+// freshness, as above.
+double SearchScore(double relevance, double coverage, int64_t fresh_micros,
+                   const MatchOptions& options, MatchHit* hit = nullptr);
 
 }  // namespace techmatch::matching
 

@@ -316,8 +316,33 @@ void TextIndex::ShrinkToFit(unsigned threads) {
 uint32_t TextIndex::Intern(std::string_view syllable) {
   auto [it, inserted] = syllable_ids_.try_emplace(
       std::string(syllable), static_cast<uint32_t>(syllable_ids_.size() + 1));
-  if (inserted) syllables_.emplace_back(syllable);
+  if (inserted) {
+    syllables_.emplace_back(syllable);
+    AddVariant(it->second);
+  }
   return it->second;
+}
+
+void TextIndex::AddVariant(uint32_t id) {
+  const std::string& syllable = syllables_[id - 1];
+  std::vector<std::string> folded = analyzer_->FoldedTokens(syllable);
+  if (folded.size() != 1) return;
+  variants_[folded[0]].push_back(id);
+}
+
+float TextIndex::FoldClarity(std::string_view folded_syllable) const {
+  auto it = variants_.find(
+      absl::string_view(folded_syllable.data(), folded_syllable.size()));
+  if (it == variants_.end() || it->second.size() < 2) return 1.0f;
+  double total = 0, squares = 0;
+  for (uint32_t id : it->second) {
+    const uint32_t term = KnownTerm((uint64_t{id} << 32) | kAccentedBit);
+    if (term == UINT32_MAX) continue;
+    const double df = terms_[term].postings.size();
+    total += df;
+    squares += df * df;
+  }
+  return total > 0 ? static_cast<float>(squares / (total * total)) : 1.0f;
 }
 
 bool TextIndex::KeyOf(std::string_view term, uint64_t* key) const {

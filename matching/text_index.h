@@ -232,6 +232,51 @@ class TextIndex {
   // Inverse document frequency (Lucene's BM25 form); 0 for unknown terms.
   float Idf(std::string_view term) const;
 
+  // What the index knows of one term.
+  struct TermStats {
+    uint32_t term = UINT32_MAX;  // internal number; UINT32_MAX: never seen
+    uint32_t df = 0;             // documents holding it (as idf counts them)
+    float idf = 0;               // 0 when never seen
+  };
+  TermStats Stats(std::string_view term) const;
+  // How surely a word typed without diacritics is the word a document
+  // writes with them: for a folded syllable ("mat"), the chance that two of
+  // its occurrences in the collection have the same accents (mặt, mát,
+  // mật, ... weighted by their document frequencies): 1 when the
+  // collection writes it one way, lower the more ways it writes it.
+  float FoldClarity(std::string_view folded_syllable) const;
+  // The idf a term held by `df` documents would have here (Lucene's form);
+  // df 0 gives the idf of an unseen term.
+  float IdfOfFrequency(double df) const;
+
+  // How strongly each term is in each document: Saturate(S) / (k1 + 1),
+  // in [0, 1), the BM25F weight of one term without its idf; 0 where the
+  // document lacks the term or is not indexed. `out` is resized to
+  // ids.size() rows of terms.size() values.
+  void Strengths(const std::vector<TermStats>& terms,
+                 const std::vector<uint64_t>& ids,
+                 std::vector<float>* out) const;
+
+  // A document as this index would hold it, kept aside (not indexed): its
+  // terms' field frequencies and its length codes. Strengths computed from
+  // it equal those of the same document indexed here (same saturation of
+  // frequencies, same length codes, same norms).
+  class DocVector {
+   public:
+    // The number of occurrences of `term` in each field.
+    std::array<uint32_t, kFieldCount> Frequencies(std::string_view term) const;
+
+   private:
+    friend class TextIndex;
+    absl::flat_hash_map<std::string, std::array<uint32_t, kFieldCount>> tf_;
+    std::array<uint8_t, kFieldCount> length_codes_ = {0, 0, 0};
+  };
+  DocVector Vectorize(const AnalyzedText& text) const;
+  // The strengths of `terms` in `doc` (the same values Strengths() gives for
+  // an indexed document), into out[0, terms.size()).
+  void Strengths(const std::vector<std::string>& terms, const DocVector& doc,
+                 float* out) const;
+
   // "More like this": the `max_terms` terms of `texts` with the highest
   // tf * idf, title counted twice. Each gets weight 1.
   std::vector<QueryTerm> MoreLikeThis(const FieldTexts& texts,
@@ -253,6 +298,8 @@ class TextIndex {
   bool Load(SnapshotReader& in);
 
   size_t size() const { return live_docs_; }
+  // Document slots, tombstones included: the N of idf.
+  size_t slot_count() const { return slots_.size(); }
   // Approximate heap bytes held by the index.
   size_t MemoryBytes() const;
 
@@ -306,6 +353,8 @@ class TextIndex {
   // forms. Syllables (folded and accented spellings alike) are interned once.
   static constexpr uint64_t kAccentedBit = uint64_t{1} << 63;
   uint32_t Intern(std::string_view syllable);
+  // Records syllable `id` among the spellings of its folded form.
+  void AddVariant(uint32_t id);
   // The key of a term string as the analyzer writes it; false when one of
   // its syllables was never indexed.
   bool KeyOf(std::string_view term, uint64_t* key) const;
@@ -358,6 +407,8 @@ class TextIndex {
   Bm25fParams params_;
   absl::flat_hash_map<std::string, uint32_t> syllable_ids_;  // ids from 1
   std::vector<std::string> syllables_;                       // by id - 1
+  // Folded syllable -> ids of the syllables that fold to it (FoldClarity).
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> variants_;
   PairTermMap term_ids_;                                     // pair terms
   // Single-syllable terms by syllable id * 2 + accented (a dense table:
   // half of all occurrences, looked up without hashing); UINT32_MAX = none.

@@ -3,6 +3,7 @@
 #include "matching/text_index.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <queue>
 #include <unordered_set>
@@ -363,6 +364,112 @@ std::vector<QueryTerm> TextIndex::ParseQuery(const std::string& text) const {
     out.push_back({std::move(t), weight});
   }
   return out;
+}
+
+
+TextIndex::TermStats TextIndex::Stats(std::string_view term) const {
+  TermStats stats;
+  uint64_t key = 0;
+  if (!KeyOf(term, &key)) return stats;
+  stats.term = KnownTerm(key);
+  if (stats.term == UINT32_MAX) return stats;
+  stats.df = terms_[stats.term].postings.size();
+  stats.idf = IdfOf(terms_[stats.term]);
+  return stats;
+}
+
+float TextIndex::IdfOfFrequency(double df) const {
+  const double n = static_cast<double>(slots_.size());
+  return static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
+}
+
+void TextIndex::Strengths(const std::vector<TermStats>& terms,
+                          const std::vector<uint64_t>& ids,
+                          std::vector<float>* out) const {
+  const size_t width = terms.size();
+  out->assign(ids.size() * width, 0.0f);
+  // Readers only move forward: visit the documents in slot order.
+  std::vector<std::pair<uint32_t, size_t>> order;  // (slot, row)
+  order.reserve(ids.size());
+  for (size_t row = 0; row < ids.size(); ++row) {
+    auto it = slot_of_id_.find(ids[row]);
+    if (it != slot_of_id_.end()) order.emplace_back(it->second, row);
+  }
+  std::sort(order.begin(), order.end());
+  const float scale = 1.0f / (params_.k1 + 1.0f);
+  for (size_t t = 0; t < width; ++t) {
+    if (terms[t].term == UINT32_MAX) continue;
+    PostingList::Reader r(terms_[terms[t].term].postings);
+    for (const auto& [slot, row] : order) {
+      r.SeekTo(slot);
+      if (r.done()) break;
+      if (SlotOf(r.value()) == slot)
+        (*out)[row * width + t] = Saturate(S(r.value())) * scale;
+    }
+  }
+}
+
+std::array<uint32_t, kFieldCount> TextIndex::DocVector::Frequencies(
+    std::string_view term) const {
+  auto it = tf_.find(absl::string_view(term.data(), term.size()));
+  return it == tf_.end() ? std::array<uint32_t, kFieldCount>{0, 0, 0}
+                         : it->second;
+}
+
+TextIndex::DocVector TextIndex::Vectorize(const AnalyzedText& text) const {
+  // The terms and lengths UpsertBatch gives a document (see its passes).
+  DocVector doc;
+  std::string term;
+  auto count = [&](int field) { ++doc.tf_[term][field]; };
+  for (int f = 0; f < kFieldCount; ++f) {
+    uint32_t length = 0;
+    std::string prev_folded, prev_accented;
+    bool first = true;
+    text.ForEachToken(f, [&](std::string_view folded,
+                             std::string_view accented, bool breaks_before) {
+      term.assign(folded);
+      count(f);
+      term.assign(1, kAccentedMarker);
+      term.append(accented);
+      count(f);
+      if (!first && !breaks_before) {
+        term.assign(prev_folded);
+        term += '_';
+        term.append(folded);
+        count(f);
+        term.assign(1, kAccentedMarker);
+        term += prev_accented;
+        term += '_';
+        term.append(accented);
+        count(f);
+      }
+      length += (!first && !breaks_before) ? 4 : 2;
+      first = false;
+      prev_folded.assign(folded);
+      prev_accented.assign(accented);
+    });
+    doc.length_codes_[f] = LengthCode(std::min<uint32_t>(length, 65535));
+  }
+  return doc;
+}
+
+void TextIndex::Strengths(const std::vector<std::string>& terms,
+                          const DocVector& doc, float* out) const {
+  const float scale = 1.0f / (params_.k1 + 1.0f);
+  for (size_t t = 0; t < terms.size(); ++t) {
+    const std::array<uint32_t, kFieldCount> tf = doc.Frequencies(terms[t]);
+    if (tf[0] == 0 && tf[1] == 0 && tf[2] == 0) {
+      out[t] = 0.0f;
+      continue;
+    }
+    // As S() computes it for a posting: saturated frequencies, coded norms.
+    const auto& coded = decode_[Code(tf)];
+    const auto& c = doc.length_codes_;
+    const float s = static_cast<float>(coded[0]) * norms_[0][c[0]] +
+                    static_cast<float>(coded[1]) * norms_[1][c[1]] +
+                    static_cast<float>(coded[2]) * norms_[2][c[2]];
+    out[t] = Saturate(s) * scale;
+  }
 }
 
 }  // namespace techmatch::matching

@@ -79,6 +79,7 @@ bool TextIndex::Load(SnapshotReader& in) {
       in.Fail("text index repeats a syllable");
       return false;
     }
+    AddVariant(static_cast<uint32_t>(i + 1));
   }
   if (!in.Length(&n, sizeof(uint64_t) + sizeof(uint32_t))) return false;
   term_ids_.Reserve(n);

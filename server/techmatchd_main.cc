@@ -55,9 +55,11 @@ ABSL_FLAG(int, candidate_pool, 200,
           "text candidates each match re-scores with the structured components "
           "(depth vs speed; at least 10)");
 ABSL_FLAG(std::string, score_weights, "",
-          "default score component weights, e.g. "
-          "\"text=0.55,sector=0.1,trl=0.12,price=0.1,region=0.05,"
-          "transfer=0.05,freshness=0.03\"; unnamed components keep theirs");
+          "default score component weights, each in [0, 1]: how far the "
+          "component can lower a score (docs/matching.md), e.g. "
+          "\"text=1,sector=0.1,trl=0.7,price=0.7,region=0.05,"
+          "transfer=0.35,freshness=0.03\" (the defaults); unnamed "
+          "components keep theirs");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "how long running calls may finish after SIGINT/SIGTERM");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve TLS");
@@ -78,7 +80,8 @@ ABSL_FLAG(std::string, backup_dir, "",
           "turns them off)");
 ABSL_FLAG(double, alert_threshold, 0.6,
           "score at which a published need's side is alerted of an offer (when "
-          "the need sets none) and an offer's side of a public need");
+          "the need sets none) and an offer's side of a public need (0.6: the "
+          "STRONG label, docs/quality.md)");
 ABSL_FLAG(double, rate_limit, 200, "calls per second per API key (0: off)");
 ABSL_FLAG(double, rate_burst, 400, "calls an API key may make at once");
 ABSL_FLAG(int, max_concurrent_streams, 64, "HTTP/2 streams per connection");
@@ -95,12 +98,12 @@ ABSL_FLAG(int, max_connections_per_address, 32,
 namespace {
 
 // Parses "name=value,..." into `weights`; false on an unknown name or a
-// value outside [0, 10].
+// value outside [0, 1].
 bool ParseWeights(const std::string& text, techmatch::matching::Weights* w) {
   for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
     std::pair<std::string, std::string> kv = absl::StrSplit(item, '=');
     double value = 0;
-    if (!absl::SimpleAtod(kv.second, &value) || value < 0 || value > 10) {
+    if (!absl::SimpleAtod(kv.second, &value) || value < 0 || value > 1) {
       return false;
     }
     double* target = kv.first == "text"        ? &w->text
