@@ -29,8 +29,10 @@ bool ParseRelevance(const char* text, matching::RelevanceParams* r) {
     double v = 0;
     if (!absl::SimpleAtod(kv.second, &v)) return false;
     const std::string& k = kv.first;
-    if (k == "midpoint") r->midpoint = v;
-    else if (k == "slope") r->slope = v;
+    if (k == "midpoint") r->match.midpoint = v;
+    else if (k == "slope") r->match.slope = v;
+    else if (k == "smidpoint") r->search.midpoint = v;
+    else if (k == "sslope") r->search.slope = v;
     else if (k == "full") r->full_strength = static_cast<float>(v);
     else if (k == "alt") r->alternative = static_cast<float>(v);
     else if (k == "accents") r->unknown_accents = static_cast<float>(v);
@@ -41,6 +43,9 @@ bool ParseRelevance(const char* text, matching::RelevanceParams* r) {
     else if (k == "body") r->concepts.body = static_cast<float>(v);
     else if (k == "unknown") r->unknown = static_cast<float>(v);
     else if (k == "chance") r->above_chance = v != 0;
+    else if (k == "prior") r->chance_prior = v;
+    else if (k == "norm") r->norm = v;
+    else if (k == "number") r->concepts.number = static_cast<float>(v);
     else if (k == "cohesion") r->cohesion = static_cast<float>(v);
     else if (k == "pairdf") r->min_pair_df = static_cast<uint32_t>(v);
     else return false;

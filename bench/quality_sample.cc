@@ -311,7 +311,8 @@ class SampleSet {
                 "%.2g; %d found from the offer's side only\n",
                 compared, worst, one_sided);
     Calibration(pairs, best_no_answer, full && !strip);
-    if (full && !strip && !settings_.dump_path.empty()) Dump(pairs);
+    if (!settings_.dump_path.empty())
+      Dump(pairs, std::string(mode) + "/" + form);
   }
 
   void Rank(const std::string& key, const std::vector<std::string>& ranked,
@@ -434,13 +435,17 @@ class SampleSet {
     }
   }
 
-  void Dump(const std::vector<Pair>& pairs) const {
-    std::ofstream out(settings_.dump_path);
-    out << "need\toffer\tgrade\tscore\trelevance\tcoverage\tbreaks\n";
+  // Appends `pairs` to the dump, each line headed by `mode`.
+  void Dump(const std::vector<Pair>& pairs, const std::string& mode) {
+    std::ofstream out(settings_.dump_path,
+                      dumped_ ? std::ios::app : std::ios::trunc);
+    if (!dumped_)
+      out << "mode\tneed\toffer\tgrade\tscore\trelevance\tcoverage\tbreaks\n";
+    dumped_ = true;
     for (const Pair& p : pairs) {
-      out << p.need << '\t' << p.offer << '\t' << p.grade << '\t' << p.score
-          << '\t' << p.relevance << '\t' << p.coverage << '\t' << p.breaks
-          << '\n';
+      out << mode << '\t' << p.need << '\t' << p.offer << '\t' << p.grade
+          << '\t' << p.score << '\t' << p.relevance << '\t' << p.coverage
+          << '\t' << p.breaks << '\n';
     }
   }
 
@@ -451,6 +456,7 @@ class SampleSet {
   std::vector<OfferDoc> offer_docs_;
   std::map<std::string, std::map<std::string, int>> qrels_;
   std::map<uint64_t, std::string> offer_key_;
+  bool dumped_ = false;
 };
 
 }  // namespace

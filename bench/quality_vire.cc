@@ -105,14 +105,26 @@ int RunVire(const std::string& dir, const Settings& settings) {
     for (bool strip : {false, true}) {
       double ndcg = 0, mrr = 0, recall = 0;
       size_t n = 0;
+      // The search's labels: per score threshold, how many results reach it
+      // and how many of those are the question's passage.
+      std::vector<int> at_least(20, 0), gold_at_least(20, 0);
+      int gold_found = 0;
       for (size_t r = 1; r < rows.size(); ++r) {
         if (rows[r].size() <= std::max(context_col, question_col)) continue;
         const std::string& question = rows[r][question_col];
         std::string q = strip ? text::StripDiacritics(question) : question;
         std::vector<matching::TextHit> hits;
         if (service) {
-          for (const auto& h : matcher.SearchOffers(q, {}, search).hits)
+          const uint64_t gold = ids[rows[r][context_col]];
+          for (const auto& h : matcher.SearchOffers(q, {}, search).hits) {
             hits.push_back({h.id, static_cast<float>(h.score)});
+            for (int t = 0; t < 20; ++t) {
+              if (h.score < t / 20.0) break;
+              ++at_least[t];
+              gold_at_least[t] += h.id == gold;
+            }
+            gold_found += h.id == gold;
+          }
         } else {
           auto query = index.ParseQuery(q);
           for (auto& t : query) {
@@ -136,6 +148,16 @@ int RunVire(const std::string& dir, const Settings& settings) {
                   name, service ? "search" : "bm25f", ids.size(), n,
                   strip ? "no-diacritics" : "as-written",
                   100 * ndcg / n, 100 * mrr / n, 100 * recall / n);
+      if (service && !strip) {
+        std::printf("  search score >= t: results, share that are the passage, "
+                    "share of passages found in the top 10 reaching t\n");
+        for (int t = 6; t < 20; t += 2) {
+          std::printf("    %.2f %6d %6.3f %6.3f%s\n", t / 20.0, at_least[t],
+                      at_least[t] ? double(gold_at_least[t]) / at_least[t] : 0.0,
+                      gold_found ? double(gold_at_least[t]) / gold_found : 0.0,
+                      std::abs(t / 20.0 - settings.relevance.strong) < 1e-9 ? "  <- STRONG" : "");
+        }
+      }
     }
   }
   return 0;

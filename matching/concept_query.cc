@@ -190,8 +190,7 @@ ConceptQuery BuildConceptQuery(const Analyzer& analyzer,
     };
     std::vector<bool> stopped(n, false);
     for (size_t i = 0; i < n; ++i) {
-      if (AllDigits(field[i].folded) || LoneLetter(field[i].folded))
-        stopped[i] = true;
+      if (LoneLetter(field[i].folded)) stopped[i] = true;
       const bool title_start = f == kTitle && i == 0;
       for (const Lexicon::StopMatch& m :
            lexicon.StopsAt(field, i, q.accented, q.english, title_start)) {
@@ -218,18 +217,25 @@ ConceptQuery BuildConceptQuery(const Analyzer& analyzer,
     // A concept for the words [from, to): its own terms (accented in text
     // with diacritics, with the folded twin), its label.
     auto add = [&](ConceptQuery::Kind kind, size_t from, size_t to) {
+      const float p =
+          to == from + 1 && AllDigits(field[from].folded)
+              ? prominence[f] * options.number
+              : prominence[f];
       if (!q.accented) {
         return build.Concept(kind, terms_of(from, to, false), {},
-                             JoinWords(words_of(from, to, false)),
-                             prominence[f]);
+                             JoinWords(words_of(from, to, false)), p);
       }
       return build.Concept(kind, terms_of(from, to, true),
                            terms_of(from, to, false),
-                           JoinWords(words_of(from, to, true)), prominence[f]);
+                           JoinWords(words_of(from, to, true)), p);
     };
-    // Lexicon phrases, longest first from the left: each one concept (a
-    // phrase of several words may hold a function word: "theo dõi").
+    // Lexicon phrases of several words, longest first from the left: each
+    // one concept (it may hold a function word: "theo dõi"). A one-word
+    // phrase stays a word (it may pair with its neighbour: "cá tầm"), with
+    // the phrase's alternatives.
     std::vector<bool> covered(n, false);
+    std::vector<const Lexicon::ExpansionMatch*> single(n, nullptr);
+    std::vector<std::vector<Lexicon::ExpansionMatch>> kept(n);
     for (size_t i = 0; i < n;) {
       const Lexicon::ExpansionMatch* match = nullptr;
       const std::vector<Lexicon::ExpansionMatch> matches =
@@ -246,6 +252,12 @@ ConceptQuery BuildConceptQuery(const Analyzer& analyzer,
         ++i;
         continue;
       }
+      if (match->length == 1) {
+        kept[i] = matches;
+        single[i] = &kept[i][static_cast<size_t>(match - matches.data())];
+        ++i;
+        continue;
+      }
       const uint32_t c = add(ConceptQuery::Kind::kPhrase, i, i + match->length);
       for (const auto& alt : match->alternatives)
         build.AddAlternative(c, alt.phrase, alt.source);
@@ -255,8 +267,12 @@ ConceptQuery BuildConceptQuery(const Analyzer& analyzer,
     // The other words, and the pairs of adjacent ones (within a phrase).
     std::vector<uint32_t> word(n, ConceptQuery::kNone);
     for (size_t i = 0; i < n; ++i) {
-      if (!stopped[i] && !covered[i])
-        word[i] = add(ConceptQuery::Kind::kWord, i, i + 1);
+      if (stopped[i] || covered[i]) continue;
+      word[i] = add(ConceptQuery::Kind::kWord, i, i + 1);
+      if (single[i] != nullptr) {
+        for (const auto& alt : single[i]->alternatives)
+          build.AddAlternative(word[i], alt.phrase, alt.source);
+      }
     }
     for (size_t i = 0; i + 1 < n; ++i) {
       if (word[i] == ConceptQuery::kNone || word[i + 1] == ConceptQuery::kNone ||

@@ -91,6 +91,9 @@ struct ConceptOptions {
   float title = 1.0f;
   float keywords = 1.0f;
   float body = 0.35f;
+  // Factor on a bare number's prominence ("1299", "13" of "QCVN 13"): an
+  // identifier when searched for, mostly a quantity in a need ("500 m3").
+  float number = 0.3f;
 };
 
 // Builds the concept query of `texts`. `lexicon` may be empty.

@@ -170,6 +170,37 @@ void AddTopTerms(const WeightedQuery& query,
   }
 }
 
+// A search result's explanation: its matched query terms, the accented and
+// folded twins of a term (and a pair's) merged, largest part first.
+void AddTermShares(const std::vector<QueryTerm>& terms,
+                   const std::vector<float>& parts, MatchHit* hit) {
+  std::vector<std::pair<std::string, double>> merged;
+  double total = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i] <= 0) continue;
+    total += parts[i];
+    std::string readable = terms[i].term;
+    if (!readable.empty() && readable[0] == kAccentedMarker) readable.erase(0, 1);
+    std::replace(readable.begin(), readable.end(), '_', ' ');
+    auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& m) {
+      return m.first == readable;
+    });
+    if (it == merged.end()) {
+      merged.emplace_back(std::move(readable), parts[i]);
+    } else {
+      it->second += parts[i];
+    }
+  }
+  std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
+    return a.second > b.second;
+  });
+  for (size_t i = 0; i < merged.size() && i < 8; ++i) {
+    TermShare& t = hit->top_terms.emplace_back();
+    t.term = merged[i].first;
+    t.share = merged[i].second / total;
+  }
+}
+
 // The query's concepts as the response lists them, heaviest first.
 std::vector<std::string> ConceptLabels(const WeightedQuery& query,
                                        size_t limit) {
@@ -485,7 +516,7 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
   pool.reserve(candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i) {
     const double coverage = query.Coverage(strengths.data() + i * width);
-    const double relevance = Calibrate(coverage, relevance_);
+    const double relevance = Calibrate(coverage, relevance_.match);
     pool.push_back({PairScore(need, *records[i], relevance, coverage,
                               records[i]->fresh_micros, options),
                     candidates[i].id, coverage, relevance, i});
@@ -561,7 +592,7 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
   pool.reserve(candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i) {
     const double coverage = cover(*records[i], nullptr, nullptr).first;
-    const double relevance = Calibrate(coverage, relevance_);
+    const double relevance = Calibrate(coverage, relevance_.match);
     pool.push_back({PairScore(*records[i], offer, relevance, coverage,
                               records[i]->fresh_micros, options),
                     candidates[i].id, coverage, relevance, i});
@@ -584,36 +615,44 @@ MatchResult Matcher::Search(const TextIndex& index, const DocTable<Doc>& docs,
                             const std::function<bool(const Doc&)>& accept,
                             bool needs_record,
                             const MatchOptions& options) const {
-  const ConceptQuery concepts = Concepts(FieldTexts{text, "", ""});
   auto lock = LockForQuery();
-  const WeightedQuery query(concepts, index, relevance_);
+  // Every term of the query, syllables, pairs and accented forms as the
+  // index holds them, weighted for ranking (ParseQuery); the score is the
+  // BM25F score over the most the query's terms could give.
+  const std::vector<QueryTerm> terms = index.ParseQuery(text);
   MatchResult result;
-  result.query_terms = ConceptLabels(query, SIZE_MAX);
-  const std::vector<TextHit> candidates =
-      Candidates<Doc>(index, docs, query.RetrievalTerms(SIZE_MAX), accept,
-                      needs_record, 0, options);
+  for (const QueryTerm& t : terms) {
+    if (t.term.find('_') == std::string::npos &&
+        t.term[0] != kAccentedMarker)
+      result.query_terms.push_back(t.term);
+  }
+  const std::vector<TextHit> candidates = Candidates<Doc>(
+      index, docs, terms, accept, needs_record, 0, options);
   result.candidates = candidates.size();
   const std::vector<const Doc*> records = Records(docs, candidates);
-  std::vector<float> strengths;
-  index.Strengths(query.stats(), IdsOf(candidates), &strengths);
-  const size_t width = query.stats().size();
+  const double most = index.MaxScore(terms);
   std::vector<Scored> pool;
   pool.reserve(candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i) {
-    const double coverage = query.Coverage(strengths.data() + i * width);
-    const double relevance = Calibrate(coverage, relevance_);
+    const double coverage =
+        most > 0 ? std::min(1.0, candidates[i].score / most) : 0.0;
+    const double relevance = Calibrate(coverage, relevance_.search);
     pool.push_back({SearchScore(relevance, coverage, records[i]->fresh_micros,
                                 options),
                     candidates[i].id, coverage, relevance, i});
   }
-  std::vector<ConceptMatch> matched;
+  std::vector<uint64_t> page_ids;
   Page(pool, options, relevance_, &result, [&](const Scored& s, MatchHit* hit) {
     SearchScore(s.relevance, s.coverage, records[s.row]->fresh_micros, options,
                 hit);
-    query.Coverage(strengths.data() + s.row * width, &matched);
-    hit->text_score = s.coverage * query.total_weight();
-    if (options.explain) AddTopTerms(query, matched, hit);
+    hit->text_score = candidates[s.row].score;
+    page_ids.push_back(s.id);
   });
+  if (options.explain && !result.hits.empty()) {
+    const std::vector<std::vector<float>> rows = index.Explain(terms, page_ids);
+    for (size_t h = 0; h < result.hits.size(); ++h)
+      AddTermShares(terms, rows[h], &result.hits[h]);
+  }
   return result;
 }
 

@@ -7,6 +7,24 @@
 
 namespace techmatch::matching {
 
+namespace {
+
+// The weight of a concept nothing in the collection holds: the idf of a
+// term one document holds; `unknown` times that when only the body says
+// it (the title and keywords name what is asked for; the body also says
+// much that nobody needs to offer).
+double UnknownWeight(const ConceptQuery::Concept& c, const TextIndex& index,
+                     const RelevanceParams& params) {
+  const double idf = index.IdfOfFrequency(1);
+  return c.prominence * idf *
+         (c.prominence < params.concepts.keywords &&
+                  c.prominence < params.concepts.title
+              ? params.unknown
+              : 1.0);
+}
+
+}  // namespace
+
 WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
                              const RelevanceParams& params)
     : query_(&query), params_(&params) {
@@ -15,11 +33,35 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
   const size_t n = query.concepts.size();
   concepts_.resize(n);
   std::vector<bool> subsumed(n, false);
+  // A pair that is one word takes the place of its words, unless a word is
+  // said more prominently elsewhere (a body pair leaves a title word be).
+  auto subsume = [&](const ConceptQuery::Concept& pair) {
+    for (uint32_t part : pair.parts) {
+      if (part != ConceptQuery::kNone &&
+          query.concepts[part].prominence <= pair.prominence)
+        subsumed[part] = true;
+    }
+  };
   // Pairs first: a pair that is one word takes its syllables' weight.
   for (size_t i = 0; i < n; ++i) {
     const ConceptQuery::Concept& c = query.concepts[i];
     if (c.kind != ConceptQuery::Kind::kPair) continue;
     const uint32_t df = FormFrequency(c.own);
+    // A pair nothing holds, of which a word is nowhere either ("cá tầm" in
+    // a collection without sturgeon), is one word nobody offers: counted
+    // once, as unknown, and not as its known half ("cá").
+    // (Not in English text: there the unknown half is rather an English word
+    // the glossary lacks, next to one it knows: "biogas digester".)
+    bool unknown_part = false;
+    for (uint32_t part : c.parts) {
+      unknown_part = unknown_part || (part != ConceptQuery::kNone &&
+                                      Unheld(query.concepts[part]));
+    }
+    if (df == 0 && unknown_part && !query.english) {
+      concepts_[i].weight = UnknownWeight(c, index, params);
+      subsume(c);
+      continue;
+    }
     if (df < params.min_pair_df) continue;
     uint32_t rarer = UINT32_MAX;
     for (uint32_t part : c.parts) {
@@ -34,9 +76,7 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
     const uint32_t folded_df = FormFrequency(c.folded);
     if (folded_df > 0)
       w.folded_factor = static_cast<float>(df) / static_cast<float>(folded_df);
-    for (uint32_t part : c.parts) {
-      if (part != ConceptQuery::kNone) subsumed[part] = true;
-    }
+    subsume(c);
   }
   for (size_t i = 0; i < n; ++i) {
     const ConceptQuery::Concept& c = query.concepts[i];
@@ -67,7 +107,7 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
     } else if (alternative_df > 0) {
       idf = index.IdfOfFrequency(alternative_df);
     } else {
-      idf = params.unknown * index.IdfOfFrequency(1);
+      idf = UnknownWeight(c, index, params) / c.prominence;
     }
     w.weight = c.prominence * idf;
     total_ += w.weight;
@@ -76,7 +116,7 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
       w.clarity = index.FoldClarity(query.terms[c.own.first_term]);
   }
   // The chance a document holds each concept in some wording.
-  const double n_docs = std::max<double>(1.0, index.slot_count());
+  const double n_docs = index.slot_count() + params.chance_prior;
   for (size_t i = 0; i < n && params.above_chance; ++i) {
     const ConceptQuery::Concept& c = query.concepts[i];
     if (concepts_[i].weight <= 0) continue;
@@ -84,9 +124,32 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
     for (uint32_t a = 0; a < c.alternative_count; ++a) {
       df = std::max(df, FormFrequency(query.alternatives[c.first_alternative + a].form));
     }
-    chance_ += concepts_[i].weight * std::min(1.0, df / n_docs);
+    const double held = std::min(1.0, df / std::max(1.0, n_docs));
+    chance_ += Power(concepts_[i].weight) * Power(1.0 - held);
   }
-  if (total_ > 0) chance_ /= total_;
+  total_power_ = 0;
+  for (const Weighted& w : concepts_) total_power_ += Power(w.weight);
+  chance_ = params.above_chance && total_power_ > 0
+                ? 1.0 - Root(chance_ / total_power_)
+                : 0.0;
+}
+
+double WeightedQuery::Power(double x) const {
+  return params_->norm == 1.0 ? x : std::pow(x, params_->norm);
+}
+
+double WeightedQuery::Root(double x) const {
+  return params_->norm == 1.0 ? x : std::pow(x, 1.0 / params_->norm);
+}
+
+bool WeightedQuery::Unheld(const ConceptQuery::Concept& c) const {
+  // As written: a folded twin held ("tam" for "tầm") is other words.
+  if (FormFrequency(c.own) > 0) return false;
+  for (uint32_t a = 0; a < c.alternative_count; ++a) {
+    if (FormFrequency(query_->alternatives[c.first_alternative + a].form) > 0)
+      return false;
+  }
+  return true;
 }
 
 uint32_t WeightedQuery::FormFrequency(const ConceptQuery::Form& form) const {
@@ -112,7 +175,7 @@ double WeightedQuery::Coverage(const float* strengths,
                                std::vector<ConceptMatch>* matched) const {
   if (matched != nullptr) matched->clear();
   if (total_ <= 0) return 0;
-  double sum = 0;
+  double sum = 0, missing = 0;
   for (size_t i = 0; i < concepts_.size(); ++i) {
     const Weighted& w = concepts_[i];
     if (w.weight <= 0) continue;
@@ -135,6 +198,7 @@ double WeightedQuery::Coverage(const float* strengths,
         which = c.first_alternative + a;
       }
     }
+    missing += Power(w.weight) * Power(1.0 - std::min(1.0f, best));
     if (best <= 0) continue;
     sum += w.weight * best;
     if (matched != nullptr)
@@ -147,7 +211,7 @@ double WeightedQuery::Coverage(const float* strengths,
                        return a.share > b.share;
                      });
   }
-  const double raw = sum / total_;
+  const double raw = 1.0 - Root(missing / total_power_);
   if (chance_ <= 0 || chance_ >= 1) return raw;
   return std::max(0.0, (raw - chance_) / (1.0 - chance_));
 }
@@ -196,9 +260,9 @@ std::vector<QueryTerm> WeightedQuery::RetrievalTerms(
   return out;
 }
 
-double Calibrate(double coverage, const RelevanceParams& params) {
+double Calibrate(double coverage, const RelevanceParams::Curve& curve) {
   auto logistic = [&](double x) {
-    return 1.0 / (1.0 + std::exp(-params.slope * (x - params.midpoint)));
+    return 1.0 / (1.0 + std::exp(-curve.slope * (x - curve.midpoint)));
   };
   const double low = logistic(0), high = logistic(1);
   const double x = std::clamp(coverage, 0.0, 1.0);

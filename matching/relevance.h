@@ -14,8 +14,12 @@
 // at least `min_pair_df` documents and in at least `cohesion` of those that
 // hold its rarer syllable ("tiêu chuẩn": nearly every "chuẩn" follows
 // "tiêu"); then the pair carries the weight and its two syllables none
-// (the word counts once, not three times). Other pairs (two words side by
-// side) count nothing.
+// (the word counts once, not three times). A pair nothing holds, one of
+// whose words nothing holds either ("cá tầm", sturgeon, where no offer has
+// it), is one unknown word: it counts once, and its known half ("cá") not
+// on its own (in Vietnamese text: in English the unknown half is rather a
+// word the glossary lacks). Other pairs (two words side by side) count
+// nothing.
 // A document covers a concept with strength
 //   max(c x s(own), rho x s(accent-folded twin), a x s(other wording)),
 // s in [0, 1] the weakest of a wording's terms' BM25F saturations
@@ -51,15 +55,24 @@ struct RelevanceParams {
   // these accents (a typo in the accents, or a rare spelling).
   float unknown_accents = 0.5f;
   // Factor on the weight of a word or phrase that no document holds in any
-  // wording (not even through the lexicon): what the need asks for that
-  // nobody offers, or a word nobody writes (a name, a typo, an English word
-  // outside the glossary).
+  // wording (not even through the lexicon) and that only the body says: a
+  // word nobody writes (a name, a typo, an English word outside the
+  // glossary) more often than what is asked for. In the title or keywords
+  // it counts fully: the need asks for it, and nobody offers it.
   float unknown = 0.5f;
   // Coverage above chance: a query's concepts that many documents hold are
   // covered by many unrelated ones; with this on, coverage counts from the
   // share a document holding each concept as often as the collection does
   // would cover, (raw - chance) / (1 - chance).
   bool above_chance = true;
+  // The chance that a document holds a concept is estimated as df / (N +
+  // chance_prior): a small collection (a new node with a dozen offers) is
+  // no evidence that what it holds, every document holds.
+  double chance_prior = 20;
+  // The p of the coverage's p-norm: 1 is the weighted mean of the
+  // strengths; larger values weigh a heavy concept left uncovered more
+  // (Salton's extended boolean AND): 1 - (sum w^p (1 - s)^p / sum w^p)^(1/p).
+  double norm = 1.3;
   // When two adjacent words are one (see above).
   uint32_t min_pair_df = 2;
   float cohesion = 0.5f;
@@ -67,10 +80,16 @@ struct RelevanceParams {
   // an average body (strength 0.5) already covers the concept fully.
   float full_strength = 0.5f;
   // Calibration of coverage into relevance: a logistic curve through
-  // (midpoint, 0.5) with this slope, scaled so that coverage 0 gives 0 and
-  // coverage 1 gives 1 (docs/matching.md, "Calibration").
-  double midpoint = 0.24;
-  double slope = 14.0;
+  // (midpoint, 0.5) with its slope, scaled so that coverage 0 gives 0 and
+  // coverage 1 gives 1 (docs/matching.md, "Calibration"). `match` for a
+  // need's concepts covered by an offer (and the other way round); `search`
+  // for a free-text query's BM25F coverage (TextIndex::MaxScore).
+  struct Curve {
+    double midpoint;
+    double slope;
+  };
+  Curve match = {0.24, 16.0};
+  Curve search = {0.38, 12.0};
   // Labels of a final score (docs/quality.md has the data behind them).
   double strong = 0.60;
   double possible = 0.35;
@@ -123,18 +142,25 @@ class WeightedQuery {
   // The documents holding all of a form's terms, at most (the least of
   // their frequencies); 0 for none.
   uint32_t FormFrequency(const ConceptQuery::Form& form) const;
+  // True when no document holds `c` as written nor in another wording (its
+  // folded twin aside: "tam" held is other words than "tầm").
+  bool Unheld(const ConceptQuery::Concept& c) const;
   // A document's strength for a form: the weakest of its terms'.
   float FormStrength(const ConceptQuery::Form& form, const float* strengths) const;
   const ConceptQuery* query_;
   const RelevanceParams* params_;
   std::vector<TextIndex::TermStats> stats_;
   std::vector<Weighted> concepts_;
+  double Power(double x) const;  // x^p
+  double Root(double x) const;   // x^(1/p)
   double total_ = 0;
+  double total_power_ = 0;  // sum of weight^p
   double chance_ = 0;  // the coverage expected by chance (see above_chance)
 };
 
-// Relevance in [0, 1] of a coverage in [0, 1]: monotone, 0 at 0, 1 at 1.
-double Calibrate(double coverage, const RelevanceParams& params);
+// Relevance in [0, 1] of a coverage in [0, 1] on `curve`: monotone, 0 at
+// 0, 1 at 1.
+double Calibrate(double coverage, const RelevanceParams::Curve& curve);
 
 // The label of a final score.
 Label LabelOf(double score, const RelevanceParams& params);

@@ -282,6 +282,12 @@ class TextIndex {
   std::vector<QueryTerm> MoreLikeThis(const FieldTexts& texts,
                                       size_t max_terms) const;
 
+  // The most `query` could score in any document of this index: each term's
+  // idf (a term no document holds: that of a term one document holds)
+  // times its weight times k1 + 1, the saturation's limit. A document's
+  // TopK score over this is the share of the query it covers, in [0, 1).
+  double MaxScore(const std::vector<QueryTerm>& query) const;
+
   // Terms of a free-text query (see Analyzer::QueryTerms), de-duplicated,
   // weighted by Bm25fParams::pair_weight and stopword_weight.
   std::vector<QueryTerm> ParseQuery(const std::string& text) const;

@@ -378,6 +378,18 @@ TextIndex::TermStats TextIndex::Stats(std::string_view term) const {
   return stats;
 }
 
+double TextIndex::MaxScore(const std::vector<QueryTerm>& query) const {
+  double most = 0;
+  for (const QueryTerm& q : query) {
+    const TermInfo* info = Find(q.term);
+    const double idf = info != nullptr && info->postings.size() > 0
+                           ? IdfOf(*info)
+                           : IdfOfFrequency(1);
+    most += idf * q.weight * (params_.k1 + 1.0);
+  }
+  return most;
+}
+
 float TextIndex::IdfOfFrequency(double df) const {
   const double n = static_cast<double>(slots_.size());
   return static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
