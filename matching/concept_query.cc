@@ -159,15 +159,25 @@ size_t ConceptQuery::MemoryBytes() const {
 ConceptQuery BuildConceptQuery(const Analyzer& analyzer,
                                const Lexicon& lexicon, const FieldTexts& texts,
                                const ConceptOptions& options) {
+  return BuildConceptQuery(lexicon, AnalyzedText(analyzer, texts), options);
+}
+
+ConceptQuery BuildConceptQuery(const Lexicon& lexicon,
+                               const AnalyzedText& analyzed,
+                               const ConceptOptions& options) {
   ConceptQuery q;
-  const std::array<const std::string*, kFieldCount> fields = {
-      &texts.title, &texts.keywords, &texts.body};
   const std::array<float, kFieldCount> prominence = {
       options.title, options.keywords, options.body};
   std::array<std::vector<Analyzer::Token>, kFieldCount> tokens;
   size_t english_markers = 0;
   for (int f = 0; f < kFieldCount; ++f) {
-    tokens[f] = analyzer.Tokenize(*fields[f]);
+    analyzed.ForEachToken(f, [&](std::string_view folded,
+                                 std::string_view accented, bool breaks) {
+      Analyzer::Token& t = tokens[f].emplace_back();
+      t.folded.assign(folded);
+      t.accented.assign(accented);
+      t.breaks_before = breaks;
+    });
     for (const Analyzer::Token& t : tokens[f]) {
       q.accented = q.accented || t.accented != t.folded;
       if (lexicon.IsEnglishMarker(t.folded)) ++english_markers;

@@ -100,6 +100,12 @@ struct ConceptOptions {
 ConceptQuery BuildConceptQuery(const Analyzer& analyzer,
                                const Lexicon& lexicon, const FieldTexts& texts,
                                const ConceptOptions& options = {});
+// The same from the text's tokens, as the index analysed them (so that a
+// record's text may be released once analysed): equal to the above for
+// AnalyzedText(analyzer, texts).
+ConceptQuery BuildConceptQuery(const Lexicon& lexicon,
+                               const AnalyzedText& analyzed,
+                               const ConceptOptions& options = {});
 
 }  // namespace techmatch::matching
 

@@ -282,10 +282,13 @@ Matcher::Matcher(Bm25fParams params, std::shared_ptr<const Lexicon> lexicon,
       offer_text_(&analyzer_, params),
       need_text_(&analyzer_, params) {}
 
-NeedDoc Matcher::Stored(const NeedDoc& need) const {
+NeedDoc Matcher::Stored(const NeedDoc& need,
+                        const AnalyzedText& analyzed) const {
   NeedDoc stored = need;
-  if (stored.concepts == nullptr)
-    stored.concepts = std::make_shared<const ConceptQuery>(Concepts(need.text));
+  if (stored.concepts == nullptr) {
+    stored.concepts = std::make_shared<const ConceptQuery>(
+        BuildConceptQuery(*lexicon_, analyzed, relevance_.concepts));
+  }
   stored.text.Release();
   return stored;
 }
@@ -309,7 +312,7 @@ void Matcher::UpsertOffer(const OfferDoc& offer, const AnalyzedText& analyzed) {
 }
 
 void Matcher::UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed) {
-  NeedDoc stored = Stored(need);  // its concepts built outside the lock
+  NeedDoc stored = Stored(need, analyzed);  // concepts built outside the lock
   std::unique_lock lock(mu_);
   ++writes_;
   need_text_.Upsert(need.id, analyzed, AttributesOf(need));
@@ -377,9 +380,11 @@ void Matcher::UpsertOffers(std::vector<OfferDoc> offers,
 void Matcher::UpsertNeeds(std::vector<NeedDoc> needs,
                           const std::vector<AnalyzedText>& analyzed,
                           unsigned threads) {
-  for (NeedDoc& need : needs) {
-    if (need.concepts == nullptr)
-      need.concepts = std::make_shared<const ConceptQuery>(Concepts(need.text));
+  for (size_t i = 0; i < needs.size(); ++i) {
+    if (needs[i].concepts == nullptr) {
+      needs[i].concepts = std::make_shared<const ConceptQuery>(
+          BuildConceptQuery(*lexicon_, analyzed[i], relevance_.concepts));
+    }
   }
   std::unique_lock lock(mu_);
   ++writes_;

@@ -56,7 +56,8 @@ class Matcher {
   void UpsertNeed(const NeedDoc& need, const AnalyzedText& analyzed);
   // Many at once, under one lock, the text inverted as a batch on up to
   // `threads` threads (see TextIndex::UpsertBatch): for bulk loads.
-  // `analyzed` is parallel to the documents.
+  // `analyzed` is parallel to the documents. A document's text may have
+  // been released once analysed: a need's concepts come from `analyzed`.
   void UpsertOffers(std::vector<OfferDoc> offers,
                     const std::vector<AnalyzedText>& analyzed,
                     unsigned threads = 1);
@@ -131,8 +132,9 @@ class Matcher {
                          std::vector<Doc> batch,
                          const std::vector<AnalyzedText>& analyzed,
                          unsigned threads);
-  // The need as stored: its concepts built (when not yet), its text freed.
-  NeedDoc Stored(const NeedDoc& need) const;
+  // The need as stored: its concepts built from `analyzed` (when not yet),
+  // its text freed.
+  NeedDoc Stored(const NeedDoc& need, const AnalyzedText& analyzed) const;
 
   // The candidates of a ranking: the best `max_pool` documents of `index`
   // for `retrieval` that pass the filters (see Rank in matcher.cc), or only

@@ -9,13 +9,28 @@ namespace techmatch::matching {
 
 namespace {
 
+bool IsAscii(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
+}
+
+// The idf of a concept held by `df` documents, the collection counted with
+// `chance_prior` more documents that hold none: a small collection (two
+// offers that both mention "nước thải") is no evidence that a concept is
+// common; with thousands of documents the prior vanishes.
+double Idf(const TextIndex& index, const RelevanceParams& params, double df) {
+  const double n = static_cast<double>(index.slot_count()) + params.chance_prior;
+  return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
 // The weight of a concept nothing in the collection holds: the idf of a
 // term one document holds; `unknown` times that when only the body says
 // it (the title and keywords name what is asked for; the body also says
 // much that nobody needs to offer).
 double UnknownWeight(const ConceptQuery::Concept& c, const TextIndex& index,
                      const RelevanceParams& params) {
-  const double idf = index.IdfOfFrequency(1);
+  const double idf = Idf(index, params, 1);
   return c.prominence * idf *
          (c.prominence < params.concepts.keywords &&
                   c.prominence < params.concepts.title
@@ -52,10 +67,14 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
     // once, as unknown, and not as its known half ("cá").
     // (Not in English text: there the unknown half is rather an English word
     // the glossary lacks, next to one it knows: "biogas digester".)
+    // And only for a word written with diacritics: an unknown code or
+    // number beside a word ("máy sấy XT200") is no compound.
     bool unknown_part = false;
     for (uint32_t part : c.parts) {
-      unknown_part = unknown_part || (part != ConceptQuery::kNone &&
-                                      Unheld(query.concepts[part]));
+      unknown_part =
+          unknown_part ||
+          (part != ConceptQuery::kNone && Unheld(query.concepts[part]) &&
+           !IsAscii(query.labels[query.concepts[part].label]));
     }
     if (df == 0 && unknown_part && !query.english) {
       concepts_[i].weight = UnknownWeight(c, index, params);
@@ -72,7 +91,7 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
         static_cast<float>(df) < params.cohesion * static_cast<float>(rarer))
       continue;
     Weighted& w = concepts_[i];
-    w.weight = c.prominence * index.IdfOfFrequency(df);
+    w.weight = c.prominence * Idf(index, params, df);
     const uint32_t folded_df = FormFrequency(c.folded);
     if (folded_df > 0)
       w.folded_factor = static_cast<float>(df) / static_cast<float>(folded_df);
@@ -98,14 +117,14 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
     }
     double idf = 0;
     if (own_df > 0) {
-      idf = index.IdfOfFrequency(own_df);
+      idf = Idf(index, params, own_df);
       if (folded_df > 0)
         w.folded_factor = static_cast<float>(own_df) / static_cast<float>(folded_df);
     } else if (folded_df > 0) {
-      idf = index.IdfOfFrequency(folded_df);
+      idf = Idf(index, params, folded_df);
       w.folded_factor = params.unknown_accents;
     } else if (alternative_df > 0) {
-      idf = index.IdfOfFrequency(alternative_df);
+      idf = Idf(index, params, alternative_df);
     } else {
       idf = UnknownWeight(c, index, params) / c.prominence;
     }
@@ -218,9 +237,13 @@ double WeightedQuery::Coverage(const float* strengths,
 
 std::vector<QueryTerm> WeightedQuery::RetrievalTerms(
     size_t max_concepts) const {
+  // Only concepts some document holds can retrieve one.
   std::vector<uint32_t> order;
   for (size_t i = 0; i < concepts_.size(); ++i) {
-    if (concepts_[i].weight > 0) order.push_back(static_cast<uint32_t>(i));
+    const ConceptQuery::Concept& c = query_->concepts[i];
+    if (concepts_[i].weight > 0 &&
+        (!Unheld(c) || FormFrequency(c.folded) > 0))
+      order.push_back(static_cast<uint32_t>(i));
   }
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     return concepts_[a].weight > concepts_[b].weight;

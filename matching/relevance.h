@@ -3,7 +3,8 @@
 //
 // A ConceptQuery (what a need asks for) is weighed against the index of the
 // documents it is scored on (the offers). Each concept weighs
-//   prominence x idf.
+//   prominence x idf,
+// Lucene's idf with the collection counted `chance_prior` documents larger.
 // A lexicon phrase or a word takes the idf of its own wording (a phrase:
 // of its rarest syllable pair), or, when no document holds that (an English
 // word in a Vietnamese collection), of the rarest other wording some
@@ -17,9 +18,10 @@
 // (the word counts once, not three times). A pair nothing holds, one of
 // whose words nothing holds either ("cá tầm", sturgeon, where no offer has
 // it), is one unknown word: it counts once, and its known half ("cá") not
-// on its own (in Vietnamese text: in English the unknown half is rather a
-// word the glossary lacks). Other pairs (two words side by side) count
-// nothing.
+// on its own (in Vietnamese text and for a word with diacritics: in English
+// the unknown half is rather a word the glossary lacks, and a code beside a
+// word, "máy sấy XT200", is no compound). Other pairs (two words side by
+// side) count nothing.
 // A document covers a concept with strength
 //   max(c x s(own), rho x s(accent-folded twin), a x s(other wording)),
 // s in [0, 1] the weakest of a wording's terms' BM25F saturations
@@ -65,9 +67,10 @@ struct RelevanceParams {
   // share a document holding each concept as often as the collection does
   // would cover, (raw - chance) / (1 - chance).
   bool above_chance = true;
-  // The chance that a document holds a concept is estimated as df / (N +
-  // chance_prior): a small collection (a new node with a dozen offers) is
-  // no evidence that what it holds, every document holds.
+  // Documents added to the collection's count N, none holding any concept,
+  // in a concept's idf and in the chance that a document holds it (df / (N
+  // + prior)): a small collection (a new node with a dozen offers) is no
+  // evidence that what it holds, every document holds.
   double chance_prior = 20;
   // The p of the coverage's p-norm: 1 is the weighted mean of the
   // strengths; larger values weigh a heavy concept left uncovered more
@@ -128,7 +131,7 @@ class WeightedQuery {
 
   // Terms for TopK that rank documents by about the same sum (a twin or a
   // wording adds to its concept instead of counting as the larger of them),
-  // for the `max_concepts` heaviest concepts.
+  // for the `max_concepts` heaviest concepts that some document holds.
   std::vector<QueryTerm> RetrievalTerms(size_t max_concepts) const;
 
  private:

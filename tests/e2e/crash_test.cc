@@ -215,7 +215,11 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveKill9) {
       grpc::ClientContext c;
       c.AddMetadata("authorization", "Bearer " + admin_key);
       v1::CreateNeedRequest need;
-      *need.mutable_need() = MakeNeed(parent, "Offer mô tả đầy đủ");
+      // Its one concept is in every offer's title, so each offer covers it
+      // whole: a score above what chance gives, however many offers share
+      // the word.
+      *need.mutable_need() = MakeNeed(parent, "Offer");
+      need.mutable_need()->set_description("Offer");
       need.mutable_need()->set_centre("organizations/2");
       need.mutable_need()->set_state(v1::PUBLISHED);
       need.mutable_need()->set_alert_threshold(0.01);

@@ -48,14 +48,26 @@ TEST(Matcher, ExplanationAddsUpToTheScore) {
   ASSERT_EQ(result.hits.size(), 1u);
   const MatchHit& hit = result.hits[0];
   EXPECT_EQ(hit.id, 1u);
-  double sum = 0;
+  // The score is the product of the factors 1 - w (1 - v); the text's
+  // contribution is its factor, each other's the change it makes to the
+  // running product, so that they add up to the score.
+  double sum = 0, product = 1;
   for (const auto& c : hit.components) {
     EXPECT_GE(c.value, 0);
     EXPECT_LE(c.value, 1);
-    EXPECT_DOUBLE_EQ(c.contribution, c.value * c.weight);
+    const double factor = 1 - c.weight * (1 - c.value);
+    if (c.name == "text") {
+      EXPECT_DOUBLE_EQ(c.contribution, factor);
+      EXPECT_DOUBLE_EQ(c.value, hit.relevance);
+    } else {
+      EXPECT_NEAR(c.contribution, product * factor - product, 1e-12);
+      EXPECT_LE(c.contribution, 0);
+    }
+    product *= factor;
     sum += c.contribution;
   }
   EXPECT_NEAR(sum, hit.score, 1e-9);
+  EXPECT_NEAR(product, hit.score, 1e-12);
   EXPECT_EQ(hit.components.size(), 7u);
   ASSERT_FALSE(hit.top_terms.empty());
   double shares = 0;
