@@ -86,6 +86,13 @@ absl::StatusOr<int> AlertEngine::RunOnce(size_t max_changes) {
           TM_RETURN_IF_ERROR(raise(*need, *offer, v1::Alert::OFFER_FOR_NEED,
                                    score, need_threshold(*need)));
         }
+        // ...and the offer's side of the public needs it can serve that
+        // were there before it (as when the need comes after the offer).
+        if (need->confidentiality() != v1::CONFIDENTIAL &&
+            score >= options_.default_threshold) {
+          TM_RETURN_IF_ERROR(raise(*need, *offer, v1::Alert::NEED_FOR_OFFER,
+                                   score, options_.default_threshold));
+        }
       }
     } else if (absl::StartsWith(name, "needs/")) {
       auto need = catalog_->Get<v1::Need>(IdOf(RecordKind::kNeed, name));

@@ -4,16 +4,19 @@
 //   - an offer: the needs it serves (confidential ones included, as the
 //     alert goes to the need's own side); each need whose threshold
 //     (Need.alert_threshold, else the engine's default) the score reaches
-//     alerts the need's centre, else its enterprise;
+//     alerts the need's centre, else its enterprise; each public one
+//     reaching the default threshold alerts the offer owner's exchange,
+//     else the owner;
 //   - a need: the offers for it; each reaching the need's threshold alerts
 //     the need's side as above, and, for a public need, each reaching the
 //     default threshold alerts the offer owner's exchange, else the owner.
-// The score is the pair's absolute score (matching/relevance.h), the same
-// from either side and whatever else the index holds, so the alerts an
-// import raises do not depend on how far behind the engine runs: a pair is
-// met when its later record is processed, or again when the engine, lagging,
-// finds both records in place at the earlier one's turn, with the same score
-// either way (only the collection's statistics move it, slightly).
+// Both sides are told whichever record came first. The score is the pair's
+// absolute score (matching/relevance.h), the same from either side and
+// whatever else the index holds, so the alerts an import raises do not
+// depend on how far behind the engine runs: a pair is met when its later
+// record is processed, or again when the engine, lagging, finds both
+// records in place at the earlier one's turn, with the same score either
+// way (only the collection's statistics move it, slightly).
 // Each (need, offer) pair is alerted once per side, ever: the pair index
 // is checked before raising, and the alerts of a stretch of the change log
 // are committed with the cursor past it in one batch, so a crash or restart

@@ -30,12 +30,13 @@ double Idf(const TextIndex& index, const RelevanceParams& params, double df) {
 // much that nobody needs to offer).
 double UnknownWeight(const ConceptQuery::Concept& c, const TextIndex& index,
                      const RelevanceParams& params) {
-  const double idf = Idf(index, params, 1);
-  return c.prominence * idf *
-         (c.prominence < params.concepts.keywords &&
-                  c.prominence < params.concepts.title
-              ? params.unknown
-              : 1.0);
+  const bool body_only = c.prominence < params.concepts.keywords &&
+                         c.prominence < params.concepts.title;
+  // What the title or keywords ask for and nobody holds weighs what a term
+  // nobody holds weighs; a body-only word, as if one document held it, and
+  // less.
+  return body_only ? c.prominence * Idf(index, params, 1) * params.unknown
+                   : c.prominence * Idf(index, params, 0);
 }
 
 }  // namespace

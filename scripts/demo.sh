@@ -45,8 +45,15 @@ for need in needs/1 needs/2 needs/3; do
   echo "== best offers for ${need}: $($T --json need get ${need} | sed -n 's/^ *"title": "\(.*\)",$/\1/p')"
   $T match need "${need}" --explain --page-size=3
 done
+echo "== a need nobody offers (Cordyceps cultivation): no good match, and no alert"
+$T match need needs/7 --page-size=3
+echo
 echo "== needs that offers/6 (IoT shrimp-pond monitoring) can serve"
 $T match offer offers/6
+echo
+echo "== alerts: each centre and exchange hears of the STRONG matches only"
+sleep 1  # the alert engine follows the change log a moment behind the writes
+$T alerts pull
 echo
 echo "== free-text search typed without diacritics: \"may say nong san\""
 $T search offers "may say nong san" --page-size=3

@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <set>
+#include <tuple>
+
+#include "google/protobuf/util/json_util.h"
+
 #include "domain/alert_box.h"
 #include "domain/alert_engine.h"
 #include "tests/domain/domain_stack.h"
@@ -22,12 +28,12 @@ class AlertsTest : public testing::TempDirTest {
     owner_ = Org("Viện", v1::Organization::RESEARCH_INSTITUTE, exchange_);
   }
 
-  void Open() {
+  void Open(const std::string& db = "db", double threshold = 0.5) {
     engine_.reset();
     box_.reset();
-    stack_.Open(Path("db"), /*sync_writes=*/true);
+    stack_.Open(Path(db), /*sync_writes=*/true);
     AlertOptions options_alerts;
-    options_alerts.default_threshold = 0.5;
+    options_alerts.default_threshold = threshold;
     engine_ = std::make_unique<AlertEngine>(
         stack_.catalog(), stack_.matchmaker(), &clock_, options_alerts);
     box_ = std::make_unique<AlertBox>(stack_.catalog());
@@ -207,6 +213,84 @@ TEST_F(AlertsTest, WatchResumesAndPullDigestsSinceTheLastPull) {
   auto third = box_->Pull(centre, 0);
   ASSERT_OK(third);
   EXPECT_EQ(third->alerts_size(), 1);
+}
+
+// An offer about something else than the need raises no alert, on either
+// side; nor does a need nobody offers anything for.
+TEST_F(AlertsTest, AnIrrelevantOfferRaisesNone) {
+  Open("db", AlertOptions().default_threshold);
+  Need("Xử lý nước thải chế biến thủy sản 500 m3 mỗi ngày", false);
+  Need("Nuôi trồng đông trùng hạ thảo quy mô công nghiệp", false);
+  Offer("Máy sấy nông sản bằng bơm nhiệt");
+  Offer("Giống lúa chịu mặn ngắn ngày cho vùng ven biển");
+  Offer("Quy trình nuôi tôm thẻ chân trắng trong nhà màng");
+  Drain();
+  EXPECT_TRUE(All().empty()) << All().size() << " alerts, the first "
+                             << (All().empty() ? "" : All()[0].offer_title());
+  // The relevant one does, to both sides.
+  Offer("Hệ thống xử lý nước thải thủy sản bằng công nghệ MBBR");
+  Drain();
+  EXPECT_EQ(All().size(), 2u);
+}
+
+// The alerts an import raises do not depend on how far the engine lags:
+// the demo data imported record by record, the engine catching up after
+// every record or only at the end, needs before offers or after, raise the
+// same (kind, need, offer) alerts.
+TEST_F(AlertsTest, TheAlertsOfAnImportDoNotDependOnTheEngineLag) {
+  auto lines = [](const std::string& file) {
+    std::vector<std::string> out;
+    std::ifstream in(std::string(TECHMATCH_SOURCE_DIR) + "/data/demo/" + file);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) out.push_back(line);
+    return out;
+  };
+  using Raised = std::set<std::tuple<int, std::string, std::string>>;
+  auto run = [&](const std::string& db, bool needs_first, bool lagging) {
+    Open(db, AlertOptions().default_threshold);
+    for (const std::string& line : lines("organizations.jsonl")) {
+      v1::ImportOrganizationsRequest request;
+      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
+                      line, request.add_organizations()).ok());
+      stack_.registry()->ImportOrganizations(testing::Admin(), request, 0);
+    }
+    auto offers = [&] {
+      for (const std::string& line : lines("offers.jsonl")) {
+        v1::ImportOffersRequest request;
+        EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
+                        line, request.add_offers()).ok());
+        stack_.registry()->ImportOffers(testing::Admin(), request, 0);
+        if (!lagging) Drain();
+      }
+    };
+    auto needs = [&] {
+      for (const std::string& line : lines("needs.jsonl")) {
+        v1::ImportNeedsRequest request;
+        EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
+                        line, request.add_needs()).ok());
+        stack_.registry()->ImportNeeds(testing::Admin(), request, 0);
+        if (!lagging) Drain();
+      }
+    };
+    if (needs_first) {
+      needs();
+      offers();
+    } else {
+      offers();
+      needs();
+    }
+    Drain();
+    Raised raised;
+    for (const v1::Alert& a : All()) raised.insert({a.kind(), a.need(), a.offer()});
+    return raised;
+  };
+  const Raised reference = run("fast", false, false);
+  EXPECT_GE(reference.size(), 8u);  // the demo's five answered needs, both sides
+  EXPECT_EQ(run("lagging", false, true), reference);
+  EXPECT_EQ(run("fast-needs-first", true, false), reference);
+  EXPECT_EQ(run("lagging-needs-first", true, true), reference);
+  // The need nobody offers anything for (Cordyceps) is never alerted.
+  for (const auto& [kind, need, offer] : reference) EXPECT_NE(need, "needs/7");
 }
 
 }  // namespace
