@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "base/malloc_tunables.h"
@@ -30,6 +31,25 @@
 
 namespace techmatch::bench {
 namespace {
+
+// The repository's lexicon (data/reference), as techmatchd loads it.
+std::shared_ptr<const matching::Lexicon> RepositoryLexicon() {
+  auto read = [](const std::string& name) {
+    std::ifstream in(std::string(TECHMATCH_SOURCE_DIR) + "/data/reference/" + name);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+  };
+  static const matching::Analyzer analyzer;
+  auto lexicon = matching::Lexicon::Parse(analyzer, read("stopwords.tsv"),
+                                          read("synonyms.tsv"),
+                                          read("glossary_en_vi.tsv"));
+  if (!lexicon.ok()) {
+    std::cerr << lexicon.status() << "\n";
+    std::exit(1);
+  }
+  return std::make_shared<const matching::Lexicon>(std::move(*lexicon));
+}
 
 // The value of environment variable `name`, or `fallback` when unset.
 size_t EnvOr(const char* name, size_t fallback) {
@@ -129,7 +149,7 @@ struct Shared {
               << ((RssBytes() - rss_before) >> 20) << " MiB\n";
   }
   CorpusGenerator generator;
-  matching::Matcher matcher;
+  matching::Matcher matcher{matching::Bm25fParams{}, RepositoryLexicon()};
 };
 
 Shared& Get() {
@@ -273,7 +293,7 @@ void BM_SnapshotSaveLoad(benchmark::State& state) {
     }
     save_s += std::chrono::duration<double>(Clock::now() - t).count();
     t = Clock::now();
-    matching::Matcher loaded;
+    matching::Matcher loaded{matching::Bm25fParams{}, RepositoryLexicon()};
     auto in = matching::SnapshotReader::Open(path);
     if (!in.ok() || !loaded.Load(**in).ok()) {
       state.SkipWithError("snapshot not read");

@@ -45,6 +45,8 @@ bool ParseRelevance(const char* text, matching::RelevanceParams* r) {
     else if (k == "chance") r->above_chance = v != 0;
     else if (k == "prior") r->chance_prior = v;
     else if (k == "norm") r->norm = v;
+    else if (k == "minfold") r->min_folded_factor = static_cast<float>(v);
+    else if (k == "floor") r->retrieval_floor = v;
     else if (k == "number") r->concepts.number = static_cast<float>(v);
     else if (k == "cohesion") r->cohesion = static_cast<float>(v);
     else if (k == "pairdf") r->min_pair_df = static_cast<uint32_t>(v);

@@ -504,7 +504,8 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
   MatchResult result;
   result.query_terms = ConceptLabels(query, options.query_terms);
   const std::vector<TextHit> candidates = Candidates<OfferDoc>(
-      offer_text_, offers_, query.RetrievalTerms(options.query_terms),
+      offer_text_, offers_,
+      query.RetrievalTerms(options.query_terms, relevance_.retrieval_floor),
       [&](const OfferDoc& offer) {
         return Live(offer.published, offer.expire_micros, options.now_micros) &&
                MeetsStrict(need, offer);
@@ -512,15 +513,31 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
       need.strict != 0, 0, options);
   result.candidates = candidates.size();
   const std::vector<const OfferDoc*> records = Records(offers_, candidates);
-  // Every candidate's strength for every query term, read from the
-  // postings (each list once, in slot order).
+  // The structured factors of each candidate (its score were its text
+  // relevance 1): what bounds its score while its coverage is read.
+  std::vector<double> factors(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    factors[i] = PairScore(need, *records[i], 1.0, 1.0,
+                           records[i]->fresh_micros, options);
+  }
+  const double text_weight = options.weights.text;
+  auto bound = [&](size_t row, double coverage) {
+    return (1.0 - text_weight * (1.0 - Calibrate(coverage, relevance_.match))) *
+           factors[row];
+  };
+  // The candidates' strengths for the query's terms, read from the postings
+  // for as long as a candidate can still make the page (or min_score).
   std::vector<float> strengths;
-  offer_text_.Strengths(query.stats(), IdsOf(candidates), &strengths);
+  const std::vector<double> coverages =
+      query.CoverPool(offer_text_, IdsOf(candidates), bound,
+                      options.offset + options.limit, options.min_score,
+                      &strengths);
   const size_t width = query.stats().size();
   std::vector<Scored> pool;
   pool.reserve(candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i) {
-    const double coverage = query.Coverage(strengths.data() + i * width);
+    const double coverage = coverages[i];
+    if (coverage < 0) continue;  // proven below the page and min_score
     const double relevance = Calibrate(coverage, relevance_.match);
     pool.push_back({PairScore(need, *records[i], relevance, coverage,
                               records[i]->fresh_micros, options),
@@ -561,7 +578,9 @@ MatchResult Matcher::NeedsForOffer(const OfferDoc& offer,
   MatchResult result;
   result.query_terms = ConceptLabels(retrieval, options.query_terms);
   const std::vector<TextHit> candidates = Candidates<NeedDoc>(
-      need_text_, needs_, retrieval.RetrievalTerms(options.query_terms),
+      // (Each need is scored by its own concepts, not by the offer's: no
+      // floor argument holds for these.)
+      need_text_, needs_, retrieval.RetrievalTerms(options.query_terms, 0),
       [&](const NeedDoc& need) {
         return Live(need.published, need.expire_micros, options.now_micros) &&
                (options.include_confidential || !need.confidential) &&

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "absl/container/flat_hash_map.h"
 
@@ -147,8 +148,34 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
     const double held = std::min(1.0, df / std::max(1.0, n_docs));
     chance_ += Power(concepts_[i].weight) * Power(1.0 - held);
   }
+  // A folded twin the accented wording is the lesser reading of ("trong"
+  // for "trồng") is another word more often than not: no credit, and no
+  // need to read it.
+  for (Weighted& w : concepts_) {
+    if (w.folded_factor < params.min_folded_factor) w.folded_factor = 0;
+  }
   total_power_ = 0;
-  for (const Weighted& w : concepts_) total_power_ += Power(w.weight);
+  for (Weighted& w : concepts_) {
+    w.power = Power(w.weight);
+    total_power_ += w.power;
+  }
+  // The terms Coverage reads: those of weighted concepts.
+  std::vector<bool> used(stats_.size(), false);
+  auto use = [&](const ConceptQuery::Form& form) {
+    for (uint32_t t = 0; t < form.term_count; ++t) used[form.first_term + t] = true;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (concepts_[i].weight <= 0) continue;
+    const ConceptQuery::Concept& c = query.concepts[i];
+    use(c.own);
+    if (concepts_[i].folded_factor > 0) use(c.folded);
+    for (uint32_t a = 0; a < c.alternative_count; ++a)
+      use(query.alternatives[c.first_alternative + a].form);
+  }
+  scored_ = stats_;
+  for (size_t t = 0; t < scored_.size(); ++t) {
+    if (!used[t]) scored_[t] = TextIndex::TermStats();
+  }
   chance_ = params.above_chance && total_power_ > 0
                 ? 1.0 - Root(chance_ / total_power_)
                 : 0.0;
@@ -191,6 +218,39 @@ float WeightedQuery::FormStrength(const ConceptQuery::Form& form,
   return weakest;
 }
 
+float WeightedQuery::ConceptStrength(size_t i, const float* strengths,
+                                     ConceptQuery::Via* via,
+                                     uint32_t* which) const {
+  const Weighted& w = concepts_[i];
+  const ConceptQuery::Concept& c = query_->concepts[i];
+  float best = w.clarity * FormStrength(c.own, strengths);
+  *via = ConceptQuery::Via::kSelf;
+  *which = ConceptQuery::kNone;
+  if (w.folded_factor > 0) {
+    const float folded = w.folded_factor * FormStrength(c.folded, strengths);
+    if (folded > best) {
+      best = folded;
+      *via = ConceptQuery::Via::kAccentFolded;
+    }
+  }
+  for (uint32_t a = 0; a < c.alternative_count; ++a) {
+    const ConceptQuery::Alternative& alt =
+        query_->alternatives[c.first_alternative + a];
+    const float s = params_->alternative * FormStrength(alt.form, strengths);
+    if (s > best) {
+      best = s;
+      *via = alt.via;
+      *which = c.first_alternative + a;
+    }
+  }
+  return best;
+}
+
+double WeightedQuery::Missing(const Weighted& w, float strength) const {
+  if (strength >= 1.0f) return 0.0;
+  return w.power * (strength <= 0 ? 1.0 : Power(1.0 - strength));
+}
+
 double WeightedQuery::Coverage(const float* strengths,
                                std::vector<ConceptMatch>* matched) const {
   if (matched != nullptr) matched->clear();
@@ -199,26 +259,10 @@ double WeightedQuery::Coverage(const float* strengths,
   for (size_t i = 0; i < concepts_.size(); ++i) {
     const Weighted& w = concepts_[i];
     if (w.weight <= 0) continue;
-    const ConceptQuery::Concept& c = query_->concepts[i];
-    float best = w.clarity * FormStrength(c.own, strengths);
-    ConceptQuery::Via via = ConceptQuery::Via::kSelf;
-    uint32_t which = ConceptQuery::kNone;
-    const float folded = w.folded_factor * FormStrength(c.folded, strengths);
-    if (folded > best) {
-      best = folded;
-      via = ConceptQuery::Via::kAccentFolded;
-    }
-    for (uint32_t a = 0; a < c.alternative_count; ++a) {
-      const ConceptQuery::Alternative& alt =
-          query_->alternatives[c.first_alternative + a];
-      const float s = params_->alternative * FormStrength(alt.form, strengths);
-      if (s > best) {
-        best = s;
-        via = alt.via;
-        which = c.first_alternative + a;
-      }
-    }
-    missing += Power(w.weight) * Power(1.0 - std::min(1.0f, best));
+    ConceptQuery::Via via;
+    uint32_t which;
+    const float best = ConceptStrength(i, strengths, &via, &which);
+    missing += Missing(w, best);
     if (best <= 0) continue;
     sum += w.weight * best;
     if (matched != nullptr)
@@ -231,21 +275,129 @@ double WeightedQuery::Coverage(const float* strengths,
                        return a.share > b.share;
                      });
   }
-  const double raw = 1.0 - Root(missing / total_power_);
+  return AboveChance(1.0 - Root(missing / total_power_));
+}
+
+std::vector<double> WeightedQuery::CoverPool(
+    const TextIndex& index, const std::vector<uint64_t>& ids,
+    const std::function<double(size_t, double)>& score, size_t keep,
+    double min_score, std::vector<float>* strengths) const {
+  const size_t width = stats_.size();
+  strengths->assign(ids.size() * width, 0.0f);
+  std::vector<double> out(ids.size(), -1.0);
+  if (ids.empty()) return out;
+  if (total_power_ <= 0) {
+    std::fill(out.begin(), out.end(), 0.0);
+    return out;
+  }
+  std::vector<TextIndex::SlotRow> alive = index.SlotRows(ids);
+  // Heaviest concepts first: they are the rarest terms (short lists), and
+  // once they are in, most candidates are out of the running, so the
+  // commonest terms (the long lists) are read for a few documents only.
+  std::vector<uint32_t> order;
+  for (size_t i = 0; i < concepts_.size(); ++i) {
+    if (concepts_[i].weight > 0) order.push_back(static_cast<uint32_t>(i));
+  }
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return concepts_[a].weight > concepts_[b].weight;
+  });
+  std::vector<double> missing(ids.size(), 0.0);
+  double remaining = total_power_, checked = total_power_;
+  auto read = [&](const ConceptQuery::Form& form) {
+    for (uint32_t t = 0; t < form.term_count; ++t) {
+      const uint32_t term = form.first_term + t;
+      index.Strengths(scored_[term], alive, width, term, strengths->data());
+    }
+  };
+  std::vector<double> lower;
+  for (uint32_t i : order) {
+    const ConceptQuery::Concept& c = query_->concepts[i];
+    read(c.own);
+    if (concepts_[i].folded_factor > 0) read(c.folded);
+    for (uint32_t a = 0; a < c.alternative_count; ++a)
+      read(query_->alternatives[c.first_alternative + a].form);
+    for (const TextIndex::SlotRow& doc : alive) {
+      ConceptQuery::Via via;
+      uint32_t which;
+      missing[doc.row] += Missing(
+          concepts_[i],
+          ConceptStrength(i, strengths->data() + doc.row * width, &via, &which));
+    }
+    remaining -= concepts_[i].power;
+    // Prune when the remaining concepts' mass moved by a twentieth: a
+    // candidate whose best possible score is under both the k-th best
+    // worst possible score and `min_score` cannot be on the page.
+    const bool prunable = alive.size() > keep || min_score > 0;
+    if (!prunable || checked - remaining < 0.05 * total_power_) continue;
+    checked = remaining;
+    double threshold = min_score;
+    if (alive.size() > keep) {
+      lower.clear();
+      for (const TextIndex::SlotRow& doc : alive) {
+        lower.push_back(score(doc.row, AboveChance(1.0 - Root(std::min(
+                                           1.0, (missing[doc.row] + remaining) /
+                                                    total_power_)))));
+      }
+      std::nth_element(lower.begin(), lower.begin() + (keep - 1), lower.end(),
+                       std::greater<double>());
+      threshold = std::max(threshold, lower[keep - 1]);
+    }
+    threshold -= 1e-9;  // bounds are sums in another order
+    alive.erase(std::remove_if(alive.begin(), alive.end(),
+                               [&](const TextIndex::SlotRow& doc) {
+                                 return score(doc.row,
+                                              AboveChance(1.0 - Root(std::min(
+                                                  1.0, missing[doc.row] /
+                                                           total_power_)))) <
+                                        threshold;
+                               }),
+                alive.end());
+  }
+  // The survivors' coverage exactly as Coverage() computes it.
+  for (const TextIndex::SlotRow& doc : alive)
+    out[doc.row] = Coverage(strengths->data() + doc.row * width);
+  return out;
+}
+
+double WeightedQuery::AboveChance(double raw) const {
   if (chance_ <= 0 || chance_ >= 1) return raw;
   return std::max(0.0, (raw - chance_) / (1.0 - chance_));
 }
 
-std::vector<QueryTerm> WeightedQuery::RetrievalTerms(
-    size_t max_concepts) const {
+std::vector<QueryTerm> WeightedQuery::RetrievalTerms(size_t max_concepts,
+                                                     double floor) const {
   // Only concepts some document holds can retrieve one.
-  std::vector<uint32_t> order;
+  std::vector<uint32_t> held;
   for (size_t i = 0; i < concepts_.size(); ++i) {
     const ConceptQuery::Concept& c = query_->concepts[i];
     if (concepts_[i].weight > 0 &&
         (!Unheld(c) || FormFrequency(c.folded) > 0))
-      order.push_back(static_cast<uint32_t>(i));
+      held.push_back(static_cast<uint32_t>(i));
   }
+  // The commonest concepts are left out while a document covering all of
+  // them and nothing else would stay under the retrieval floor: long
+  // posting lists, for documents that would score WEAK anyway.
+  auto frequency = [&](uint32_t i) {
+    const ConceptQuery::Concept& c = query_->concepts[i];
+    return std::max(FormFrequency(c.own), FormFrequency(c.folded));
+  };
+  std::stable_sort(held.begin(), held.end(), [&](uint32_t a, uint32_t b) {
+    return frequency(a) > frequency(b);
+  });
+  double left_out = 0;
+  size_t first = 0;
+  // (The rarest stays: when even all of them could not lift a document
+  // over the floor, every document is WEAK, and the rarest still ranks.)
+  while (first + 1 < held.size() && total_power_ > 0) {
+    const double with = left_out + Power(concepts_[held[first]].weight);
+    if (AboveChance(1.0 - Root(1.0 - std::min(1.0, with / total_power_))) >
+        floor)
+      break;
+    left_out = with;
+    ++first;
+  }
+  std::vector<uint32_t> order(held.begin() + static_cast<ptrdiff_t>(first),
+                              held.end());
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     return concepts_[a].weight > concepts_[b].weight;
   });
@@ -266,9 +418,14 @@ std::vector<QueryTerm> WeightedQuery::RetrievalTerms(
   for (uint32_t i : order) {
     const Weighted& w = concepts_[i];
     const ConceptQuery::Concept& c = query_->concepts[i];
-    // A document with the accented wording holds its folded twin too.
-    add_form(c.own, w.weight * w.clarity * (1.0 - w.folded_factor));
-    add_form(c.folded, w.weight * w.folded_factor);
+    // The folded twin retrieves only when the wording as written is
+    // nowhere (a document with the accented wording holds the twin too, and
+    // a twin is often a common syllable: "say" for "sấy").
+    if (FormFrequency(c.own) > 0) {
+      add_form(c.own, w.weight * w.clarity);
+    } else {
+      add_form(c.folded, w.weight * w.folded_factor);
+    }
     for (uint32_t a = 0; a < c.alternative_count; ++a) {
       add_form(query_->alternatives[c.first_alternative + a].form,
                w.weight * params_->alternative);

@@ -27,7 +27,7 @@
 // s in [0, 1] the weakest of a wording's terms' BM25F saturations
 // (TextIndex::Strengths), divided by `full_strength` and capped at 1; rho
 // the share of the folded form's documents that hold the accented one (how
-// likely "trong" is "trồng"); c, for a word of a text typed without
+// likely "trong" is "trồng"), 0 when under `min_folded_factor`; c, for a word of a text typed without
 // diacritics, how surely its letters are the word the document writes
 // ("mat": mặt, mát, mật ...; TextIndex::FoldClarity), else 1; a the
 // alternative factor. Coverage is
@@ -40,6 +40,7 @@
 #ifndef TECHMATCH_MATCHING_RELEVANCE_H_
 #define TECHMATCH_MATCHING_RELEVANCE_H_
 
+#include <functional>
 #include <vector>
 
 #include "matching/concept_query.h"
@@ -76,6 +77,15 @@ struct RelevanceParams {
   // strengths; larger values weigh a heavy concept left uncovered more
   // (Salton's extended boolean AND): 1 - (sum w^p (1 - s)^p / sum w^p)^(1/p).
   double norm = 1.3;
+  // Retrieval leaves out a query's commonest concepts while a document
+  // covering all of them and nothing else would have a coverage (above
+  // chance) of at most this, a WEAK score: their long posting lists would
+  // only bring such documents (RetrievalTerms).
+  double retrieval_floor = 0.0;
+  // A folded twin whose accented wording holds less than this share of its
+  // documents (rho) gives no credit: its letters are more often another
+  // word.
+  float min_folded_factor = 0.0f;
   // When two adjacent words are one (see above).
   uint32_t min_pair_df = 2;
   float cohesion = 0.5f;
@@ -116,6 +126,9 @@ class WeightedQuery {
   const ConceptQuery& query() const { return *query_; }
   // Per query term (parallel to query().terms).
   const std::vector<TextIndex::TermStats>& stats() const { return stats_; }
+  // The same with the terms no weighted concept uses blanked (term
+  // UINT32_MAX): what TextIndex::Strengths needs to read for Coverage.
+  const std::vector<TextIndex::TermStats>& scored() const { return scored_; }
   // Sum of the concepts' weights; 0 when the query has none.
   double total_weight() const { return total_; }
   // A concept's weight (0: not counted).
@@ -129,10 +142,31 @@ class WeightedQuery {
   double Coverage(const float* strengths,
                   std::vector<ConceptMatch>* matched = nullptr) const;
 
+  // The coverage of each of `ids` (documents of the index this query was
+  // weighed with) that a ranking by `score(row, coverage)` (nondecreasing
+  // in coverage) needs exactly: those of the `keep` best scores and of all
+  // scoring at least `min_score` (when positive); -1 for the others, which
+  // are proven to score below both. Concepts are read heaviest first and a
+  // candidate is dropped as soon as its best possible score cannot make it,
+  // so the commonest terms are read for a few documents. `strengths` gets
+  // the term strengths (rows parallel to ids, complete for the rows whose
+  // coverage is returned), for Coverage(row, &matched). Equal to Coverage()
+  // of those rows, to the bit.
+  std::vector<double> CoverPool(const TextIndex& index,
+                                const std::vector<uint64_t>& ids,
+                                const std::function<double(size_t, double)>& score,
+                                size_t keep, double min_score,
+                                std::vector<float>* strengths) const;
+
   // Terms for TopK that rank documents by about the same sum (a twin or a
   // wording adds to its concept instead of counting as the larger of them),
-  // for the `max_concepts` heaviest concepts that some document holds.
-  std::vector<QueryTerm> RetrievalTerms(size_t max_concepts) const;
+  // for the `max_concepts` heaviest concepts that some document holds,
+  // leaving out the commonest ones while they could not lift a document's
+  // coverage of this query above `floor` on their own (0: none is left out;
+  // RelevanceParams::retrieval_floor when the documents retrieved are then
+  // scored by their coverage of this query).
+  std::vector<QueryTerm> RetrievalTerms(size_t max_concepts,
+                                        double floor) const;
 
  private:
   struct Weighted {
@@ -141,10 +175,17 @@ class WeightedQuery {
     // A word of text without diacritics: how surely a match of its letters
     // is the same word (TextIndex::FoldClarity).
     float clarity = 1;
+    double power = 0;  // weight^p
   };
   // The documents holding all of a form's terms, at most (the least of
   // their frequencies); 0 for none.
   uint32_t FormFrequency(const ConceptQuery::Form& form) const;
+  // A document's strength for concept `i` (strengths parallel to the
+  // query's terms), and how it was found.
+  float ConceptStrength(size_t i, const float* strengths,
+                        ConceptQuery::Via* via, uint32_t* which) const;
+  // The p-norm's missing mass of a concept covered with `strength`.
+  double Missing(const Weighted& w, float strength) const;
   // True when no document holds `c` as written nor in another wording (its
   // folded twin aside: "tam" held is other words than "tầm").
   bool Unheld(const ConceptQuery::Concept& c) const;
@@ -153,8 +194,11 @@ class WeightedQuery {
   const ConceptQuery* query_;
   const RelevanceParams* params_;
   std::vector<TextIndex::TermStats> stats_;
+  std::vector<TextIndex::TermStats> scored_;
   std::vector<Weighted> concepts_;
   double Power(double x) const;  // x^p
+  // A raw coverage above chance (see RelevanceParams::above_chance).
+  double AboveChance(double raw) const;
   double Root(double x) const;   // x^(1/p)
   double total_ = 0;
   double total_power_ = 0;  // sum of weight^p

@@ -256,6 +256,17 @@ class TextIndex {
   void Strengths(const std::vector<TermStats>& terms,
                  const std::vector<uint64_t>& ids,
                  std::vector<float>* out) const;
+  // The same a term at a time, for a subset of documents: the indexed ones
+  // of `ids`, in slot order, each with its position in `ids` (its row).
+  struct SlotRow {
+    uint32_t slot;
+    uint32_t row;
+  };
+  std::vector<SlotRow> SlotRows(const std::vector<uint64_t>& ids) const;
+  // Writes `term`'s strength in each of `docs` (in slot order, as SlotRows
+  // gives them) to out[row * width + column]; leaves the others alone.
+  void Strengths(const TermStats& term, const std::vector<SlotRow>& docs,
+                 size_t width, size_t column, float* out) const;
 
   // A document as this index would hold it, kept aside (not indexed): its
   // terms' field frequencies and its length codes. Strengths computed from
@@ -276,11 +287,6 @@ class TextIndex {
   // an indexed document), into out[0, terms.size()).
   void Strengths(const std::vector<std::string>& terms, const DocVector& doc,
                  float* out) const;
-
-  // "More like this": the `max_terms` terms of `texts` with the highest
-  // tf * idf, title counted twice. Each gets weight 1.
-  std::vector<QueryTerm> MoreLikeThis(const FieldTexts& texts,
-                                      size_t max_terms) const;
 
   // The most `query` could score in any document of this index: each term's
   // idf (a term no document holds: that of a term one document holds)

@@ -243,108 +243,6 @@ std::vector<std::vector<float>> TextIndex::Explain(
   return out;
 }
 
-std::vector<QueryTerm> TextIndex::MoreLikeThis(const FieldTexts& texts,
-                                               size_t max_terms) const {
-  // Term frequencies by term key, from the same terms Upsert indexes (the
-  // title counted twice); terms the index has never seen carry no
-  // information and are skipped.
-  std::vector<std::pair<uint64_t, uint32_t>> occurrences;  // key, times
-  auto syllable = [&](std::string_view text) -> uint64_t {
-    auto it = syllable_ids_.find(absl::string_view(text.data(), text.size()));
-    return it == syllable_ids_.end() ? 0 : it->second;
-  };
-  Analyzer::PackedTokens packed;
-  auto count_field = [&](const std::string& text, uint32_t times) {
-    packed.chars.clear();
-    packed.tokens.clear();
-    analyzer_->TokenizeInto(text, &packed);
-    const std::string_view chars(packed.chars);
-    uint64_t prev_folded = 0, prev_accented = 0;
-    for (const Analyzer::PackedTokens::Token& t : packed.tokens) {
-      uint64_t folded = syllable(chars.substr(t.at, t.folded_size));
-      uint64_t accented =
-          t.accented_size == 0
-              ? folded
-              : syllable(chars.substr(t.at + t.folded_size, t.accented_size));
-      if (folded != 0) occurrences.emplace_back(folded << 32, times);
-      if (accented != 0)
-        occurrences.emplace_back(accented << 32 | kAccentedBit, times);
-      if (t.breaks_before == 0) {
-        if (prev_folded != 0 && folded != 0)
-          occurrences.emplace_back(prev_folded << 32 | folded, times);
-        if (prev_accented != 0 && accented != 0) {
-          occurrences.emplace_back(
-              (prev_accented << 32 | accented) | kAccentedBit, times);
-        }
-      }
-      prev_folded = folded;
-      prev_accented = accented;
-    }
-  };
-  count_field(texts.title, 2);
-  count_field(texts.keywords, 1);
-  count_field(texts.body, 1);
-  // Each distinct key once; at a million documents the pair dictionary
-  // lookups are cache misses, so they are prefetched a few keys ahead.
-  std::sort(occurrences.begin(), occurrences.end());
-  size_t distinct = 0;
-  for (size_t i = 0; i < occurrences.size(); ++i) {
-    if (distinct > 0 &&
-        occurrences[distinct - 1].first == occurrences[i].first) {
-      occurrences[distinct - 1].second += occurrences[i].second;
-    } else {
-      occurrences[distinct++] = occurrences[i];
-    }
-  }
-  occurrences.resize(distinct);
-  constexpr size_t kAhead = 8;
-  // The best `max_terms` by tf * idf, ties by term text. Texts are built
-  // only for the terms that reach the cut (and those tied at it).
-  struct Ranked {
-    float weight;  // tf * idf
-    uint64_t key;
-  };
-  // Two passes: the terms' indexes (their entries prefetched as found),
-  // then their idf -- each term's entry is a miss too.
-  std::vector<uint32_t> term_of(occurrences.size());
-  for (size_t i = 0; i < occurrences.size(); ++i) {
-    if (i + kAhead < occurrences.size() &&
-        static_cast<uint32_t>(occurrences[i + kAhead].first) != 0) {
-      term_ids_.Prefetch(occurrences[i + kAhead].first);
-    }
-    term_of[i] = KnownTerm(occurrences[i].first);
-    if (term_of[i] != UINT32_MAX) __builtin_prefetch(&terms_[term_of[i]]);
-  }
-  std::vector<Ranked> ranked;
-  ranked.reserve(occurrences.size());
-  for (size_t i = 0; i < occurrences.size(); ++i) {
-    if (term_of[i] == UINT32_MAX) continue;
-    const auto [key, count] = occurrences[i];
-    float idf = IdfOf(terms_[term_of[i]]);
-    if (idf > 0) ranked.push_back({static_cast<float>(count) * idf, key});
-  }
-  const size_t keep = std::min(max_terms, ranked.size());
-  std::vector<std::pair<float, std::string>> chosen;
-  if (keep > 0) {
-    std::nth_element(
-        ranked.begin(), ranked.begin() + (keep - 1), ranked.end(),
-        [](const Ranked& a, const Ranked& b) { return a.weight > b.weight; });
-    const float cut = ranked[keep - 1].weight;
-    for (const Ranked& r : ranked) {
-      if (r.weight >= cut) chosen.emplace_back(r.weight, TermText(r.key));
-    }
-  }
-  auto better = [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
-  std::sort(chosen.begin(), chosen.end(), better);
-  chosen.resize(keep);
-  std::vector<QueryTerm> out;
-  out.reserve(keep);
-  for (auto& [weight, text] : chosen) out.push_back({std::move(text), 1.0f});
-  return out;
-}
-
 float TextIndex::QueryWeight(const std::string& term) const {
   if (term.find('_') != std::string::npos) return params_.pair_weight;
   std::string_view body(term);
@@ -395,30 +293,44 @@ float TextIndex::IdfOfFrequency(double df) const {
   return static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
 }
 
+std::vector<TextIndex::SlotRow> TextIndex::SlotRows(
+    const std::vector<uint64_t>& ids) const {
+  std::vector<SlotRow> order;
+  order.reserve(ids.size());
+  for (size_t row = 0; row < ids.size(); ++row) {
+    auto it = slot_of_id_.find(ids[row]);
+    if (it != slot_of_id_.end())
+      order.push_back({it->second, static_cast<uint32_t>(row)});
+  }
+  std::sort(order.begin(), order.end(), [](const SlotRow& a, const SlotRow& b) {
+    return a.slot < b.slot;
+  });
+  return order;
+}
+
+void TextIndex::Strengths(const TermStats& term,
+                          const std::vector<SlotRow>& docs, size_t width,
+                          size_t column, float* out) const {
+  if (term.term == UINT32_MAX) return;
+  const float scale = 1.0f / (params_.k1 + 1.0f);
+  // Readers only move forward: the documents come in slot order.
+  PostingList::Reader r(terms_[term.term].postings);
+  for (const SlotRow& doc : docs) {
+    r.SeekTo(doc.slot);
+    if (r.done()) break;
+    if (SlotOf(r.value()) == doc.slot)
+      out[doc.row * width + column] = Saturate(S(r.value())) * scale;
+  }
+}
+
 void TextIndex::Strengths(const std::vector<TermStats>& terms,
                           const std::vector<uint64_t>& ids,
                           std::vector<float>* out) const {
   const size_t width = terms.size();
   out->assign(ids.size() * width, 0.0f);
-  // Readers only move forward: visit the documents in slot order.
-  std::vector<std::pair<uint32_t, size_t>> order;  // (slot, row)
-  order.reserve(ids.size());
-  for (size_t row = 0; row < ids.size(); ++row) {
-    auto it = slot_of_id_.find(ids[row]);
-    if (it != slot_of_id_.end()) order.emplace_back(it->second, row);
-  }
-  std::sort(order.begin(), order.end());
-  const float scale = 1.0f / (params_.k1 + 1.0f);
-  for (size_t t = 0; t < width; ++t) {
-    if (terms[t].term == UINT32_MAX) continue;
-    PostingList::Reader r(terms_[terms[t].term].postings);
-    for (const auto& [slot, row] : order) {
-      r.SeekTo(slot);
-      if (r.done()) break;
-      if (SlotOf(r.value()) == slot)
-        (*out)[row * width + t] = Saturate(S(r.value())) * scale;
-    }
-  }
+  const std::vector<SlotRow> docs = SlotRows(ids);
+  for (size_t t = 0; t < width; ++t)
+    Strengths(terms[t], docs, width, t, out->data());
 }
 
 std::array<uint32_t, kFieldCount> TextIndex::DocVector::Frequencies(

@@ -104,18 +104,6 @@ TEST_F(TextIndexTest, FilterAndExplain) {
   EXPECT_NEAR(sum, all[0].score, 1e-3);
 }
 
-TEST_F(TextIndexTest, MoreLikeThisPicksInformativeTerms) {
-  for (uint64_t id = 1; id <= 20; ++id) {
-    index_.Upsert(id, {"công nghệ " + std::to_string(id), "", "công nghệ mới"});
-  }
-  index_.Upsert(21, {"máy sấy bơm nhiệt", "", "công nghệ"});
-  auto query = index_.MoreLikeThis({"máy sấy công nghệ", "", ""}, 4);
-  ASSERT_EQ(query.size(), 4u);
-  for (const auto& q : query) {
-    EXPECT_EQ(q.term.find("cong"), std::string::npos) << q.term;  // common
-  }
-}
-
 }  // namespace
 }  // namespace techmatch::matching
 
