@@ -47,6 +47,7 @@ bool ParseRelevance(const char* text, matching::RelevanceParams* r) {
     else if (k == "norm") r->norm = v;
     else if (k == "minfold") r->min_folded_factor = static_cast<float>(v);
     else if (k == "floor") r->retrieval_floor = v;
+    else if (k == "common") r->common_share = v;
     else if (k == "number") r->concepts.number = static_cast<float>(v);
     else if (k == "cohesion") r->cohesion = static_cast<float>(v);
     else if (k == "pairdf") r->min_pair_df = static_cast<uint32_t>(v);

@@ -100,7 +100,7 @@ struct MatchOptions {
   size_t candidate_pool = 200;
   // Concepts of the query side that retrieve the candidates (the heaviest;
   // every concept counts in the score).
-  size_t query_terms = 32;
+  size_t query_terms = 16;
   Weights weights;
   int64_t now_micros = 0;
   // Province code of the regional hub (Ho Chi Minh City).

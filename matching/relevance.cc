@@ -136,17 +136,27 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
         c.own.term_count == 1)
       w.clarity = index.FoldClarity(query.terms[c.own.first_term]);
   }
-  // The chance a document holds each concept in some wording.
+  // The share of documents holding each concept in some wording: the
+  // collection's common words (more than `common_share` of it) say nothing
+  // about a pair and are left out; the others set the chance coverage.
   const double n_docs = index.slot_count() + params.chance_prior;
-  for (size_t i = 0; i < n && params.above_chance; ++i) {
+  std::vector<double> held(n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
     const ConceptQuery::Concept& c = query.concepts[i];
     if (concepts_[i].weight <= 0) continue;
     uint32_t df = std::max(FormFrequency(c.own), FormFrequency(c.folded));
     for (uint32_t a = 0; a < c.alternative_count; ++a) {
       df = std::max(df, FormFrequency(query.alternatives[c.first_alternative + a].form));
     }
-    const double held = std::min(1.0, df / std::max(1.0, n_docs));
-    chance_ += Power(concepts_[i].weight) * Power(1.0 - held);
+    held[i] = std::min(1.0, df / std::max(1.0, n_docs));
+    if (held[i] > params.common_share && df >= params.common_min_df) {
+      total_ -= concepts_[i].weight;
+      concepts_[i].weight = 0;
+    }
+  }
+  for (size_t i = 0; i < n && params.above_chance; ++i) {
+    if (concepts_[i].weight <= 0) continue;
+    chance_ += Power(concepts_[i].weight) * Power(1.0 - held[i]);
   }
   // A folded twin the accented wording is the lesser reading of ("trong"
   // for "trồng") is another word more often than not: no credit, and no
@@ -328,7 +338,7 @@ std::vector<double> WeightedQuery::CoverPool(
     // candidate whose best possible score is under both the k-th best
     // worst possible score and `min_score` cannot be on the page.
     const bool prunable = alive.size() > keep || min_score > 0;
-    if (!prunable || checked - remaining < 0.05 * total_power_) continue;
+    if (!prunable || checked - remaining < 0.02 * total_power_) continue;
     checked = remaining;
     double threshold = min_score;
     if (alive.size() > keep) {

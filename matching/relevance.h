@@ -77,6 +77,13 @@ struct RelevanceParams {
   // strengths; larger values weigh a heavy concept left uncovered more
   // (Salton's extended boolean AND): 1 - (sum w^p (1 - s)^p / sum w^p)^(1/p).
   double norm = 1.3;
+  // Concepts held (in some wording) by more than this share of the
+  // collection (df / (N + chance_prior)) and by at least common_min_df
+  // documents are its common words: left out of coverage, as they say
+  // little about a pair (and their long posting lists would cost the most
+  // to read). A small collection has none (1: none anywhere).
+  double common_share = 0.15;
+  uint32_t common_min_df = 10000;
   // Retrieval leaves out a query's commonest concepts while a document
   // covering all of them and nothing else would have a coverage (above
   // chance) of at most this, a WEAK score: their long posting lists would
