@@ -93,7 +93,10 @@ struct Ranking {
 class SampleSet {
  public:
   SampleSet(const std::string& dir, const Settings& settings)
-      : settings_(settings),
+      : set_name_(dir.substr(dir.find_last_of('/') == std::string::npos
+                                 ? 0
+                                 : dir.find_last_of('/') + 1)),
+        settings_(settings),
         reference_(LoadReference(settings)),
         matcher_(matching::Bm25fParams{}, reference_->lexicon(),
                  settings.relevance) {
@@ -280,18 +283,25 @@ class SampleSet {
         r.hard_pairs_ok += one.pairs_ok;
       }
     }
-    // Symmetry: every pair again, from the offer's side.
+    // Symmetry: every pair the offers' side finds, against the need's side
+    // (its ranking, or the pair's own score when its ranking did not
+    // retrieve the offer).
     MatchOptions offer_side = options;
     double worst = 0;
     int compared = 0, one_sided = 0;
     for (const OfferDoc& offer : offer_docs_) {
       for (const auto& h : matcher_.NeedsForOffer(offer, offer_side).hits) {
+        double need_score = 0;
         auto it = need_side.find({h.id, offer.id});
-        if (it == need_side.end()) {
+        if (it != need_side.end()) {
+          need_score = it->second;
+        } else {
           ++one_sided;
-          continue;
+          auto pair = matcher_.ExplainPair(NeedOf(needs_[h.id - 1], h.id, strip),
+                                           offer.id, options);
+          need_score = pair ? pair->score : -1;
         }
-        worst = std::max(worst, std::abs(it->second - h.score));
+        worst = std::max(worst, std::abs(need_score - h.score));
         ++compared;
       }
     }
@@ -308,7 +318,8 @@ class SampleSet {
                 r.hard, r.hard ? r.hard_p1 / r.hard : 0.0, r.hard_pairs_ok,
                 r.hard_pairs);
     std::printf("symmetry: %d pairs scored from both sides, largest difference "
-                "%.2g; %d found from the offer's side only\n",
+                "%.2g (%d of them beyond the need side's retrieval: scored "
+                "as a pair)\n",
                 compared, worst, one_sided);
     Calibration(pairs, best_no_answer, full && !strip);
     if (!settings_.dump_path.empty())
@@ -428,9 +439,9 @@ class SampleSet {
     }
     if (draw && !settings_.svg_path.empty()) {
       std::ofstream out(settings_.svg_path);
-      out << ReliabilitySvg(
-          "Sample set, full scorer: share of pairs judged relevant by score",
-          bins, curve, rp.strong);
+      out << ReliabilitySvg(set_name_ + ", full scorer: share of pairs judged "
+                            "relevant by score",
+                            bins, curve, rp.strong);
       std::printf("reliability diagram: %s\n", settings_.svg_path.c_str());
     }
   }
@@ -449,6 +460,7 @@ class SampleSet {
     }
   }
 
+  const std::string set_name_;
   const Settings& settings_;
   std::unique_ptr<domain::ReferenceData> reference_;
   Matcher matcher_;

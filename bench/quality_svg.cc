@@ -64,7 +64,7 @@ void Threshold(const Panel& p, double t, std::string* svg) {
   *svg += "<line x1=\"" + Num(p.X(t)) + "\" y1=\"" + Num(p.Y(0)) + "\" x2=\"" +
           Num(p.X(t)) + "\" y2=\"" + Num(p.Y(1)) +
           "\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/>\n";
-  *svg += "<text x=\"" + Num(p.X(t) + 4) + "\" y=\"" + Num(p.Y(1) + 14) +
+  *svg += "<text x=\"" + Num(p.X(t) + 4) + "\" y=\"" + Num(p.Y(1) + 30) +
           "\" fill=\"#c0392b\">alert " + Num(t) + "</text>\n";
 }
 
