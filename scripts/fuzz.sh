@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH="${1:-20}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(analyzer json_import snapshot validators)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(analyzer concepts json_import snapshot validators)
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTECHMATCH_FUZZ=ON >/dev/null
