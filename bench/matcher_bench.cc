@@ -35,7 +35,8 @@ namespace {
 // The repository's lexicon (data/reference), as techmatchd loads it.
 std::shared_ptr<const matching::Lexicon> RepositoryLexicon() {
   auto read = [](const std::string& name) {
-    std::ifstream in(std::string(TECHMATCH_SOURCE_DIR) + "/data/reference/" + name);
+    std::ifstream in(std::string(TECHMATCH_SOURCE_DIR) + "/data/reference/" +
+                     name);
     std::stringstream buffer;
     buffer << in.rdbuf();
     return buffer.str();

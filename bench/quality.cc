@@ -12,7 +12,8 @@
 namespace techmatch::quality {
 
 std::unique_ptr<domain::ReferenceData> LoadReference(const Settings& settings) {
-  auto reference = domain::ReferenceData::LoadFromDirectory(settings.reference_dir);
+  auto reference =
+      domain::ReferenceData::LoadFromDirectory(settings.reference_dir);
   if (!reference.ok()) {
     std::cerr << "quality: " << reference.status() << "\n";
     std::exit(1);
@@ -29,29 +30,52 @@ bool ParseRelevance(const char* text, matching::RelevanceParams* r) {
     double v = 0;
     if (!absl::SimpleAtod(kv.second, &v)) return false;
     const std::string& k = kv.first;
-    if (k == "midpoint") r->match.midpoint = v;
-    else if (k == "slope") r->match.slope = v;
-    else if (k == "smidpoint") r->search.midpoint = v;
-    else if (k == "sslope") r->search.slope = v;
-    else if (k == "full") r->full_strength = static_cast<float>(v);
-    else if (k == "alt") r->alternative = static_cast<float>(v);
-    else if (k == "accents") r->unknown_accents = static_cast<float>(v);
-    else if (k == "strong") r->strong = v;
-    else if (k == "possible") r->possible = v;
-    else if (k == "title") r->concepts.title = static_cast<float>(v);
-    else if (k == "keywords") r->concepts.keywords = static_cast<float>(v);
-    else if (k == "body") r->concepts.body = static_cast<float>(v);
-    else if (k == "unknown") r->unknown = static_cast<float>(v);
-    else if (k == "chance") r->above_chance = v != 0;
-    else if (k == "prior") r->chance_prior = v;
-    else if (k == "norm") r->norm = v;
-    else if (k == "minfold") r->min_folded_factor = static_cast<float>(v);
-    else if (k == "floor") r->retrieval_floor = v;
-    else if (k == "common") r->common_share = v;
-    else if (k == "number") r->concepts.number = static_cast<float>(v);
-    else if (k == "cohesion") r->cohesion = static_cast<float>(v);
-    else if (k == "pairdf") r->min_pair_df = static_cast<uint32_t>(v);
-    else return false;
+    if (k == "midpoint")
+      r->match.midpoint = v;
+    else if (k == "slope")
+      r->match.slope = v;
+    else if (k == "smidpoint")
+      r->search.midpoint = v;
+    else if (k == "sslope")
+      r->search.slope = v;
+    else if (k == "full")
+      r->full_strength = static_cast<float>(v);
+    else if (k == "alt")
+      r->alternative = static_cast<float>(v);
+    else if (k == "accents")
+      r->unknown_accents = static_cast<float>(v);
+    else if (k == "strong")
+      r->strong = v;
+    else if (k == "possible")
+      r->possible = v;
+    else if (k == "title")
+      r->concepts.title = static_cast<float>(v);
+    else if (k == "keywords")
+      r->concepts.keywords = static_cast<float>(v);
+    else if (k == "body")
+      r->concepts.body = static_cast<float>(v);
+    else if (k == "unknown")
+      r->unknown = static_cast<float>(v);
+    else if (k == "chance")
+      r->above_chance = v != 0;
+    else if (k == "prior")
+      r->chance_prior = v;
+    else if (k == "norm")
+      r->norm = v;
+    else if (k == "minfold")
+      r->min_folded_factor = static_cast<float>(v);
+    else if (k == "floor")
+      r->retrieval_floor = v;
+    else if (k == "common")
+      r->common_share = v;
+    else if (k == "number")
+      r->concepts.number = static_cast<float>(v);
+    else if (k == "cohesion")
+      r->cohesion = static_cast<float>(v);
+    else if (k == "pairdf")
+      r->min_pair_df = static_cast<uint32_t>(v);
+    else
+      return false;
   }
   return true;
 }
@@ -91,14 +115,17 @@ int main(int argc, char** argv) {
   }
   if (const char* r = std::getenv("RELEVANCE")) {
     if (!techmatch::quality::ParseRelevance(r, &settings.relevance)) {
-      std::fprintf(stderr, "RELEVANCE wants name=value,... (midpoint, slope, "
-                           "full, alt, accents, strong, possible, title, "
-                           "keywords, body, cohesion, pairdf)\n");
+      std::fprintf(stderr,
+                   "RELEVANCE wants name=value,... (midpoint, slope, "
+                   "full, alt, accents, strong, possible, title, "
+                   "keywords, body, cohesion, pairdf)\n");
       return 2;
     }
   }
-  if (positional[0] == "sample") return techmatch::quality::RunSample(positional[1], settings);
-  if (positional[0] == "vire") return techmatch::quality::RunVire(positional[1], settings);
+  if (positional[0] == "sample")
+    return techmatch::quality::RunSample(positional[1], settings);
+  if (positional[0] == "vire")
+    return techmatch::quality::RunVire(positional[1], settings);
   std::fprintf(stderr, "unknown mode %s\n", positional[0].c_str());
   return 2;
 }

@@ -20,8 +20,8 @@ namespace {
 using google::protobuf::Struct;
 using google::protobuf::Value;
 using matching::FieldTexts;
-using matching::MatchOptions;
 using matching::Matcher;
+using matching::MatchOptions;
 using matching::NeedDoc;
 using matching::OfferDoc;
 
@@ -115,28 +115,33 @@ class SampleSet {
   }
 
   // Prints the explained score of each of `offers` for need `need`.
-  int Explain(const std::string& need_key, const std::vector<std::string>& offers) {
+  int Explain(const std::string& need_key,
+              const std::vector<std::string>& offers) {
     for (size_t n = 0; n < needs_.size(); ++n) {
       if (Str(needs_[n], "key") != need_key) continue;
       NeedDoc need = NeedOf(needs_[n], n + 1, false);
       MatchOptions options = Options(true);
       options.limit = 5;
       auto result = matcher_.OffersForNeed(need, options);
-      std::printf("%s: %s\nconcepts:", need_key.c_str(), need.text.title.c_str());
+      std::printf("%s: %s\nconcepts:", need_key.c_str(),
+                  need.text.title.c_str());
       for (const auto& t : result.query_terms) std::printf(" [%s]", t.c_str());
       std::printf("\n");
       std::vector<uint64_t> ids;
       for (const auto& o : offers) {
-        for (const auto& [id, key] : offer_key_) if (key == o) ids.push_back(id);
+        for (const auto& [id, key] : offer_key_)
+          if (key == o) ids.push_back(id);
       }
-      if (ids.empty()) for (const auto& h : result.hits) ids.push_back(h.id);
+      if (ids.empty())
+        for (const auto& h : result.hits) ids.push_back(h.id);
       for (uint64_t id : ids) {
         options.explain = true;
         auto hit = matcher_.ExplainPair(need, id, options);
         if (!hit) continue;
-        std::printf("-- %s (grade %d) score %.3f relevance %.3f coverage %.3f\n",
-                    offer_key_[id].c_str(), Grade(need_key, offer_key_[id]),
-                    hit->score, hit->relevance, hit->coverage);
+        std::printf(
+            "-- %s (grade %d) score %.3f relevance %.3f coverage %.3f\n",
+            offer_key_[id].c_str(), Grade(need_key, offer_key_[id]), hit->score,
+            hit->relevance, hit->coverage);
         for (const auto& c : hit->components)
           std::printf("   %-9s %.2f w %.2f %+.3f %s\n", c.name.c_str(), c.value,
                       c.weight, c.contribution, c.detail.c_str());
@@ -151,13 +156,14 @@ class SampleSet {
   }
 
   int Run() {
-    std::printf("sample set: %zu offers, %zu needs (%zu without any relevant "
-                "offer); lexicon: %zu stop phrases, %zu synonym groups, %zu "
-                "glossary rows\n",
-                offers_.size(), needs_.size(), NoAnswerNeeds().size(),
-                matcher_.lexicon().stop_count(),
-                matcher_.lexicon().synonym_group_count(),
-                matcher_.lexicon().glossary_count());
+    std::printf(
+        "sample set: %zu offers, %zu needs (%zu without any relevant "
+        "offer); lexicon: %zu stop phrases, %zu synonym groups, %zu "
+        "glossary rows\n",
+        offers_.size(), needs_.size(), NoAnswerNeeds().size(),
+        matcher_.lexicon().stop_count(),
+        matcher_.lexicon().synonym_group_count(),
+        matcher_.lexicon().glossary_count());
     for (bool full : {false, true}) {
       for (bool strip : {false, true}) Evaluate(full, strip);
     }
@@ -222,7 +228,8 @@ class SampleSet {
 
   MatchOptions Options(bool full) const {
     MatchOptions options;
-    options.weights = full ? settings_.weights : matching::Weights{1, 0, 0, 0, 0, 0, 0};
+    options.weights =
+        full ? settings_.weights : matching::Weights{1, 0, 0, 0, 0, 0, 0};
     options.limit = 1000;
     options.candidate_pool = 1000;
     options.explain = false;
@@ -254,8 +261,9 @@ class SampleSet {
         p.offer = Str(offers_[o], "key");
         p.grade = Grade(key, p.offer);
         const OfferDoc& offer = offer_docs_[o];
-        p.breaks = (need.min_trl > 0 && offer.trl > 0 && offer.trl < need.min_trl) ||
-                   (need.budget_max.has_value() && offer.price_min > *need.budget_max);
+        p.breaks =
+            (need.min_trl > 0 && offer.trl > 0 && offer.trl < need.min_trl) ||
+            (need.budget_max.has_value() && offer.price_min > *need.budget_max);
         if (auto it = hit_of.find(p.offer); it != hit_of.end()) {
           p.score = it->second->score;
           p.relevance = it->second->relevance;
@@ -271,7 +279,8 @@ class SampleSet {
       // Needs whose best text match breaks the TRL minimum or the budget.
       const Pair* best_text = nullptr;
       for (const Pair& p : pairs) {
-        if (p.need == key && (best_text == nullptr || p.relevance > best_text->relevance))
+        if (p.need == key &&
+            (best_text == nullptr || p.relevance > best_text->relevance))
           best_text = &p;
       }
       if (best_text != nullptr && best_text->breaks) {
@@ -297,8 +306,8 @@ class SampleSet {
           need_score = it->second;
         } else {
           ++one_sided;
-          auto pair = matcher_.ExplainPair(NeedOf(needs_[h.id - 1], h.id, strip),
-                                           offer.id, options);
+          auto pair = matcher_.ExplainPair(
+              NeedOf(needs_[h.id - 1], h.id, strip), offer.id, options);
           need_score = pair ? pair->score : -1;
         }
         worst = std::max(worst, std::abs(need_score - h.score));
@@ -308,19 +317,21 @@ class SampleSet {
     const char* mode = full ? "full" : "text-only";
     const char* form = strip ? "no-diacritics" : "as-written";
     std::printf("\n== %s, needs %s\n", mode, form);
-    std::printf("ranking: nDCG@10=%.4f MRR@10=%.4f Recall@10=%.4f P@1=%.4f "
-                "grade2>grade1=%.4f (%d/%d)\n",
-                r.ndcg / r.needs, r.mrr / r.needs, r.recall / r.needs,
-                r.p1 / r.needs, r.pairs ? double(r.pairs_ok) / r.pairs : 0.0,
-                r.pairs_ok, r.pairs);
-    std::printf("needs whose best text match breaks TRL or budget: %d, P@1=%.3f, "
-                "grade2>grade1 %d/%d\n",
-                r.hard, r.hard ? r.hard_p1 / r.hard : 0.0, r.hard_pairs_ok,
-                r.hard_pairs);
-    std::printf("symmetry: %d pairs scored from both sides, largest difference "
-                "%.2g (%d of them beyond the need side's retrieval: scored "
-                "as a pair)\n",
-                compared, worst, one_sided);
+    std::printf(
+        "ranking: nDCG@10=%.4f MRR@10=%.4f Recall@10=%.4f P@1=%.4f "
+        "grade2>grade1=%.4f (%d/%d)\n",
+        r.ndcg / r.needs, r.mrr / r.needs, r.recall / r.needs, r.p1 / r.needs,
+        r.pairs ? double(r.pairs_ok) / r.pairs : 0.0, r.pairs_ok, r.pairs);
+    std::printf(
+        "needs whose best text match breaks TRL or budget: %d, P@1=%.3f, "
+        "grade2>grade1 %d/%d\n",
+        r.hard, r.hard ? r.hard_p1 / r.hard : 0.0, r.hard_pairs_ok,
+        r.hard_pairs);
+    std::printf(
+        "symmetry: %d pairs scored from both sides, largest difference "
+        "%.2g (%d of them beyond the need side's retrieval: scored "
+        "as a pair)\n",
+        compared, worst, one_sided);
     Calibration(pairs, best_no_answer, full && !strip);
     if (!settings_.dump_path.empty())
       Dump(pairs, std::string(mode) + "/" + form);
@@ -375,8 +386,8 @@ class SampleSet {
     const matching::RelevanceParams& rp = matcher_.relevance();
     std::printf("calibration (all %zu need x offer pairs; %d grade 2):\n",
                 pairs.size(), grade2);
-    std::printf("  %-9s %6s %10s %13s %18s\n", "score >=", "pairs",
-                "precision", "grade-2 recall", "no-answer needs");
+    std::printf("  %-9s %6s %10s %13s %18s\n", "score >=", "pairs", "precision",
+                "grade-2 recall", "no-answer needs");
     std::vector<CurvePoint> curve;
     for (int t = 20; t <= 90; t += 5) {
       const double threshold = t / 100.0;
@@ -394,8 +405,10 @@ class SampleSet {
       curve.push_back({threshold, precision, recall});
       std::printf("  %-9.2f %6d %10.3f %13.3f %18zu%s\n", threshold, n,
                   precision, recall, no_answer.size(),
-                  std::abs(threshold - rp.strong) < 1e-9 ? "   <- STRONG, default alert threshold" :
-                  std::abs(threshold - rp.possible) < 1e-9 ? "   <- POSSIBLE" : "");
+                  std::abs(threshold - rp.strong) < 1e-9
+                      ? "   <- STRONG, default alert threshold"
+                  : std::abs(threshold - rp.possible) < 1e-9 ? "   <- POSSIBLE"
+                                                             : "");
     }
     std::printf("labels:\n");
     for (auto [name, low, high] :
@@ -421,7 +434,8 @@ class SampleSet {
     }
     std::printf(" (highest %.3f)\n", worst);
     std::vector<Bin> bins;
-    std::printf("reliability (score bin: pairs, share relevant, share grade 2):\n");
+    std::printf(
+        "reliability (score bin: pairs, share relevant, share grade 2):\n");
     for (int b = 0; b < 10; ++b) {
       Bin bin{b / 10.0, (b + 1) / 10.0, 0, 0, 0};
       for (const Pair& p : pairs) {
@@ -439,8 +453,9 @@ class SampleSet {
     }
     if (draw && !settings_.svg_path.empty()) {
       std::ofstream out(settings_.svg_path);
-      out << ReliabilitySvg(set_name_ + ", full scorer: share of pairs judged "
-                            "relevant by score",
+      out << ReliabilitySvg(set_name_ +
+                                ", full scorer: share of pairs judged "
+                                "relevant by score",
                             bins, curve, rp.strong);
       std::printf("reliability diagram: %s\n", settings_.svg_path.c_str());
     }

@@ -21,11 +21,20 @@ std::string Escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -38,12 +47,12 @@ struct Panel {
   double Y(double v) const { return top + (1 - v) * height; }
 };
 
-void Axes(const Panel& p, const std::string& x_label, const std::string& y_label,
-          std::string* svg) {
+void Axes(const Panel& p, const std::string& x_label,
+          const std::string& y_label, std::string* svg) {
   for (int i = 0; i <= 5; ++i) {
     const double v = i / 5.0;
-    *svg += "<line x1=\"" + Num(p.X(0)) + "\" y1=\"" + Num(p.Y(v)) + "\" x2=\"" +
-            Num(p.X(1)) + "\" y2=\"" + Num(p.Y(v)) +
+    *svg += "<line x1=\"" + Num(p.X(0)) + "\" y1=\"" + Num(p.Y(v)) +
+            "\" x2=\"" + Num(p.X(1)) + "\" y2=\"" + Num(p.Y(v)) +
             "\" stroke=\"#ddd\"/>\n";
     *svg += "<text x=\"" + Num(p.X(0) - 6) + "\" y=\"" + Num(p.Y(v) + 4) +
             "\" text-anchor=\"end\">" + Num(v) + "</text>\n";
@@ -94,15 +103,16 @@ std::string ReliabilitySvg(const std::string& title,
     svg += "<rect x=\"" + Num(x) + "\" y=\"" + Num(left.Y(share2)) +
            "\" width=\"" + Num(w) + "\" height=\"" +
            Num(left.Y(0) - left.Y(share2)) + "\" fill=\"#1f618d\"/>\n";
-    svg += "<text x=\"" + Num(x + w / 2) + "\" y=\"" +
-           Num(left.Y(share) - 4) + "\" text-anchor=\"middle\">n=" +
-           std::to_string(b.pairs) + "</text>\n";
+    svg += "<text x=\"" + Num(x + w / 2) + "\" y=\"" + Num(left.Y(share) - 4) +
+           "\" text-anchor=\"middle\">n=" + std::to_string(b.pairs) +
+           "</text>\n";
   }
   Threshold(left, default_threshold, &svg);
-  svg += "<rect x=\"80\" y=\"366\" width=\"12\" height=\"12\" fill=\"#7fb3d5\"/>"
-         "<text x=\"98\" y=\"376\">relevant (grade 1 or 2)</text>\n"
-         "<rect x=\"250\" y=\"366\" width=\"12\" height=\"12\" fill=\"#1f618d\"/>"
-         "<text x=\"268\" y=\"376\">grade 2</text>\n";
+  svg +=
+      "<rect x=\"80\" y=\"366\" width=\"12\" height=\"12\" fill=\"#7fb3d5\"/>"
+      "<text x=\"98\" y=\"376\">relevant (grade 1 or 2)</text>\n"
+      "<rect x=\"250\" y=\"366\" width=\"12\" height=\"12\" fill=\"#1f618d\"/>"
+      "<text x=\"268\" y=\"376\">grade 2</text>\n";
   Axes(right, "threshold t", "share", &svg);
   auto polyline = [&](bool precision, const char* colour) {
     std::string points;
@@ -116,11 +126,12 @@ std::string ReliabilitySvg(const std::string& title,
   polyline(true, "#1e8449");
   polyline(false, "#7d3c98");
   Threshold(right, default_threshold, &svg);
-  svg += "<line x1=\"510\" y1=\"372\" x2=\"530\" y2=\"372\" stroke=\"#1e8449\" "
-         "stroke-width=\"2\"/><text x=\"536\" y=\"376\">precision of score &gt;= t"
-         "</text>\n"
-         "<line x1=\"700\" y1=\"372\" x2=\"720\" y2=\"372\" stroke=\"#7d3c98\" "
-         "stroke-width=\"2\"/><text x=\"726\" y=\"376\">grade-2 recall</text>\n";
+  svg +=
+      "<line x1=\"510\" y1=\"372\" x2=\"530\" y2=\"372\" stroke=\"#1e8449\" "
+      "stroke-width=\"2\"/><text x=\"536\" y=\"376\">precision of score &gt;= t"
+      "</text>\n"
+      "<line x1=\"700\" y1=\"372\" x2=\"720\" y2=\"372\" stroke=\"#7d3c98\" "
+      "stroke-width=\"2\"/><text x=\"726\" y=\"376\">grade-2 recall</text>\n";
   svg += "</svg>\n";
   return svg;
 }

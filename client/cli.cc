@@ -199,7 +199,6 @@ std::optional<std::string> Cli::ReadInput(const std::string& path) const {
   return buffer.str();
 }
 
-
 void Cli::PrintJson(const Message& message, bool pretty) const {
   JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -270,7 +269,6 @@ bool ParseTimestamp(const std::string& text, google::protobuf::Timestamp* out) {
   return TimeUtil::FromString(text, out);
 }
 
-
 std::string Percent(double share) {
   return absl::StrCat(static_cast<int>(share * 100 + 0.5), "%");
 }
@@ -293,7 +291,6 @@ std::string LabelName(v1::MatchLabel label) {
       return "";
   }
 }
-
 
 int Cli::RunReference() {
   const auto& pos = args_.positional;
@@ -372,7 +369,6 @@ int Cli::RunHealth() {
   return serving ? 0 : 1;
 }
 
-
 int Cli::RunWhoAmI() {
   auto stub = v1::AccessService::NewStub(channel());
   auto context = NewContext();
@@ -416,7 +412,6 @@ int Cli::Run() {
   return Usage("unknown command \"" + noun + "\"");
 }
 
-
 }  // namespace internal
 
 int RunCli(const std::vector<std::string>& raw, const CliIo& io) {
@@ -428,6 +423,5 @@ int RunCli(const std::vector<std::string>& raw, const CliIo& io) {
   internal::Cli cli(args, io);
   return cli.Run();
 }
-
 
 }  // namespace techmatch::client

@@ -11,8 +11,6 @@
 #ifndef TECHMATCH_CLIENT_CLI_INTERNAL_H_
 #define TECHMATCH_CLIENT_CLI_INTERNAL_H_
 
-#include "client/cli.h"
-
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
@@ -35,6 +33,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "client/cli.h"
 #include "client/record_json.h"
 #include "client/report_format.h"
 #include "client/table.h"

@@ -32,8 +32,9 @@ void Cli::PrintMatches(const google::protobuf::RepeatedPtrField<Item>& items,
     int rank = 0;
     for (const Item& m : items) {
       const auto& r = RecordOf(m);
-      table.AddRow({absl::StrCat(++rank), Fixed(m.score()), LabelName(m.label()),
-                    r.name(), r.title(), r.province_name(),
+      table.AddRow({absl::StrCat(++rank), Fixed(m.score()),
+                    LabelName(m.label()), r.name(), r.title(),
+                    r.province_name(),
                     absl::StrJoin(m.explanation().flags(), ",")});
     }
     table.Print(out());
@@ -44,28 +45,35 @@ void Cli::PrintMatches(const google::protobuf::RepeatedPtrField<Item>& items,
       out() << "#" << ++rank << "  " << Fixed(m.score()) << "  "
             << LabelName(m.label()) << "  " << r.name() << "  " << r.title()
             << "\n";
-      if (!r.province_name().empty()) out() << "    province: " << r.province_name() << "\n";
+      if (!r.province_name().empty())
+        out() << "    province: " << r.province_name() << "\n";
       if (m.explanation().flags_size() > 0) {
-        out() << "    flags: " << absl::StrJoin(m.explanation().flags(), ", ") << "\n";
+        out() << "    flags: " << absl::StrJoin(m.explanation().flags(), ", ")
+              << "\n";
       }
       Table table({"component", "value", "weight", "contribution", "why"});
       for (const auto& c : m.explanation().components()) {
-        table.AddRow({c.name(), Fixed(c.value()) + (c.neutral() ? " (neutral)" : ""),
+        table.AddRow({c.name(),
+                      Fixed(c.value()) + (c.neutral() ? " (neutral)" : ""),
                       Fixed(c.weight()), Fixed(c.contribution()), c.detail()});
       }
       std::ostringstream block;
       table.Print(block, 70);
       std::istringstream lines(block.str());
-      for (std::string line; std::getline(lines, line);) out() << "    " << line << "\n";
+      for (std::string line; std::getline(lines, line);)
+        out() << "    " << line << "\n";
       std::vector<std::string> terms;
-      for (const auto& t : m.explanation().top_terms()) terms.push_back(MatchedTerm(t));
-      if (!terms.empty()) out() << "    matched: " << absl::StrJoin(terms, ", ") << "\n";
+      for (const auto& t : m.explanation().top_terms())
+        terms.push_back(MatchedTerm(t));
+      if (!terms.empty())
+        out() << "    matched: " << absl::StrJoin(terms, ", ") << "\n";
       out() << "\n";
     }
   }
   if (items.empty()) out() << "(no matches)\n";
   if (!no_good_match.empty()) out() << no_good_match << "\n";
-  if (!next_token.empty()) out() << "next page: --page-token=" << next_token << "\n";
+  if (!next_token.empty())
+    out() << "next page: --page-token=" << next_token << "\n";
 }
 
 namespace {
@@ -75,14 +83,22 @@ bool ParseWeightsArg(const std::string& text, v1::ScoreWeights* w) {
     std::pair<std::string, std::string> kv = absl::StrSplit(item, '=');
     double value = 0;
     if (!absl::SimpleAtod(kv.second, &value)) return false;
-    if (kv.first == "text") w->set_text(value);
-    else if (kv.first == "sector") w->set_sector(value);
-    else if (kv.first == "trl") w->set_trl(value);
-    else if (kv.first == "price") w->set_price(value);
-    else if (kv.first == "region") w->set_region(value);
-    else if (kv.first == "transfer") w->set_transfer(value);
-    else if (kv.first == "freshness") w->set_freshness(value);
-    else return false;
+    if (kv.first == "text")
+      w->set_text(value);
+    else if (kv.first == "sector")
+      w->set_sector(value);
+    else if (kv.first == "trl")
+      w->set_trl(value);
+    else if (kv.first == "price")
+      w->set_price(value);
+    else if (kv.first == "region")
+      w->set_region(value);
+    else if (kv.first == "transfer")
+      w->set_transfer(value);
+    else if (kv.first == "freshness")
+      w->set_freshness(value);
+    else
+      return false;
   }
   return true;
 }
@@ -101,8 +117,10 @@ int Cli::RunMatch() {
   }
   v1::ScoreWeights weights;
   if (!ParseWeightsArg(args_.Get("weights"), &weights)) {
-    return Usage("--weights wants name=value,... with values in [0, 1] (text, sector, trl, price, "
-                 "region, transfer, freshness)");
+    return Usage(
+        "--weights wants name=value,... with values in [0, 1] (text, sector, "
+        "trl, price, "
+        "region, transfer, freshness)");
   }
   auto stub = v1::MatchService::NewStub(channel());
   auto context = NewContext();
@@ -113,7 +131,8 @@ int Cli::RunMatch() {
     request.set_page_token(args_.Get("page-token"));
     if (weights.ByteSizeLong() > 0) *request.mutable_weights() = weights;
     v1::MatchOffersForNeedResponse response;
-    grpc::Status status = stub->MatchOffersForNeed(context.get(), request, &response);
+    grpc::Status status =
+        stub->MatchOffersForNeed(context.get(), request, &response);
     if (!status.ok()) return Fail(status, "match need");
     if (json()) return PrintJson(response, true), 0;
     PrintMatches(response.matches(), response.next_page_token(),
@@ -126,11 +145,12 @@ int Cli::RunMatch() {
   request.set_page_token(args_.Get("page-token"));
   if (weights.ByteSizeLong() > 0) *request.mutable_weights() = weights;
   v1::MatchNeedsForOfferResponse response;
-  grpc::Status status = stub->MatchNeedsForOffer(context.get(), request, &response);
+  grpc::Status status =
+      stub->MatchNeedsForOffer(context.get(), request, &response);
   if (!status.ok()) return Fail(status, "match offer");
   if (json()) return PrintJson(response, true), 0;
   PrintMatches(response.matches(), response.next_page_token(),
-                 response.no_good_match());
+               response.no_good_match());
   return 0;
 }
 
@@ -143,12 +163,16 @@ int Cli::RunSearch() {
   request.set_query(pos[2]);
   int page_size = 10, trl_min = 0, trl_max = 0;
   int64_t ceiling = 0;
-  if ((!args_.Get("page-size").empty() && !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) ||
-      (!args_.Get("trl-min").empty() && !absl::SimpleAtoi(args_.Get("trl-min"), &trl_min)) ||
-      (!args_.Get("trl-max").empty() && !absl::SimpleAtoi(args_.Get("trl-max"), &trl_max)) ||
+  if ((!args_.Get("page-size").empty() &&
+       !absl::SimpleAtoi(args_.Get("page-size"), &page_size)) ||
+      (!args_.Get("trl-min").empty() &&
+       !absl::SimpleAtoi(args_.Get("trl-min"), &trl_min)) ||
+      (!args_.Get("trl-max").empty() &&
+       !absl::SimpleAtoi(args_.Get("trl-max"), &trl_max)) ||
       (!args_.Get("price-ceiling").empty() &&
        !absl::SimpleAtoi(args_.Get("price-ceiling"), &ceiling))) {
-    return Usage("--page-size, --trl-min, --trl-max and --price-ceiling want integers");
+    return Usage(
+        "--page-size, --trl-min, --trl-max and --price-ceiling want integers");
   }
   request.set_page_size(page_size);
   request.set_page_token(args_.Get("page-token"));
@@ -159,7 +183,8 @@ int Cli::RunSearch() {
   filter->set_trl_min(trl_min);
   filter->set_trl_max(trl_max);
   filter->set_price_ceiling_vnd(ceiling);
-  for (absl::string_view mode : absl::StrSplit(args_.Get("modes"), ',', absl::SkipEmpty())) {
+  for (absl::string_view mode :
+       absl::StrSplit(args_.Get("modes"), ',', absl::SkipEmpty())) {
     v1::TransferMode value;
     if (!v1::TransferMode_Parse(std::string(mode), &value)) {
       return Usage(absl::StrCat("unknown transfer mode ", mode));
@@ -182,7 +207,7 @@ int Cli::RunSearch() {
   if (!status.ok()) return Fail(status, "search needs");
   if (json()) return PrintJson(response, true), 0;
   PrintMatches(response.results(), response.next_page_token(),
-                 response.no_good_match());
+               response.no_good_match());
   return 0;
 }
 
@@ -201,9 +226,8 @@ int Cli::RunAlerts() {
           << (a.label() == v1::MATCH_LABEL_UNSPECIFIED
                   ? ""
                   : absl::StrCat(" ", LabelName(a.label())))
-          << "\n    "
-          << a.need() << "  " << a.need_title() << "\n    " << a.offer() << "  "
-          << a.offer_title() << "\n";
+          << "\n    " << a.need() << "  " << a.need_title() << "\n    "
+          << a.offer() << "  " << a.offer_title() << "\n";
   };
   if (pos[1] == "pull") {
     auto context = NewContext();

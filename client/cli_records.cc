@@ -78,8 +78,8 @@ struct OrgTraits {
     return UpdatedSinceFilter(a, q);
   }
   static grpc::Status List(Service::Stub& s, grpc::ClientContext* c,
-                           const ListRequest& q,
-                           std::vector<Record>* out, std::string* next) {
+                           const ListRequest& q, std::vector<Record>* out,
+                           std::string* next) {
     v1::ListOrganizationsResponse response;
     grpc::Status status = s.ListOrganizations(c, q, &response);
     out->assign(response.organizations().begin(),
@@ -166,10 +166,12 @@ struct OfferTraits {
   static auto Import(Service::Stub& s, grpc::ClientContext* c) {
     return s.ImportOffers(c);
   }
-  static void Add(ImportRequest* q, Record r) { *q->add_offers() = std::move(r); }
+  static void Add(ImportRequest* q, Record r) {
+    *q->add_offers() = std::move(r);
+  }
   static Table NewTable() {
-    return Table({"name", "state", "title", "trl", "sectors", "province",
-                  "owner"});
+    return Table(
+        {"name", "state", "title", "trl", "sectors", "province", "owner"});
   }
   static void AddRow(Table* t, const Record& r) {
     t->AddRow({r.name(), v1::State_Name(r.state()), r.title(),
@@ -243,7 +245,9 @@ struct NeedTraits {
   static auto Import(Service::Stub& s, grpc::ClientContext* c) {
     return s.ImportNeeds(c);
   }
-  static void Add(ImportRequest* q, Record r) { *q->add_needs() = std::move(r); }
+  static void Add(ImportRequest* q, Record r) {
+    *q->add_needs() = std::move(r);
+  }
   static Table NewTable() {
     return Table({"name", "state", "title", "min_trl", "sectors", "province",
                   "enterprise"});
@@ -255,7 +259,8 @@ struct NeedTraits {
   }
 };
 
-// ---- record commands -------------------------------------------------------------
+// ---- record commands
+// -------------------------------------------------------------
 
 template <class Traits>
 int Cli::RunRecords(const std::string& verb) {
@@ -279,7 +284,8 @@ int Cli::RunRecords(const std::string& verb) {
     Record out_record;
     auto context = NewContext();
     if (verb == "create") {
-      grpc::Status status = Traits::Create(*stub, context.get(), record, &out_record);
+      grpc::Status status =
+          Traits::Create(*stub, context.get(), record, &out_record);
       if (!status.ok()) return Fail(status, verb);
     } else {
       v1::ImportResult::Outcome outcome;
@@ -298,7 +304,8 @@ int Cli::RunRecords(const std::string& verb) {
     if (pos.size() != 3) return Usage("get wants a NAME");
     Record record;
     auto context = NewContext();
-    grpc::Status status = Traits::Get(*stub, context.get(), name_arg(2), &record);
+    grpc::Status status =
+        Traits::Get(*stub, context.get(), name_arg(2), &record);
     if (!status.ok()) return Fail(status, "get");
     PrintRecord(record);
     return 0;
@@ -365,7 +372,8 @@ int Cli::RunRecords(const std::string& verb) {
     do {
       std::vector<Record> page;
       auto context = NewContext();
-      grpc::Status status = Traits::List(*stub, context.get(), request, &page, &next);
+      grpc::Status status =
+          Traits::List(*stub, context.get(), request, &page, &next);
       if (!status.ok()) return Fail(status, verb);
       for (const Record& r : page) {
         if (verb == "export" || json()) {
@@ -396,7 +404,8 @@ int Cli::RunRecords(const std::string& verb) {
     }
     int chunk_size = 500;
     if (!args_.Get("chunk").empty() &&
-        (!absl::SimpleAtoi(args_.Get("chunk"), &chunk_size) || chunk_size < 1)) {
+        (!absl::SimpleAtoi(args_.Get("chunk"), &chunk_size) ||
+         chunk_size < 1)) {
       return Usage("--chunk wants a positive integer");
     }
     auto context = NewContext(/*streaming=*/true);
@@ -415,9 +424,10 @@ int Cli::RunRecords(const std::string& verb) {
       for (const auto& result : response.results()) {
         ++counts[result.outcome()];
         if (result.outcome() == v1::ImportResult::REJECTED) {
-          int64_t line = result.index() < static_cast<int64_t>(line_of_index.size())
-                             ? line_of_index[result.index()]
-                             : -1;
+          int64_t line =
+              result.index() < static_cast<int64_t>(line_of_index.size())
+                  ? line_of_index[result.index()]
+                  : -1;
           rejections.push_back(absl::StrCat(
               "line ", line, result.external_ref().empty() ? "" : " (",
               result.external_ref(), result.external_ref().empty() ? "" : ")",
@@ -488,8 +498,8 @@ int Cli::RunRecords(const std::string& verb) {
     }
     return rejected > 0 ? 1 : 0;
   }
-  return Usage(absl::StrCat("unknown command \"", verb, "\" for ",
-                            args_.positional[0]));
+  return Usage(
+      absl::StrCat("unknown command \"", verb, "\" for ", args_.positional[0]));
 }
 
 int Cli::RunRecordCommand(const std::string& noun, const std::string& verb) {

@@ -1,8 +1,6 @@
 // Matchmaker, building its index at start-up: the full load from the
 // catalog (LoadAll), and the index snapshot (Start, SaveSnapshot, its
 // fingerprint and catch-up). The queries and commits are in matchmaker.cc.
-#include "domain/matchmaker.h"
-
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -15,10 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "domain/matchmaker.h"
 #include "google/protobuf/util/time_util.h"
 #include "matching/unicode_text.h"
 #include "storage/resource_name.h"
-
 
 namespace techmatch::domain {
 
@@ -67,11 +65,14 @@ absl::Status Matchmaker::LoadAll(
       batch.push_back(Item{std::move(doc), std::move(text)});
       return batch.size() < kBatch || push();
     };
-    absl::Status status = catalog_->Scan<v1::Offer>(
-        0, [&](const v1::Offer& offer) { return add(ToOfferDoc(offer, *reference_)); });
+    absl::Status status =
+        catalog_->Scan<v1::Offer>(0, [&](const v1::Offer& offer) {
+          return add(ToOfferDoc(offer, *reference_));
+        });
     if (status.ok()) {
-      status = catalog_->Scan<v1::Need>(
-          0, [&](const v1::Need& need) { return add(ToNeedDoc(need, *reference_)); });
+      status = catalog_->Scan<v1::Need>(0, [&](const v1::Need& need) {
+        return add(ToNeedDoc(need, *reference_));
+      });
     }
     if (status.ok() && !batch.empty()) push();
     std::lock_guard<std::mutex> lock(mu);
@@ -127,7 +128,6 @@ absl::Status Matchmaker::LoadAll(
   if (progress) progress(offers, needs);
   return absl::OkStatus();
 }
-
 
 namespace {
 
@@ -305,11 +305,11 @@ absl::Status Matchmaker::CatchUp(uint64_t after, LoadReport* report) {
       ++report->changes_after;
       const std::string& name = change.resource();
       if (absl::StartsWith(name, "offers/")) {
-        offers.insert(
-            storage::ParseName(storage::RecordKind::kOffer, name, "").value_or(0));
+        offers.insert(storage::ParseName(storage::RecordKind::kOffer, name, "")
+                          .value_or(0));
       } else if (absl::StartsWith(name, "needs/")) {
-        needs.insert(
-            storage::ParseName(storage::RecordKind::kNeed, name, "").value_or(0));
+        needs.insert(storage::ParseName(storage::RecordKind::kNeed, name, "")
+                         .value_or(0));
       }
     }
     if (changes.size() < kRead) break;
@@ -393,6 +393,5 @@ absl::StatusOr<LoadReport> Matchmaker::Start(
   if (report.from_snapshot && progress) progress(report.offers, report.needs);
   return report;
 }
-
 
 }  // namespace techmatch::domain

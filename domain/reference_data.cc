@@ -72,8 +72,9 @@ absl::StatusOr<std::unique_ptr<ReferenceData>> ReferenceData::Parse(
     absl::string_view sectors_tsv, absl::string_view provinces_tsv,
     std::shared_ptr<const matching::Lexicon> lexicon) {
   std::unique_ptr<ReferenceData> data(new ReferenceData());
-  data->lexicon_ = lexicon != nullptr ? std::move(lexicon)
-                                      : std::make_shared<const matching::Lexicon>();
+  data->lexicon_ = lexicon != nullptr
+                       ? std::move(lexicon)
+                       : std::make_shared<const matching::Lexicon>();
   for (auto& [line, cols] : Rows(sectors_tsv)) {
     if (cols.size() != 4 || cols[0].empty() || cols[2].empty()) {
       return absl::InvalidArgumentError(absl::StrCat(

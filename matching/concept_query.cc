@@ -17,22 +17,19 @@ std::string Cat(const Parts&... parts) {
 }
 
 bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // A lone ASCII letter ("c" of "UV-C" or "°C", "a") says nothing by itself.
-bool LoneLetter(std::string_view s) {
-  return s.size() == 1 && !AllDigits(s);
-}
+bool LoneLetter(std::string_view s) { return s.size() == 1 && !AllDigits(s); }
 
 // The index terms of a phrase's syllables `words`: one syllable's term, or
 // the pairs of a longer phrase; accented ("\x01" + case-folded) or folded.
 std::vector<std::string> PhraseTerms(const std::vector<std::string_view>& words,
                                      bool accented) {
-  const std::string_view marker = accented ? std::string_view("\x01", 1)
-                                           : std::string_view();
+  const std::string_view marker =
+      accented ? std::string_view("\x01", 1) : std::string_view();
   std::vector<std::string> out;
   if (words.size() == 1) {
     out.push_back(Cat(marker, words[0]));
@@ -151,13 +148,15 @@ size_t ConceptQuery::MemoryBytes() const {
                  labels.capacity() * sizeof(std::string) +
                  alternatives.capacity() * sizeof(Alternative) +
                  concepts.capacity() * sizeof(Concept);
-  for (const std::string& s : terms) bytes += s.capacity() > 15 ? s.capacity() + 1 : 0;
-  for (const std::string& s : labels) bytes += s.capacity() > 15 ? s.capacity() + 1 : 0;
+  for (const std::string& s : terms)
+    bytes += s.capacity() > 15 ? s.capacity() + 1 : 0;
+  for (const std::string& s : labels)
+    bytes += s.capacity() > 15 ? s.capacity() + 1 : 0;
   return bytes;
 }
 
-ConceptQuery BuildConceptQuery(const Analyzer& analyzer,
-                               const Lexicon& lexicon, const FieldTexts& texts,
+ConceptQuery BuildConceptQuery(const Analyzer& analyzer, const Lexicon& lexicon,
+                               const FieldTexts& texts,
                                const ConceptOptions& options) {
   return BuildConceptQuery(lexicon, AnalyzedText(analyzer, texts), options);
 }
@@ -190,7 +189,8 @@ ConceptQuery BuildConceptQuery(const Lexicon& lexicon,
     const size_t n = all.size();
     std::vector<Lexicon::Token> field;
     field.reserve(n);
-    for (const Analyzer::Token& t : all) field.push_back({t.accented, t.folded});
+    for (const Analyzer::Token& t : all)
+      field.push_back({t.accented, t.folded});
     // A break (punctuation) lies between tokens k-1 and k.
     auto spans_break = [&](size_t from, size_t to) {
       for (size_t k = from + 1; k < to; ++k) {
@@ -221,16 +221,16 @@ ConceptQuery BuildConceptQuery(const Lexicon& lexicon,
       std::vector<std::string_view> words = words_of(from, to, accented);
       if (!spans_break(from, to)) return PhraseTerms(words, accented);
       std::vector<std::string> out;
-      for (std::string_view w : words) out.push_back(PhraseTerms({w}, accented)[0]);
+      for (std::string_view w : words)
+        out.push_back(PhraseTerms({w}, accented)[0]);
       return out;
     };
     // A concept for the words [from, to): its own terms (accented in text
     // with diacritics, with the folded twin), its label.
     auto add = [&](ConceptQuery::Kind kind, size_t from, size_t to) {
-      const float p =
-          to == from + 1 && AllDigits(field[from].folded)
-              ? prominence[f] * options.number
-              : prominence[f];
+      const float p = to == from + 1 && AllDigits(field[from].folded)
+                          ? prominence[f] * options.number
+                          : prominence[f];
       if (!q.accented) {
         return build.Concept(kind, terms_of(from, to, false), {},
                              JoinWords(words_of(from, to, false)), p);
@@ -285,8 +285,8 @@ ConceptQuery BuildConceptQuery(const Lexicon& lexicon,
       }
     }
     for (size_t i = 0; i + 1 < n; ++i) {
-      if (word[i] == ConceptQuery::kNone || word[i + 1] == ConceptQuery::kNone ||
-          all[i + 1].breaks_before)
+      if (word[i] == ConceptQuery::kNone ||
+          word[i + 1] == ConceptQuery::kNone || all[i + 1].breaks_before)
         continue;
       const uint32_t pair = add(ConceptQuery::Kind::kPair, i, i + 2);
       build.SetParts(pair, word[i], word[i + 1]);

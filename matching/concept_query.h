@@ -63,8 +63,8 @@ struct ConceptQuery {
   struct Concept {
     float prominence = 0;  // field weight where the text says it (max)
     Kind kind = Kind::kWord;
-    Form own;              // as written
-    Form folded;           // its accent-folded twin (text with diacritics)
+    Form own;     // as written
+    Form folded;  // its accent-folded twin (text with diacritics)
     // kPair: the kWord concepts of its two syllables.
     uint32_t parts[2] = {kNone, kNone};
     uint32_t first_alternative = 0;  // alternatives[first, first + count)
@@ -97,8 +97,8 @@ struct ConceptOptions {
 };
 
 // Builds the concept query of `texts`. `lexicon` may be empty.
-ConceptQuery BuildConceptQuery(const Analyzer& analyzer,
-                               const Lexicon& lexicon, const FieldTexts& texts,
+ConceptQuery BuildConceptQuery(const Analyzer& analyzer, const Lexicon& lexicon,
+                               const FieldTexts& texts,
                                const ConceptOptions& options = {});
 // The same from the text's tokens, as the index analysed them (so that a
 // record's text may be released once analysed): equal to the above for

@@ -39,14 +39,15 @@ std::string Singular(std::string_view word) {
 }
 
 bool IsAscii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
 }
 
 absl::Status RowError(std::string_view file, size_t line,
                       std::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      Absl(file), ":", line, ": ", Absl(reason)));
+  return absl::InvalidArgumentError(
+      absl::StrCat(Absl(file), ":", line, ": ", Absl(reason)));
 }
 
 // Calls fn(line_number, line) for each line that is neither empty nor a
@@ -98,8 +99,8 @@ absl::StatusOr<Lexicon> Lexicon::Parse(const Analyzer& analyzer,
                                        std::string_view glossary_tsv) {
   Lexicon lexicon;
   uint64_t hash = 0xcbf29ce484222325ULL;
-  absl::Status status = ForEachRow(
-      stopwords_tsv, [&](size_t number, std::string_view line) {
+  absl::Status status =
+      ForEachRow(stopwords_tsv, [&](size_t number, std::string_view line) {
         std::vector<absl::string_view> cells = absl::StrSplit(Absl(line), '\t');
         if (cells.size() != 2) {
           return RowError("stopwords.tsv", number,
@@ -146,70 +147,67 @@ absl::StatusOr<Lexicon> Lexicon::Parse(const Analyzer& analyzer,
       entry.alternatives.push_back({lexicon.phrases_[other].get(), source});
     }
     if (entry.alternatives.empty()) return;
-    lexicon.expansions_by_first_[lexicon.phrases_[phrase]->folded[0]]
-        .push_back(static_cast<uint32_t>(lexicon.expansions_.size()));
+    lexicon.expansions_by_first_[lexicon.phrases_[phrase]->folded[0]].push_back(
+        static_cast<uint32_t>(lexicon.expansions_.size()));
     lexicon.expansions_.push_back(std::move(entry));
   };
-  status = ForEachRow(
-      synonyms_tsv, [&](size_t number, std::string_view line) {
-        std::vector<size_t> group;
-        for (absl::string_view cell : absl::StrSplit(Absl(line), '|')) {
-          Phrase phrase;
-          if (!ToPhrase(analyzer, Std(cell), &phrase)) {
-            return RowError("synonyms.tsv", number,
-                            "an empty term (want \"a | b | ...\")");
-          }
-          group.push_back(lexicon.Intern(std::move(phrase)));
-        }
-        std::sort(group.begin(), group.end());
-        group.erase(std::unique(group.begin(), group.end()), group.end());
-        if (group.size() < 2) {
-          return RowError("synonyms.tsv", number,
-                          "a group needs two different terms");
-        }
-        for (size_t p : group)
-          add_alternatives(p, false, group, Source::kSynonym);
-        ++lexicon.synonym_groups_;
-        hash = Mix(Mix(hash, line), "y");
-        return absl::OkStatus();
-      });
+  status = ForEachRow(synonyms_tsv, [&](size_t number, std::string_view line) {
+    std::vector<size_t> group;
+    for (absl::string_view cell : absl::StrSplit(Absl(line), '|')) {
+      Phrase phrase;
+      if (!ToPhrase(analyzer, Std(cell), &phrase)) {
+        return RowError("synonyms.tsv", number,
+                        "an empty term (want \"a | b | ...\")");
+      }
+      group.push_back(lexicon.Intern(std::move(phrase)));
+    }
+    std::sort(group.begin(), group.end());
+    group.erase(std::unique(group.begin(), group.end()), group.end());
+    if (group.size() < 2) {
+      return RowError("synonyms.tsv", number,
+                      "a group needs two different terms");
+    }
+    for (size_t p : group) add_alternatives(p, false, group, Source::kSynonym);
+    ++lexicon.synonym_groups_;
+    hash = Mix(Mix(hash, line), "y");
+    return absl::OkStatus();
+  });
   if (!status.ok()) return status;
 
-  status = ForEachRow(
-      glossary_tsv, [&](size_t number, std::string_view line) {
-        std::vector<absl::string_view> cells = absl::StrSplit(Absl(line), '\t');
-        if (cells.size() != 2) {
-          return RowError("glossary_en_vi.tsv", number,
-                          "want an English term, a tab, Vietnamese terms");
-        }
-        Phrase english;
-        if (!ToPhrase(analyzer, Std(cells[0]), &english) ||
-            !IsAscii(english.text)) {
-          return RowError("glossary_en_vi.tsv", number,
-                          "the English term must be ASCII words");
-        }
-        // The English side in its singular form, as plurals are looked up.
-        for (std::string& w : english.folded) w = Singular(w);
-        english.accented = english.folded;
-        const size_t en = lexicon.Intern(std::move(english));
-        std::vector<size_t> translations;
-        for (absl::string_view cell : absl::StrSplit(cells[1], '|')) {
-          Phrase vi;
-          if (!ToPhrase(analyzer, Std(cell), &vi)) {
-            return RowError("glossary_en_vi.tsv", number,
-                            "an empty Vietnamese term");
-          }
-          translations.push_back(lexicon.Intern(std::move(vi)));
-        }
-        std::vector<size_t> row = translations;
-        row.push_back(en);
-        add_alternatives(en, true, row, Source::kGlossary);
-        for (size_t vi : translations)
-          add_alternatives(vi, false, {en}, Source::kGlossary);
-        ++lexicon.glossary_rows_;
-        hash = Mix(Mix(hash, line), "g");
-        return absl::OkStatus();
-      });
+  status = ForEachRow(glossary_tsv, [&](size_t number, std::string_view line) {
+    std::vector<absl::string_view> cells = absl::StrSplit(Absl(line), '\t');
+    if (cells.size() != 2) {
+      return RowError("glossary_en_vi.tsv", number,
+                      "want an English term, a tab, Vietnamese terms");
+    }
+    Phrase english;
+    if (!ToPhrase(analyzer, Std(cells[0]), &english) ||
+        !IsAscii(english.text)) {
+      return RowError("glossary_en_vi.tsv", number,
+                      "the English term must be ASCII words");
+    }
+    // The English side in its singular form, as plurals are looked up.
+    for (std::string& w : english.folded) w = Singular(w);
+    english.accented = english.folded;
+    const size_t en = lexicon.Intern(std::move(english));
+    std::vector<size_t> translations;
+    for (absl::string_view cell : absl::StrSplit(cells[1], '|')) {
+      Phrase vi;
+      if (!ToPhrase(analyzer, Std(cell), &vi)) {
+        return RowError("glossary_en_vi.tsv", number,
+                        "an empty Vietnamese term");
+      }
+      translations.push_back(lexicon.Intern(std::move(vi)));
+    }
+    std::vector<size_t> row = translations;
+    row.push_back(en);
+    add_alternatives(en, true, row, Source::kGlossary);
+    for (size_t vi : translations)
+      add_alternatives(vi, false, {en}, Source::kGlossary);
+    ++lexicon.glossary_rows_;
+    hash = Mix(Mix(hash, line), "g");
+    return absl::OkStatus();
+  });
   if (!status.ok()) return status;
   lexicon.fingerprint_ = hash;
   return lexicon;

@@ -140,8 +140,8 @@ enum class Label : uint8_t {
 
 // A concept of the query side that the result covers.
 struct TermShare {
-  std::string term;   // readable, once per concept ("nước thải")
-  double share = 0;   // of the covered part of the relevance
+  std::string term;  // readable, once per concept ("nước thải")
+  double share = 0;  // of the covered part of the relevance
   // How it was found: "" (as written), "accents" (same letters, other
   // accents), "synonym" or "glossary".
   std::string via;

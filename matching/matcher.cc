@@ -180,20 +180,20 @@ void AddTermShares(const std::vector<QueryTerm>& terms,
     if (parts[i] <= 0) continue;
     total += parts[i];
     std::string readable = terms[i].term;
-    if (!readable.empty() && readable[0] == kAccentedMarker) readable.erase(0, 1);
+    if (!readable.empty() && readable[0] == kAccentedMarker)
+      readable.erase(0, 1);
     std::replace(readable.begin(), readable.end(), '_', ' ');
-    auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& m) {
-      return m.first == readable;
-    });
+    auto it = std::find_if(merged.begin(), merged.end(),
+                           [&](const auto& m) { return m.first == readable; });
     if (it == merged.end()) {
       merged.emplace_back(std::move(readable), parts[i]);
     } else {
       it->second += parts[i];
     }
   }
-  std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
-    return a.second > b.second;
-  });
+  std::stable_sort(
+      merged.begin(), merged.end(),
+      [](const auto& a, const auto& b) { return a.second > b.second; });
   for (size_t i = 0; i < merged.size() && i < 8; ++i) {
     TermShare& t = hit->top_terms.emplace_back();
     t.term = merged[i].first;
@@ -528,10 +528,9 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
   // The candidates' strengths for the query's terms, read from the postings
   // for as long as a candidate can still make the page (or min_score).
   std::vector<float> strengths;
-  const std::vector<double> coverages =
-      query.CoverPool(offer_text_, IdsOf(candidates), bound,
-                      options.offset + options.limit, options.min_score,
-                      &strengths);
+  const std::vector<double> coverages = query.CoverPool(
+      offer_text_, IdsOf(candidates), bound, options.offset + options.limit,
+      options.min_score, &strengths);
   const size_t width = query.stats().size();
   std::vector<Scored> pool;
   pool.reserve(candidates.size());
@@ -546,8 +545,8 @@ MatchResult Matcher::OffersForNeed(const NeedDoc& need,
   std::vector<ConceptMatch> matched;
   Page(pool, options, relevance_, &result, [&](const Scored& s, MatchHit* hit) {
     const OfferDoc& offer = *records[s.row];
-    PairScore(need, offer, s.relevance, s.coverage, offer.fresh_micros,
-              options, hit);
+    PairScore(need, offer, s.relevance, s.coverage, offer.fresh_micros, options,
+              hit);
     query.Coverage(strengths.data() + s.row * width, &matched);
     hit->text_score = s.coverage * query.total_weight();
     if (options.explain) AddTopTerms(query, matched, hit);
@@ -646,12 +645,11 @@ MatchResult Matcher::Search(const TextIndex& index, const DocTable<Doc>& docs,
   const std::vector<QueryTerm> terms = index.ParseQuery(text);
   MatchResult result;
   for (const QueryTerm& t : terms) {
-    if (t.term.find('_') == std::string::npos &&
-        t.term[0] != kAccentedMarker)
+    if (t.term.find('_') == std::string::npos && t.term[0] != kAccentedMarker)
       result.query_terms.push_back(t.term);
   }
-  const std::vector<TextHit> candidates = Candidates<Doc>(
-      index, docs, terms, accept, needs_record, 0, options);
+  const std::vector<TextHit> candidates =
+      Candidates<Doc>(index, docs, terms, accept, needs_record, 0, options);
   result.candidates = candidates.size();
   const std::vector<const Doc*> records = Records(docs, candidates);
   const double most = index.MaxScore(terms);
@@ -661,9 +659,9 @@ MatchResult Matcher::Search(const TextIndex& index, const DocTable<Doc>& docs,
     const double coverage =
         most > 0 ? std::min(1.0, candidates[i].score / most) : 0.0;
     const double relevance = Calibrate(coverage, relevance_.search);
-    pool.push_back({SearchScore(relevance, coverage, records[i]->fresh_micros,
-                                options),
-                    candidates[i].id, coverage, relevance, i});
+    pool.push_back(
+        {SearchScore(relevance, coverage, records[i]->fresh_micros, options),
+         candidates[i].id, coverage, relevance, i});
   }
   std::vector<uint64_t> page_ids;
   Page(pool, options, relevance_, &result, [&](const Scored& s, MatchHit* hit) {

@@ -21,7 +21,8 @@ bool IsAscii(const std::string& text) {
 // offers that both mention "nước thải") is no evidence that a concept is
 // common; with thousands of documents the prior vanishes.
 double Idf(const TextIndex& index, const RelevanceParams& params, double df) {
-  const double n = static_cast<double>(index.slot_count()) + params.chance_prior;
+  const double n =
+      static_cast<double>(index.slot_count()) + params.chance_prior;
   return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
 
@@ -46,7 +47,8 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
                              const RelevanceParams& params)
     : query_(&query), params_(&params) {
   stats_.reserve(query.terms.size());
-  for (const std::string& term : query.terms) stats_.push_back(index.Stats(term));
+  for (const std::string& term : query.terms)
+    stats_.push_back(index.Stats(term));
   const size_t n = query.concepts.size();
   concepts_.resize(n);
   std::vector<bool> subsumed(n, false);
@@ -121,7 +123,8 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
     if (own_df > 0) {
       idf = Idf(index, params, own_df);
       if (folded_df > 0)
-        w.folded_factor = static_cast<float>(own_df) / static_cast<float>(folded_df);
+        w.folded_factor =
+            static_cast<float>(own_df) / static_cast<float>(folded_df);
     } else if (folded_df > 0) {
       idf = Idf(index, params, folded_df);
       w.folded_factor = params.unknown_accents;
@@ -146,7 +149,8 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
     if (concepts_[i].weight <= 0) continue;
     uint32_t df = std::max(FormFrequency(c.own), FormFrequency(c.folded));
     for (uint32_t a = 0; a < c.alternative_count; ++a) {
-      df = std::max(df, FormFrequency(query.alternatives[c.first_alternative + a].form));
+      df = std::max(
+          df, FormFrequency(query.alternatives[c.first_alternative + a].form));
     }
     held[i] = std::min(1.0, df / std::max(1.0, n_docs));
     if (held[i] > params.common_share && df >= params.common_min_df) {
@@ -172,7 +176,8 @@ WeightedQuery::WeightedQuery(const ConceptQuery& query, const TextIndex& index,
   // The terms Coverage reads: those of weighted concepts.
   std::vector<bool> used(stats_.size(), false);
   auto use = [&](const ConceptQuery::Form& form) {
-    for (uint32_t t = 0; t < form.term_count; ++t) used[form.first_term + t] = true;
+    for (uint32_t t = 0; t < form.term_count; ++t)
+      used[form.first_term + t] = true;
   };
   for (size_t i = 0; i < n; ++i) {
     if (concepts_[i].weight <= 0) continue;
@@ -222,8 +227,8 @@ float WeightedQuery::FormStrength(const ConceptQuery::Form& form,
   if (form.term_count == 0) return 0;
   float weakest = 1.0f;
   for (uint32_t t = 0; t < form.term_count; ++t) {
-    weakest = std::min(
-        weakest, strengths[form.first_term + t] / params_->full_strength);
+    weakest = std::min(weakest,
+                       strengths[form.first_term + t] / params_->full_strength);
   }
   return weakest;
 }
@@ -276,7 +281,8 @@ double WeightedQuery::Coverage(const float* strengths,
     if (best <= 0) continue;
     sum += w.weight * best;
     if (matched != nullptr)
-      matched->push_back({static_cast<uint32_t>(i), w.weight * best, via, which});
+      matched->push_back(
+          {static_cast<uint32_t>(i), w.weight * best, via, which});
   }
   if (matched != nullptr && sum > 0) {
     for (ConceptMatch& m : *matched) m.share /= sum;
@@ -330,8 +336,8 @@ std::vector<double> WeightedQuery::CoverPool(
       ConceptQuery::Via via;
       uint32_t which;
       missing[doc.row] += Missing(
-          concepts_[i],
-          ConceptStrength(i, strengths->data() + doc.row * width, &via, &which));
+          concepts_[i], ConceptStrength(i, strengths->data() + doc.row * width,
+                                        &via, &which));
     }
     remaining -= concepts_[i].power;
     // Prune when the remaining concepts' mass moved by a twentieth: a
@@ -344,7 +350,8 @@ std::vector<double> WeightedQuery::CoverPool(
     if (alive.size() > keep) {
       lower.clear();
       for (const TextIndex::SlotRow& doc : alive) {
-        lower.push_back(score(doc.row, AboveChance(1.0 - Root(std::min(
+        lower.push_back(score(
+            doc.row, AboveChance(1.0 - Root(std::min(
                                            1.0, (missing[doc.row] + remaining) /
                                                     total_power_)))));
       }
@@ -353,15 +360,17 @@ std::vector<double> WeightedQuery::CoverPool(
       threshold = std::max(threshold, lower[keep - 1]);
     }
     threshold -= 1e-9;  // bounds are sums in another order
-    alive.erase(std::remove_if(alive.begin(), alive.end(),
-                               [&](const TextIndex::SlotRow& doc) {
-                                 return score(doc.row,
-                                              AboveChance(1.0 - Root(std::min(
-                                                  1.0, missing[doc.row] /
-                                                           total_power_)))) <
-                                        threshold;
-                               }),
-                alive.end());
+    alive.erase(
+        std::remove_if(
+            alive.begin(), alive.end(),
+            [&](const TextIndex::SlotRow& doc) {
+              return score(doc.row,
+                           AboveChance(1.0 -
+                                       Root(std::min(1.0, missing[doc.row] /
+                                                              total_power_)))) <
+                     threshold;
+            }),
+        alive.end());
   }
   // The survivors' coverage exactly as Coverage() computes it.
   for (const TextIndex::SlotRow& doc : alive)
@@ -380,8 +389,7 @@ std::vector<QueryTerm> WeightedQuery::RetrievalTerms(size_t max_concepts,
   std::vector<uint32_t> held;
   for (size_t i = 0; i < concepts_.size(); ++i) {
     const ConceptQuery::Concept& c = query_->concepts[i];
-    if (concepts_[i].weight > 0 &&
-        (!Unheld(c) || FormFrequency(c.folded) > 0))
+    if (concepts_[i].weight > 0 && (!Unheld(c) || FormFrequency(c.folded) > 0))
       held.push_back(static_cast<uint32_t>(i));
   }
   // The commonest concepts are left out while a document covering all of

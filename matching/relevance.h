@@ -27,8 +27,9 @@
 // s in [0, 1] the weakest of a wording's terms' BM25F saturations
 // (TextIndex::Strengths), divided by `full_strength` and capped at 1; rho
 // the share of the folded form's documents that hold the accented one (how
-// likely "trong" is "trồng"), 0 when under `min_folded_factor`; c, for a word of a text typed without
-// diacritics, how surely its letters are the word the document writes
+// likely "trong" is "trồng"), 0 when under `min_folded_factor`; c, for a word
+// of a text typed without diacritics, how surely its letters are the word the
+// document writes
 // ("mat": mặt, mát, mật ...; TextIndex::FoldClarity), else 1; a the
 // alternative factor. Coverage is
 //   sum(weight x strength) / sum(weight),
@@ -159,11 +160,10 @@ class WeightedQuery {
   // the term strengths (rows parallel to ids, complete for the rows whose
   // coverage is returned), for Coverage(row, &matched). Equal to Coverage()
   // of those rows, to the bit.
-  std::vector<double> CoverPool(const TextIndex& index,
-                                const std::vector<uint64_t>& ids,
-                                const std::function<double(size_t, double)>& score,
-                                size_t keep, double min_score,
-                                std::vector<float>* strengths) const;
+  std::vector<double> CoverPool(
+      const TextIndex& index, const std::vector<uint64_t>& ids,
+      const std::function<double(size_t, double)>& score, size_t keep,
+      double min_score, std::vector<float>* strengths) const;
 
   // Terms for TopK that rank documents by about the same sum (a twin or a
   // wording adds to its concept instead of counting as the larger of them),
@@ -197,7 +197,8 @@ class WeightedQuery {
   // folded twin aside: "tam" held is other words than "tầm").
   bool Unheld(const ConceptQuery::Concept& c) const;
   // A document's strength for a form: the weakest of its terms'.
-  float FormStrength(const ConceptQuery::Form& form, const float* strengths) const;
+  float FormStrength(const ConceptQuery::Form& form,
+                     const float* strengths) const;
   const ConceptQuery* query_;
   const RelevanceParams* params_;
   std::vector<TextIndex::TermStats> stats_;
@@ -206,7 +207,7 @@ class WeightedQuery {
   double Power(double x) const;  // x^p
   // A raw coverage above chance (see RelevanceParams::above_chance).
   double AboveChance(double raw) const;
-  double Root(double x) const;   // x^(1/p)
+  double Root(double x) const;  // x^(1/p)
   double total_ = 0;
   double total_power_ = 0;  // sum of weight^p
   double chance_ = 0;  // the coverage expected by chance (see above_chance)

@@ -265,17 +265,16 @@ double PairScore(const NeedDoc& need, const OfferDoc& offer, double relevance,
   const Weights& w = options.weights;
   double running = TextFactor(relevance, coverage, "need", options, hit);
   if (hit == nullptr) {
-    Apply(SectorValue(need.sectors, offer.sectors), w.sector, &running,
-          nullptr, nullptr);
-    Apply(TrlValue(need.min_trl, offer.trl), w.trl, &running, nullptr,
+    Apply(SectorValue(need.sectors, offer.sectors), w.sector, &running, nullptr,
           nullptr);
+    Apply(TrlValue(need.min_trl, offer.trl), w.trl, &running, nullptr, nullptr);
     Apply(PriceValue(need.budget_max, offer.price_min, offer.price_max),
           w.price, &running, nullptr, nullptr);
-    Apply(RegionValue(need.province, need.region, offer.province,
-                      offer.region, options.hub_province),
+    Apply(RegionValue(need.province, need.region, offer.province, offer.region,
+                      options.hub_province),
           w.region, &running, nullptr, nullptr);
-    Apply(TransferValue(need.transfer_modes, offer.transfer_modes),
-          w.transfer, &running, nullptr, nullptr);
+    Apply(TransferValue(need.transfer_modes, offer.transfer_modes), w.transfer,
+          &running, nullptr, nullptr);
     Apply(FreshnessValue(fresh_micros, options.now_micros), w.freshness,
           &running, nullptr, nullptr);
     return running;
@@ -289,8 +288,8 @@ double PairScore(const NeedDoc& need, const OfferDoc& offer, double relevance,
   c = PriceComponent(need.budget_max, offer.price_min, offer.price_max, flags,
                      explain);
   Apply(c.value, w.price, &running, &c, hit);
-  c = RegionComponent(need.province, need.region, offer.province,
-                      offer.region, options.hub_province, explain);
+  c = RegionComponent(need.province, need.region, offer.province, offer.region,
+                      options.hub_province, explain);
   Apply(c.value, w.region, &running, &c, hit);
   c = TransferComponent(need.transfer_modes, offer.transfer_modes, flags,
                         explain);

@@ -1,9 +1,9 @@
 // The structured score components, each a pure function with a value in
 // [0, 1] (1: fits the need). A side that lacks the data yields a neutral
 // component (value 1, marked neutral): missing data is never a penalty. The
-// matcher turns each value into a factor of the score (see Weights). With `explain` false the
-// readable `detail` is left empty (ranking many candidates need not format
-// strings); values and flags are the same.
+// matcher turns each value into a factor of the score (see Weights). With
+// `explain` false the readable `detail` is left empty (ranking many candidates
+// need not format strings); values and flags are the same.
 #ifndef TECHMATCH_MATCHING_SCORER_H_
 #define TECHMATCH_MATCHING_SCORER_H_
 

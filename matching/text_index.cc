@@ -89,7 +89,6 @@ uint8_t TextIndex::Code(std::array<uint32_t, kFieldCount> tf) {
                               std::min(tf[2], kTfCap[2]));
 }
 
-
 void TextIndex::SetLengthCodes(uint32_t slot) {
   for (int f = 0; f < kFieldCount; ++f)
     length_codes_[slot][f] = LengthCode(slots_[slot].length[f]);

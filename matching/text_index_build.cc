@@ -1,10 +1,10 @@
 // TextIndex, bulk inversion: UpsertBatch and its parallel passes.
-#include "matching/text_index.h"
-
 #include <algorithm>
 #include <stdexcept>
 #include <thread>
 #include <utility>
+
+#include "matching/text_index.h"
 
 namespace techmatch::matching {
 

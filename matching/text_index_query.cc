@@ -1,13 +1,13 @@
 // TextIndex, the query side: top-k retrieval (windowed MaxScore), per-term
 // explanations, "more like this" and free-text query terms.
-#include "matching/text_index.h"
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <queue>
 #include <unordered_set>
 #include <utility>
+
+#include "matching/text_index.h"
 
 namespace techmatch::matching {
 namespace {
@@ -264,7 +264,6 @@ std::vector<QueryTerm> TextIndex::ParseQuery(const std::string& text) const {
   return out;
 }
 
-
 TextIndex::TermStats TextIndex::Stats(std::string_view term) const {
   TermStats stats;
   uint64_t key = 0;
@@ -302,9 +301,8 @@ std::vector<TextIndex::SlotRow> TextIndex::SlotRows(
     if (it != slot_of_id_.end())
       order.push_back({it->second, static_cast<uint32_t>(row)});
   }
-  std::sort(order.begin(), order.end(), [](const SlotRow& a, const SlotRow& b) {
-    return a.slot < b.slot;
-  });
+  std::sort(order.begin(), order.end(),
+            [](const SlotRow& a, const SlotRow& b) { return a.slot < b.slot; });
   return order;
 }
 
@@ -349,8 +347,8 @@ TextIndex::DocVector TextIndex::Vectorize(const AnalyzedText& text) const {
     uint32_t length = 0;
     std::string prev_folded, prev_accented;
     bool first = true;
-    text.ForEachToken(f, [&](std::string_view folded,
-                             std::string_view accented, bool breaks_before) {
+    text.ForEachToken(f, [&](std::string_view folded, std::string_view accented,
+                             bool breaks_before) {
       term.assign(folded);
       count(f);
       term.assign(1, kAccentedMarker);

@@ -1,7 +1,7 @@
 // TextIndex, the snapshot: Save() and Load() (format in snapshot_io.h).
-#include "matching/text_index.h"
-
 #include <algorithm>
+
+#include "matching/text_index.h"
 
 namespace techmatch::matching {
 namespace {

@@ -4,10 +4,9 @@
 #include <set>
 #include <tuple>
 
-#include "google/protobuf/util/json_util.h"
-
 #include "domain/alert_box.h"
 #include "domain/alert_engine.h"
+#include "google/protobuf/util/json_util.h"
 #include "tests/domain/domain_stack.h"
 #include "tests/test_util.h"
 
@@ -251,14 +250,16 @@ TEST_F(AlertsTest, TheAlertsOfAnImportDoNotDependOnTheEngineLag) {
     for (const std::string& line : lines("organizations.jsonl")) {
       v1::ImportOrganizationsRequest request;
       EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                      line, request.add_organizations()).ok());
+                      line, request.add_organizations())
+                      .ok());
       stack_.registry()->ImportOrganizations(testing::Admin(), request, 0);
     }
     auto offers = [&] {
       for (const std::string& line : lines("offers.jsonl")) {
         v1::ImportOffersRequest request;
         EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                        line, request.add_offers()).ok());
+                        line, request.add_offers())
+                        .ok());
         stack_.registry()->ImportOffers(testing::Admin(), request, 0);
         if (!lagging) Drain();
       }
@@ -267,7 +268,8 @@ TEST_F(AlertsTest, TheAlertsOfAnImportDoNotDependOnTheEngineLag) {
       for (const std::string& line : lines("needs.jsonl")) {
         v1::ImportNeedsRequest request;
         EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                        line, request.add_needs()).ok());
+                        line, request.add_needs())
+                        .ok());
         stack_.registry()->ImportNeeds(testing::Admin(), request, 0);
         if (!lagging) Drain();
       }
@@ -281,11 +283,13 @@ TEST_F(AlertsTest, TheAlertsOfAnImportDoNotDependOnTheEngineLag) {
     }
     Drain();
     Raised raised;
-    for (const v1::Alert& a : All()) raised.insert({a.kind(), a.need(), a.offer()});
+    for (const v1::Alert& a : All())
+      raised.insert({a.kind(), a.need(), a.offer()});
     return raised;
   };
   const Raised reference = run("fast", false, false);
-  EXPECT_GE(reference.size(), 8u);  // the demo's five answered needs, both sides
+  EXPECT_GE(reference.size(),
+            8u);  // the demo's five answered needs, both sides
   EXPECT_EQ(run("lagging", false, true), reference);
   EXPECT_EQ(run("fast-needs-first", true, false), reference);
   EXPECT_EQ(run("lagging-needs-first", true, true), reference);

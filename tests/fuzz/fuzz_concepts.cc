@@ -73,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const m::ConceptQuery::Concept& c : query.concepts) {
     Check(c.label < query.labels.size());
     Check(c.own.first_term + c.own.term_count <= query.terms.size());
-    Check(c.first_alternative + c.alternative_count <= query.alternatives.size());
+    Check(c.first_alternative + c.alternative_count <=
+          query.alternatives.size());
   }
   const m::WeightedQuery weighted(query, s.index, params);
   std::vector<float> strengths;

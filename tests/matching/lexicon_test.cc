@@ -21,7 +21,8 @@ std::string ReadFile(const std::string& path) {
 const Lexicon& Repository() {
   static const Analyzer analyzer;
   static const Lexicon lexicon = [] {
-    const std::string dir = std::string(TECHMATCH_SOURCE_DIR) + "/data/reference/";
+    const std::string dir =
+        std::string(TECHMATCH_SOURCE_DIR) + "/data/reference/";
     auto parsed = Lexicon::Parse(analyzer, ReadFile(dir + "stopwords.tsv"),
                                  ReadFile(dir + "synonyms.tsv"),
                                  ReadFile(dir + "glossary_en_vi.tsv"));
@@ -32,7 +33,8 @@ const Lexicon& Repository() {
 }
 
 // The readable labels of `texts`' concepts (title, keywords, body).
-std::vector<std::string> Labels(const Lexicon& lexicon, const std::string& title,
+std::vector<std::string> Labels(const Lexicon& lexicon,
+                                const std::string& title,
                                 const std::string& body = "") {
   static const Analyzer analyzer;
   ConceptQuery q = BuildConceptQuery(analyzer, lexicon, {title, "", body});
@@ -47,14 +49,18 @@ bool Has(const std::vector<std::string>& v, const std::string& x) {
 
 TEST(Lexicon, MalformedRowsNameTheFileAndLine) {
   Analyzer analyzer;
-  auto bad_kind = Lexicon::Parse(analyzer, "# c\nvà\tvi\ncủa\tsometimes\n", "", "");
+  auto bad_kind =
+      Lexicon::Parse(analyzer, "# c\nvà\tvi\ncủa\tsometimes\n", "", "");
   ASSERT_FALSE(bad_kind.ok());
   EXPECT_EQ(bad_kind.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(bad_kind.status().message().find("stopwords.tsv:3"), std::string::npos)
+  EXPECT_NE(bad_kind.status().message().find("stopwords.tsv:3"),
+            std::string::npos)
       << bad_kind.status();
-  auto lonely = Lexicon::Parse(analyzer, "", "a | b\nquan trắc | quan trắc\n", "");
+  auto lonely =
+      Lexicon::Parse(analyzer, "", "a | b\nquan trắc | quan trắc\n", "");
   ASSERT_FALSE(lonely.ok());
-  EXPECT_NE(lonely.status().message().find("synonyms.tsv:2"), std::string::npos);
+  EXPECT_NE(lonely.status().message().find("synonyms.tsv:2"),
+            std::string::npos);
   auto untranslated = Lexicon::Parse(analyzer, "", "", "dryer\n");
   ASSERT_FALSE(untranslated.ok());
   EXPECT_NE(untranslated.status().message().find("glossary_en_vi.tsv:1"),
@@ -73,10 +79,11 @@ TEST(Lexicon, TheRepositoryFilesParse) {
 
 // The list: such words never carry a match.
 TEST(Lexicon, FunctionWordsAreNoConcepts) {
-  const std::vector<std::string> labels =
-      Labels(Repository(), "Cần công nghệ trong các nhà máy được cho với và của",
-             "Các doanh nghiệp trong tỉnh được hỗ trợ cho việc xử lý");
-  for (const char* w : {"trong", "các", "được", "cho", "với", "và", "của", "cần"})
+  const std::vector<std::string> labels = Labels(
+      Repository(), "Cần công nghệ trong các nhà máy được cho với và của",
+      "Các doanh nghiệp trong tỉnh được hỗ trợ cho việc xử lý");
+  for (const char* w :
+       {"trong", "các", "được", "cho", "với", "và", "của", "cần"})
     EXPECT_FALSE(Has(labels, w)) << w;
   EXPECT_TRUE(Has(labels, "nhà máy"));
 }
@@ -111,8 +118,9 @@ TEST(Lexicon, LeadingRequestFillerIsStopped) {
 
 TEST(Lexicon, SynonymsAndGlossaryGiveAlternatives) {
   Analyzer analyzer;
-  auto lexicon = Lexicon::Parse(analyzer, "", "quan trắc | giám sát\nHTX | hợp tác xã\n",
-                                "dryer\tmáy sấy | thiết bị sấy\n");
+  auto lexicon =
+      Lexicon::Parse(analyzer, "", "quan trắc | giám sát\nHTX | hợp tác xã\n",
+                     "dryer\tmáy sấy | thiết bị sấy\n");
   ASSERT_TRUE(lexicon.ok()) << lexicon.status();
   auto alternatives = [&](const std::string& text, bool accented) {
     std::vector<Analyzer::Token> tokens = analyzer.Tokenize(text);
@@ -124,14 +132,18 @@ TEST(Lexicon, SynonymsAndGlossaryGiveAlternatives) {
     }
     return out;
   };
-  EXPECT_EQ(alternatives("giám sát ao", true), std::vector<std::string>{"quan trắc"});
+  EXPECT_EQ(alternatives("giám sát ao", true),
+            std::vector<std::string>{"quan trắc"});
   // Typed without diacritics, matched by its letters.
-  EXPECT_EQ(alternatives("giam sat ao", false), std::vector<std::string>{"quan trắc"});
-  EXPECT_EQ(alternatives("htx lúa", true), std::vector<std::string>{"hợp tác xã"});
+  EXPECT_EQ(alternatives("giam sat ao", false),
+            std::vector<std::string>{"quan trắc"});
+  EXPECT_EQ(alternatives("htx lúa", true),
+            std::vector<std::string>{"hợp tác xã"});
   // English plurals, and the glossary read both ways.
   EXPECT_EQ(alternatives("dryers for fruit", false),
             (std::vector<std::string>{"máy sấy", "thiết bị sấy"}));
-  EXPECT_EQ(alternatives("máy sấy nông sản", true), std::vector<std::string>{"dryer"});
+  EXPECT_EQ(alternatives("máy sấy nông sản", true),
+            std::vector<std::string>{"dryer"});
   EXPECT_TRUE(alternatives("máy bơm", true).empty());
 }
 

@@ -78,12 +78,13 @@ TEST_F(RelevanceTest, ScoresAreSymmetric) {
         expected = it->second;
       } else {
         // Not retrieved from the need's side: the pair's own score.
-        auto pair = matcher_.ExplainPair(set.needs[h.id - 1], offer.id, Everything());
+        auto pair =
+            matcher_.ExplainPair(set.needs[h.id - 1], offer.id, Everything());
         ASSERT_TRUE(pair.has_value());
         expected = pair->score;
       }
-      EXPECT_EQ(h.score, expected) << set.need_keys[h.id - 1] << " x "
-                                   << set.offer_keys[offer.id - 1];
+      EXPECT_EQ(h.score, expected)
+          << set.need_keys[h.id - 1] << " x " << set.offer_keys[offer.id - 1];
       ++compared;
     }
   }
@@ -97,14 +98,19 @@ TEST_F(RelevanceTest, ScoresAreStableUnderUnrelatedInserts) {
   JudgedSet set = LoadEval();
   std::map<std::pair<uint64_t, uint64_t>, double> before;
   for (const auto& [pair, grade] : set.grade) {
-    before[pair] = matcher_.ExplainPair(set.needs[pair.first - 1], pair.second,
-                                        Everything())->score;
+    before[pair] =
+        matcher_
+            .ExplainPair(set.needs[pair.first - 1], pair.second, Everything())
+            ->score;
   }
-  matcher_.UpsertOffer(Offer(1000, "Phần mềm kế toán cho trường học",
-                             "Quản lý học phí, lương giáo viên và báo cáo tài chính."));
+  matcher_.UpsertOffer(
+      Offer(1000, "Phần mềm kế toán cho trường học",
+            "Quản lý học phí, lương giáo viên và báo cáo tài chính."));
   for (const auto& [pair, score] : before) {
-    const double after = matcher_.ExplainPair(set.needs[pair.first - 1], pair.second,
-                                              Everything())->score;
+    const double after =
+        matcher_
+            .ExplainPair(set.needs[pair.first - 1], pair.second, Everything())
+            ->score;
     EXPECT_NEAR(after, score, 0.01) << set.need_keys[pair.first - 1] << " x "
                                     << set.offer_keys[pair.second - 1];
   }
@@ -158,10 +164,12 @@ TEST_F(RelevanceTest, LabelsFollowTheScoreAndNoAnswerIsSaid) {
 // A synonym or a glossary term covers the concept it stands for, said so in
 // the explanation, each concept once.
 TEST_F(RelevanceTest, SynonymsAndGlossaryAreExplained) {
-  matcher_.UpsertOffer(Offer(1, "Hệ thống quan trắc môi trường ao nuôi tôm",
-                             "Quan trắc oxy hòa tan và độ pH trong ao nuôi tôm."));
-  matcher_.UpsertOffer(Offer(2, "Xử lý nước thải chế biến thủy sản",
-                             "Hệ thống xử lý nước thải cho nhà máy chế biến thủy sản."));
+  matcher_.UpsertOffer(
+      Offer(1, "Hệ thống quan trắc môi trường ao nuôi tôm",
+            "Quan trắc oxy hòa tan và độ pH trong ao nuôi tôm."));
+  matcher_.UpsertOffer(
+      Offer(2, "Xử lý nước thải chế biến thủy sản",
+            "Hệ thống xử lý nước thải cho nhà máy chế biến thủy sản."));
   matcher_.UpsertOffer(Offer(3, "Máy sấy nông sản", "Sấy trái cây, rau củ."));
   MatchOptions options = Everything();
   auto via = [&](const NeedDoc& need, uint64_t offer) {
@@ -177,8 +185,10 @@ TEST_F(RelevanceTest, SynonymsAndGlossaryAreExplained) {
   };
   auto monitoring = via(Need(1, "Cần thiết bị giám sát ao nuôi tôm", ""), 1);
   ASSERT_TRUE(monitoring.count("giám sát"));
-  EXPECT_EQ(monitoring["giám sát"], (std::pair<std::string, std::string>{"synonym", "quan trắc"}));
-  auto english = via(Need(2, "Wastewater treatment for a seafood processing plant", ""), 2);
+  EXPECT_EQ(monitoring["giám sát"],
+            (std::pair<std::string, std::string>{"synonym", "quan trắc"}));
+  auto english = via(
+      Need(2, "Wastewater treatment for a seafood processing plant", ""), 2);
   ASSERT_TRUE(english.count("wastewater treatment")) << english.size();
   EXPECT_EQ(english["wastewater treatment"].first, "glossary");
   EXPECT_EQ(english["wastewater treatment"].second, "xử lý nước thải");
@@ -198,12 +208,12 @@ TEST_F(RelevanceTest, ConstraintsDecideBetweenAnswers) {
   need.budget_max = 50'000'000;
   // A near copy of the need, one TRL level short and over budget...
   matcher_.UpsertOffer(Offer(1, "Thiết bị đo độ mặn nước tưới cầm tay",
-                             "Đo độ mặn nước tưới cho nông dân vùng ven biển.", 7,
-                             60'000'000, 90'000'000));
+                             "Đo độ mặn nước tưới cho nông dân vùng ven biển.",
+                             7, 60'000'000, 90'000'000));
   // ...and a paraphrase that fits.
   matcher_.UpsertOffer(Offer(2, "Máy đo độ mặn điện tử cho nông dân",
-                             "Thiết bị cầm tay đo độ mặn của nước ruộng và ao.", 9,
-                             2'000'000, 5'000'000));
+                             "Thiết bị cầm tay đo độ mặn của nước ruộng và ao.",
+                             9, 2'000'000, 5'000'000));
   matcher_.UpsertOffer(Offer(3, "Máy bơm nước", "Bơm nước tưới ruộng."));
   MatchResult r = matcher_.OffersForNeed(need, Everything());
   ASSERT_GE(r.hits.size(), 2u);
@@ -213,7 +223,8 @@ TEST_F(RelevanceTest, ConstraintsDecideBetweenAnswers) {
   EXPECT_NE(r.hits[1].label, Label::kStrong);
   EXPECT_GT(r.hits[1].relevance, r.hits[0].relevance);  // the nearer text
   const auto& flags = r.hits[1].flags;
-  EXPECT_NE(std::find(flags.begin(), flags.end(), "NEAR_MISS_TRL"), flags.end());
+  EXPECT_NE(std::find(flags.begin(), flags.end(), "NEAR_MISS_TRL"),
+            flags.end());
   EXPECT_NE(std::find(flags.begin(), flags.end(), "OVER_BUDGET"), flags.end());
 }
 

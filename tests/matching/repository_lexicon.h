@@ -57,7 +57,8 @@ inline JudgedSet LoadJudgedSet(const std::string& dir) {
     for (std::string line; std::getline(in, line);) {
       if (line.empty()) continue;
       Struct s;
-      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &s).ok()) << line;
+      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &s).ok())
+          << line;
       out.push_back(s);
     }
     return out;
@@ -108,7 +109,8 @@ inline JudgedSet LoadJudgedSet(const std::string& dir) {
   int g = 0;
   while (qrels >> need >> offer >> g) {
     const auto n = std::find(set.need_keys.begin(), set.need_keys.end(), need);
-    const auto o = std::find(set.offer_keys.begin(), set.offer_keys.end(), offer);
+    const auto o =
+        std::find(set.offer_keys.begin(), set.offer_keys.end(), offer);
     EXPECT_TRUE(n != set.need_keys.end() && o != set.offer_keys.end());
     set.grade[{static_cast<uint64_t>(n - set.need_keys.begin() + 1),
                static_cast<uint64_t>(o - set.offer_keys.begin() + 1)}] = g;
