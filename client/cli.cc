@@ -274,6 +274,7 @@ std::string Percent(double share) {
 }
 
 std::string Fixed(double v) {
+  if (v > -0.0005 && v < 0.0005) v = 0;  // no "-0.000"
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.3f", v);
   return buffer;

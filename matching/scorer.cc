@@ -248,9 +248,10 @@ double TextFactor(double relevance, double coverage, const char* asker,
     c.weight = options.weights.text;
     c.contribution = factor;
     if (options.explain) {
+      char value[16];
+      std::snprintf(value, sizeof value, "%.2f", relevance);
       c.detail = "covers " + Percent(coverage) + " of what the " + asker +
-                 " asks for (relevance " +
-                 std::to_string(relevance).substr(0, 4) + ")";
+                 " asks for (relevance " + value + ")";
     }
     hit->components.push_back(std::move(c));
   }
