@@ -99,24 +99,48 @@ void SetVerdict(const matching::MatchResult& result, const char* what,
                          ", WEAK)."));
 }
 
-// Appends to `out` the stored records of `hits`, skipping any that
-// vanished, each decoded straight into its item (on `out`'s arena, if any).
-template <class T, class Item>
+// Appends to `out` the stored records of `hits` that `shown` lets through,
+// skipping any that vanished, each decoded straight into its item (on
+// `out`'s arena, if any). The index may be a moment behind the catalog (a
+// commit reaches the index after it is written): what a record may show is
+// decided on the record read here, the version returned, not on the index's
+// older view of it.
+template <class T, class Item, class Shown>
 absl::Status Hydrate(const storage::Catalog& catalog,
                      const std::vector<matching::MatchHit>& hits,
                      google::protobuf::RepeatedPtrField<Item>* out,
-                     T* (Item::*mutable_record)()) {
+                     T* (Item::*mutable_record)(), Shown shown) {
   std::vector<uint64_t> ids;
   ids.reserve(hits.size());
   for (const auto& hit : hits) ids.push_back(hit.id);
+  const int first = out->size();
   out->Reserve(out->size() + static_cast<int>(hits.size()));
-  return catalog.ReadMany<T>(ids, [&](size_t i) {
+  TM_RETURN_IF_ERROR(catalog.ReadMany<T>(ids, [&](size_t i) {
     Item* item = out->Add();
     item->set_score(hits[i].score);
     item->set_label(ToProto(hits[i].label));
     ToProto(hits[i], item->mutable_explanation());
     return (item->*mutable_record)();
-  });
+  }));
+  int kept = first;
+  for (int i = first; i < out->size(); ++i) {
+    if (!shown(*(out->Mutable(i)->*mutable_record)())) continue;
+    if (kept != i) out->SwapElements(kept, i);
+    ++kept;
+  }
+  out->DeleteSubrange(kept, out->size() - kept);
+  return absl::OkStatus();
+}
+
+// What a match or search may show of a record read back: an offer or a
+// need PUBLISHED now; a need only when it is not CONFIDENTIAL now (a match
+// from a need's own side is a ranking of offers, never of needs).
+bool ShownOffer(const v1::Offer& offer) {
+  return offer.state() == v1::PUBLISHED;
+}
+bool ShownNeed(const v1::Need& need) {
+  return need.state() == v1::PUBLISHED &&
+         need.confidentiality() != v1::CONFIDENTIAL;
 }
 
 }  // namespace
@@ -333,7 +357,8 @@ absl::Status Matchmaker::OffersForNeed(
       matcher_.OffersForNeed(ToNeedDoc(need, *reference_), page.options);
   TM_RETURN_IF_ERROR(Hydrate<v1::Offer>(*catalog_, result.hits,
                                         response->mutable_matches(),
-                                        &v1::OfferMatch::mutable_offer));
+                                        &v1::OfferMatch::mutable_offer,
+                                        ShownOffer));
   for (auto& t : result.query_terms) response->add_query_terms(std::move(t));
   SetVerdict(result, "offer", "the need", response);
   response->set_next_page_token(NextToken(
@@ -414,7 +439,8 @@ absl::Status Matchmaker::NeedsForOffer(
       matcher_.NeedsForOffer(ToOfferDoc(offer, *reference_), page.options);
   TM_RETURN_IF_ERROR(Hydrate<v1::Need>(*catalog_, result.hits,
                                        response->mutable_matches(),
-                                       &v1::NeedMatch::mutable_need));
+                                       &v1::NeedMatch::mutable_need,
+                                       ShownNeed));
   for (auto& t : result.query_terms) response->add_query_terms(std::move(t));
   SetVerdict(result, "published need", "the offer", response);
   response->set_next_page_token(NextToken(
@@ -432,7 +458,8 @@ absl::Status Matchmaker::SearchOffers(
       matcher_.SearchOffers(request.query(), filters, page.options);
   TM_RETURN_IF_ERROR(Hydrate<v1::Offer>(*catalog_, result.hits,
                                         response->mutable_results(),
-                                        &v1::OfferMatch::mutable_offer));
+                                        &v1::OfferMatch::mutable_offer,
+                                        ShownOffer));
   SetVerdict(result, "offer", "the query", response);
   response->set_next_page_token(NextToken(
       page.offset, result.hits.size(), page.options.limit, result.candidates));
@@ -448,7 +475,8 @@ absl::Status Matchmaker::SearchNeeds(const v1::SearchRequest& request,
       matcher_.SearchNeeds(request.query(), filters, page.options);
   TM_RETURN_IF_ERROR(Hydrate<v1::Need>(*catalog_, result.hits,
                                        response->mutable_results(),
-                                       &v1::NeedMatch::mutable_need));
+                                       &v1::NeedMatch::mutable_need,
+                                       ShownNeed));
   SetVerdict(result, "need", "the query", response);
   response->set_next_page_token(NextToken(
       page.offset, result.hits.size(), page.options.limit, result.candidates));

@@ -441,3 +441,102 @@ TEST_F(MatchmakerTest, CandidatePoolBoundsTheRanking) {
 }
 }  // namespace
 }  // namespace techmatch::domain
+
+namespace techmatch::domain {
+namespace {
+
+// Issue 20, item 2: a need toggled between PUBLIC and CONFIDENTIAL (its
+// description "SECRET-n" while confidential) while other threads search
+// needs and match needs for an offer as an unrelated organisation: no
+// answer may hold it while confidential, whatever the timing between the
+// commit and the index update.
+TEST_F(MatchmakerTest, AConfidentialNeedNeverLeaksWhileItsVisibilityChanges) {
+  v1::Offer offer = Publish("Xử lý nước thải chế biến thủy sản bằng MBBR");
+  v1::CreateNeedRequest create;
+  *create.mutable_need() =
+      testing::MakeNeed(enterprise_, "Xử lý nước thải chế biến thủy sản");
+  create.mutable_need()->set_description("PUBLIC-0 xử lý nước thải thủy sản");
+  create.mutable_need()->set_state(v1::PUBLISHED);
+  auto need = registry_->CreateNeed(testing::Admin(), create);
+  ASSERT_OK(need);
+  Caller stranger;
+  stranger.principal.key = "apiKeys/stranger";
+  stranger.principal.organization = owner_;
+  stranger.principal.role = v1::READ_ONLY;
+
+  {  // single-threaded sanity: a confidential need is not found
+    v1::UpdateNeedRequest update;
+    update.mutable_need()->set_name(need->name());
+    update.mutable_need()->set_confidentiality(v1::CONFIDENTIAL);
+    update.mutable_update_mask()->add_paths("confidentiality");
+    ASSERT_OK(registry_->UpdateNeed(testing::Admin(), update));
+    v1::SearchRequest search;
+    search.set_query("xu ly nuoc thai thuy san");
+    auto found = SearchNeeds(*matchmaker_, search);
+    ASSERT_OK(found);
+    for (const auto& m : found->results())
+      ADD_FAILURE() << "search found " << m.need().name() << " " << v1::Confidentiality_Name(m.need().confidentiality());
+    v1::MatchNeedsForOfferRequest request;
+    request.set_offer(offer.name());
+    auto matched = testing::Built<v1::MatchNeedsForOfferResponse>(
+        [&](auto* out) { return matchmaker_->NeedsForOffer(stranger, request, out); });
+    ASSERT_OK(matched);
+    for (const auto& m : matched->matches())
+      ADD_FAILURE() << "match found " << m.need().name();
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> leaks{0}, answers{0};
+  auto check = [&](const v1::Need& n) {
+    ++answers;
+    if (n.confidentiality() == v1::CONFIDENTIAL ||
+        n.description().rfind("SECRET", 0) == 0) {
+      ++leaks;
+    }
+  };
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&, r] {
+      while (!done.load()) {
+        if (r == 0) {
+          v1::SearchRequest search;
+          search.set_query("xu ly nuoc thai thuy san");
+          auto found = SearchNeeds(*matchmaker_, search);
+          if (found.ok()) {
+            for (const auto& m : found->results()) check(m.need());
+          }
+        } else {
+          v1::MatchNeedsForOfferRequest request;
+          request.set_offer(offer.name());
+          auto found = testing::Built<v1::MatchNeedsForOfferResponse>(
+              [&](auto* out) {
+                return matchmaker_->NeedsForOffer(stranger, request, out);
+              });
+          if (found.ok()) {
+            for (const auto& m : found->matches()) check(m.need());
+          }
+        }
+      }
+    });
+  }
+  for (int i = 1; i <= 300; ++i) {
+    for (bool secret : {true, false}) {
+      v1::UpdateNeedRequest update;
+      update.mutable_need()->set_name(need->name());
+      update.mutable_need()->set_confidentiality(secret ? v1::CONFIDENTIAL
+                                                        : v1::PUBLIC);
+      update.mutable_need()->set_description(
+          (secret ? "SECRET-" : "PUBLIC-") + std::to_string(i) +
+          " xử lý nước thải thủy sản");
+      update.mutable_update_mask()->add_paths("confidentiality");
+      update.mutable_update_mask()->add_paths("description");
+      ASSERT_OK(registry_->UpdateNeed(testing::Admin(), update));
+    }
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_GT(answers.load(), 0);
+  EXPECT_EQ(leaks.load(), 0) << "of " << answers.load() << " answers";
+}
+
+}  // namespace
+}  // namespace techmatch::domain
