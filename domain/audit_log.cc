@@ -6,6 +6,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/decimal.h"
+#include "base/utf8.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace techmatch::domain {
@@ -40,11 +42,11 @@ AuditRecord AuditLog::Make(const Caller& caller, absl::string_view object,
   record.set_organization(caller.principal.organization);
   record.set_role(caller.principal.role);
   record.set_method(caller.method);
-  record.set_object(std::string(object.substr(0, 200)));
+  record.set_object(Echo(std::string_view(object.data(), object.size()), 200));
   record.set_outcome(status.ok() ? "OK"
                                  : absl::StatusCodeToString(status.code()));
   record.set_detail(std::string(status.message().substr(0, kMaxDetail)));
-  record.set_peer(caller.peer.substr(0, 100));
+  record.set_peer(Echo(caller.peer, 100));
   return record;
 }
 
@@ -75,7 +77,7 @@ absl::StatusOr<techmatch::v1::ListAuditRecordsResponse> AuditLog::List(
     std::string raw;
     if (!absl::WebSafeBase64Unescape(request.page_token(), &raw) ||
         !absl::StartsWith(raw, "audit:") ||
-        !absl::SimpleAtoi(absl::string_view(raw).substr(6), &before) ||
+        !ParseDecimal(absl::string_view(raw).substr(6), &before) ||
         before == 0) {
       return absl::InvalidArgumentError(
           "page_token: is not a token this server issued");

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "base/decimal.h"
 #include "base/status_macros.h"
 #include "domain/validation.h"
 #include "google/protobuf/util/time_util.h"
@@ -302,6 +303,7 @@ absl::StatusOr<v1::Connection> ConnectionBook::TransitionLocked(
       return absl::InvalidArgumentError(
           "agreement.value_vnd: must be 0 to 10^15");
     }
+    TM_RETURN_IF_ERROR(RefuseUnknownFields(request.agreement(), "agreement"));
     *next.mutable_agreement() = request.agreement();
     if (!next.agreement().has_signed_time()) {
       *next.mutable_agreement()->mutable_signed_time() = ToProto(now);
@@ -354,7 +356,7 @@ absl::StatusOr<v1::ListConnectionsResponse> ConnectionBook::List(
     std::string raw;
     if (!absl::WebSafeBase64Unescape(request.page_token(), &raw) ||
         !absl::StartsWith(raw, "c1:") ||
-        !absl::SimpleAtoi(raw.substr(3), &after)) {
+        !ParseDecimal(absl::string_view(raw).substr(3), &after)) {
       return absl::InvalidArgumentError(
           "page_token: is not a token this server issued");
     }

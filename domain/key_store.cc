@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/decimal.h"
 #include "base/status_macros.h"
 #include "domain/validation.h"
 #include "google/protobuf/util/time_util.h"
@@ -114,7 +115,7 @@ absl::StatusOr<Principal> KeyStore::Authenticate(
   size_t sep = std::string::npos;
   if (!absl::ConsumePrefix(&rest, kPrefix) ||
       (sep = rest.find('_')) == absl::string_view::npos ||
-      !absl::SimpleAtoi(rest.substr(0, sep), &id) || id == 0) {
+      !ParseDecimal(rest.substr(0, sep), &id) || id == 0) {
     return absl::UnauthenticatedError(
         "the API key is malformed (expected \"tmk_<id>_<secret>\")");
   }

@@ -5,7 +5,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/decimal.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
 #include "google/protobuf/util/time_util.h"
 #include "matching/unicode_text.h"
 #include "storage/resource_name.h"
@@ -229,7 +231,7 @@ absl::StatusOr<Matchmaker::Page> Matchmaker::PageOptions(
                                       : std::min(page_size, kMaxPageSize);
   if (!token.empty()) {
     uint64_t offset = 0;
-    if (token[0] != 'o' || !absl::SimpleAtoi(token.substr(1), &offset) ||
+    if (token[0] != 'o' || !ParseDecimal(token.substr(1), &offset) ||
         offset >= static_cast<uint64_t>(kMaxDepth)) {
       return absl::InvalidArgumentError(
           "page_token: is not a token this server issued");
@@ -274,18 +276,18 @@ absl::StatusOr<matching::SearchFilters> Matchmaker::Filters(
   matching::SearchFilters out;
   if (!filter.sector_code().empty()) {
     if (reference_->FindSector(filter.sector_code()) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "filter.sector_code: unknown sector code \"",
-          filter.sector_code().substr(0, 40), "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.sector_code: unknown sector code \"",
+                       Echo(filter.sector_code(), 40), "\""));
     }
     out.sector_prefix = filter.sector_code();
   }
   if (!filter.province().empty()) {
     const ProvinceInfo* info = reference_->ResolveProvince(filter.province());
     if (info == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "filter.province: unknown province \"", filter.province().substr(0, 80),
-          "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.province: unknown province \"",
+                       Echo(filter.province(), 80), "\""));
     }
     out.province = info->code;
   }
@@ -299,7 +301,7 @@ absl::StatusOr<matching::SearchFilters> Matchmaker::Filters(
     }
     if (out.region.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "filter.region: unknown region \"", filter.region().substr(0, 80), "\""));
+          "filter.region: unknown region \"", Echo(filter.region(), 80), "\""));
     }
   }
   if (filter.trl_min() < 0 || filter.trl_min() > 9 || filter.trl_max() < 0 ||

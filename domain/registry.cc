@@ -10,11 +10,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/decimal.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
 #include "domain/validation.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
+#include "matching/unicode_text.h"
 #include "storage/key_codec.h"
 #include "storage/resource_name.h"
 
@@ -514,9 +517,9 @@ absl::StatusOr<FieldMask> EffectiveMask(const T& patch, const FieldMask& mask) {
   for (const std::string& path : mask.paths()) {
     std::string top(path.substr(0, path.find('.')));
     if (!Ops::Updatable().count(top)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask: \"", path.substr(0, 80), "\" is not an updatable ",
-          Ops::kLabel, " field"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: \"", Echo(path, 80),
+                       "\" is not an updatable ", Ops::kLabel, " field"));
     }
   }
   if (!FieldMaskUtil::IsValidFieldMask<T>(mask)) {
@@ -552,6 +555,9 @@ template <class T>
 absl::StatusOr<T> UpdateIn(PendingBatch& batch, const T& patch,
                            const FieldMask& mask) {
   using Ops = RegistryOps<T>;
+  // The merge below copies masked fields only; a patch holding unknown
+  // fields is refused all the same, as on create.
+  TM_RETURN_IF_ERROR(RefuseUnknownFields(patch, Ops::kLabel));
   TM_ASSIGN_OR_RETURN(T current,
                       LoadForChange<T>(batch, patch.name(),
                                        absl::StrCat(Ops::kLabel, ".name")));
@@ -722,8 +728,7 @@ absl::StatusOr<uint64_t> DecodePageToken(const std::string& token,
   uint64_t after = 0, issued_for = 0;
   if (!absl::WebSafeBase64Unescape(token, &raw) ||
       (parts = absl::StrSplit(raw, ':')).size() != 3 || parts[0] != "v1" ||
-      !absl::SimpleAtoi(parts[1], &after) ||
-      !absl::SimpleAtoi(parts[2], &issued_for)) {
+      !ParseDecimal(parts[1], &after) || !ParseDecimal(parts[2], &issued_for)) {
     return absl::InvalidArgumentError("page_token: is not a token this server issued");
   }
   if (issued_for != fingerprint) {
@@ -803,7 +808,7 @@ absl::StatusOr<std::string> ProvinceFilter(const ReferenceData& reference,
   const ProvinceInfo* info = reference.ResolveProvince(text);
   if (info == nullptr) {
     return absl::InvalidArgumentError(
-        absl::StrCat("province: unknown province \"", text.substr(0, 80), "\""));
+        absl::StrCat("province: unknown province \"", Echo(text, 80), "\""));
   }
   return info->code;
 }
@@ -811,9 +816,8 @@ absl::StatusOr<std::string> ProvinceFilter(const ReferenceData& reference,
 absl::Status SectorFilterValid(const ReferenceData& reference,
                                const std::string& code) {
   if (!code.empty() && reference.FindSector(code) == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sector_code: unknown sector code \"", code.substr(0, 40),
-                     "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sector_code: unknown sector code \"", Echo(code, 40), "\""));
   }
   return absl::OkStatus();
 }

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "matching/unicode_text.h"
 #include "storage/resource_name.h"
 
@@ -96,7 +99,7 @@ absl::Status NormalizeSectors(const ReferenceData& reference,
     if (reference.FindSector(code) == nullptr) {
       return Invalid(absl::StrCat(path, "[", i, "]"),
                      absl::StrCat("unknown sector code \"",
-                                  codes->Get(i).substr(0, 40), "\""));
+                                  Echo(codes->Get(i), 40), "\""));
     }
     if (seen.insert(code).second) *out.Add() = code;
   }
@@ -113,8 +116,8 @@ absl::Status NormalizeProvince(const ReferenceData& reference,
   }
   const ProvinceInfo* info = reference.ResolveProvince(*province);
   if (info == nullptr) {
-    return Invalid(path, absl::StrCat("unknown province \"",
-                                      province->substr(0, 80), "\""));
+    return Invalid(
+        path, absl::StrCat("unknown province \"", Echo(*province, 80), "\""));
   }
   *province = info->code;
   *name = info->name;
@@ -160,6 +163,42 @@ absl::Status NormalizeLabel(std::string* value, absl::string_view path,
   return NormalizeText(value, path, 0, max, Lines::kSingle);
 }
 
+absl::Status RefuseUnknownFields(const google::protobuf::Message& message,
+                                 absl::string_view path) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  const google::protobuf::UnknownFieldSet& unknown =
+      reflection->GetUnknownFields(message);
+  if (!unknown.empty()) {
+    return Invalid(
+        path,
+        absl::StrCat("holds field number ", unknown.field(0).number(),
+                     ", which ", message.GetDescriptor()->full_name(),
+                     " does not define in this server's API; unknown fields "
+                     "are refused (is the client built on another schema?)"));
+  }
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() !=
+        google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    const std::string inner = absl::StrCat(path, ".", field->name());
+    if (field->is_repeated()) {
+      const int n = reflection->FieldSize(message, field);
+      for (int i = 0; i < n; ++i) {
+        TM_RETURN_IF_ERROR(RefuseUnknownFields(
+            reflection->GetRepeatedMessage(message, field, i),
+            absl::StrCat(inner, "[", i, "]")));
+      }
+    } else {
+      TM_RETURN_IF_ERROR(
+          RefuseUnknownFields(reflection->GetMessage(message, field), inner));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckInputState(int state, absl::string_view path) {
   if (state != techmatch::v1::STATE_UNSPECIFIED &&
       state != techmatch::v1::DRAFT && state != techmatch::v1::PUBLISHED) {
@@ -170,6 +209,7 @@ absl::Status CheckInputState(int state, absl::string_view path) {
 
 absl::Status NormalizeOrganization(const ReferenceData& reference,
                                    Organization* r) {
+  TM_RETURN_IF_ERROR(RefuseUnknownFields(*r, "organization"));
   TM_RETURN_IF_ERROR(NormalizeExternalRef(r->mutable_external_ref(),
                                           "organization.external_ref"));
   TM_RETURN_IF_ERROR(NormalizeText(r->mutable_display_name(),
@@ -205,6 +245,7 @@ absl::Status NormalizeOrganization(const ReferenceData& reference,
 }
 
 absl::Status NormalizeOffer(const ReferenceData& reference, Offer* r) {
+  TM_RETURN_IF_ERROR(RefuseUnknownFields(*r, "offer"));
   TM_RETURN_IF_ERROR(
       NormalizeExternalRef(r->mutable_external_ref(), "offer.external_ref"));
   TM_RETURN_IF_ERROR(CheckReference(r->owner(), "offer.owner", true));
@@ -251,6 +292,7 @@ absl::Status NormalizeOffer(const ReferenceData& reference, Offer* r) {
 }
 
 absl::Status NormalizeNeed(const ReferenceData& reference, Need* r) {
+  TM_RETURN_IF_ERROR(RefuseUnknownFields(*r, "need"));
   TM_RETURN_IF_ERROR(
       NormalizeExternalRef(r->mutable_external_ref(), "need.external_ref"));
   TM_RETURN_IF_ERROR(CheckReference(r->enterprise(), "need.enterprise", true));

@@ -15,7 +15,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "domain/reference_data.h"
+#include "google/protobuf/message.h"
 #include "techmatch/v1/need.pb.h"
 #include "techmatch/v1/offer.pb.h"
 #include "techmatch/v1/organization.pb.h"
@@ -50,6 +52,14 @@ absl::Status NormalizeNeed(const ReferenceData& reference,
 // naming `path` otherwise.
 absl::Status NormalizeLabel(std::string* value, absl::string_view path,
                             size_t max);
+
+// INVALID_ARGUMENT naming the path ("offer.price: ...") when `message` or
+// a message inside it holds fields this server's schema does not define
+// (a client built on another schema, or bytes added by hand). Such fields
+// would be stored and echoed unchecked, past every limit above, so every
+// write path refuses them rather than keeping or silently dropping them.
+absl::Status RefuseUnknownFields(const google::protobuf::Message& message,
+                                 absl::string_view path);
 
 // OK when `state` may be given on create or import (unset, DRAFT or
 // PUBLISHED); INVALID_ARGUMENT naming `path` otherwise.

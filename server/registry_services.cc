@@ -1,6 +1,7 @@
 #include "server/registry_services.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/utf8.h"
 #include "server/status_mapping.h"
 
 namespace techmatch::server {
@@ -333,7 +334,7 @@ Status ReferenceService::ResolveProvince(
   if (info == nullptr) {
     return Status(grpc::StatusCode::NOT_FOUND,
                   absl::StrCat("no province is named \"",
-                               request->query().substr(0, 80), "\""));
+                               Echo(request->query(), 80), "\""));
   }
   ToProto(*info, response);
   return Status::OK;

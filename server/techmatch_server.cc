@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "server/decode_errors.h"
 
 namespace techmatch::server {
 
@@ -285,6 +286,15 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
   builder.SetSyncServerOption(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
       std::max(1, limits.idle_threads));
+  // Requests that do not decode answer INVALID_ARGUMENT naming the field.
+  InstallProtobufLogHandler();
+  {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(std::make_unique<DecodeErrorInterceptorFactory>());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   builder.RegisterService(server->organization_service_.get());
   builder.RegisterService(server->offer_service_.get());
   builder.RegisterService(server->need_service_.get());

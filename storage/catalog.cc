@@ -439,6 +439,11 @@ absl::StatusOr<std::vector<ChangeEvent>> Catalog::Commit(
           if (!write.after.SerializeToString(&buffer)) {
             return absl::InternalError("record does not serialise");
           }
+          if (buffer.size() > kMaxRecordBytes) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                NameOf(write.after), ": the record would take ", buffer.size(),
+                " bytes; a record may take at most ", kMaxRecordBytes));
+          }
           TM_RETURN_IF_ERROR(FromRocks(
               batch.Put(Family(Traits::kFamily), EncodeU64(id), buffer),
               "batching record"));

@@ -135,9 +135,16 @@ class Catalog {
   // but never committed leaves a gap.
   uint64_t AllocateId(RecordKind kind);
 
+  // The largest stored form of one record. The domain's field limits keep
+  // a record far below it (~150 KiB at most); it bounds what any path can
+  // store, so that one record can never make a listing or a match answer
+  // exceed the message size limit.
+  static constexpr size_t kMaxRecordBytes = 512u << 10;
+
   // Atomically writes `writes` with one change-log entry each, sequenced in
   // order and stamped `commit_time`, together with `extras`. Returns the
-  // change events on success; on error nothing was written.
+  // change events on success; on error nothing was written:
+  // INVALID_ARGUMENT when a record's stored form exceeds kMaxRecordBytes.
   absl::StatusOr<std::vector<techmatch::v1::ChangeEvent>> Commit(
       const std::vector<AnyRecordWrite>& writes, absl::Time commit_time,
       CommitExtras extras = {});

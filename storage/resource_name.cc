@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/utf8.h"
 
 namespace techmatch::storage {
 
@@ -43,9 +44,9 @@ absl::StatusOr<uint64_t> ParseName(RecordKind kind, absl::string_view name,
   if (!canonical || name.substr(0, collection.size()) != collection ||
       name[collection.size()] != '/' || !absl::SimpleAtoi(digits, &id) ||
       id == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": \"", name.substr(0, 100), "\" is not a ",
-                     collection, "/{id} resource name"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": \"", Echo(std::string_view(name.data(), name.size()), 100),
+        "\" is not a ", collection, "/{id} resource name"));
   }
   return id;
 }

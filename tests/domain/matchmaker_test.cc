@@ -540,3 +540,40 @@ TEST_F(MatchmakerTest, AConfidentialNeedNeverLeaksWhileItsVisibilityChanges) {
 
 }  // namespace
 }  // namespace techmatch::domain
+
+namespace techmatch::domain {
+namespace {
+
+// Issue 20, item 9: page tokens are parsed strictly ("o 5" and "o+5" were
+// taken as "o5"), and an unknown sector code echoed in the error is cut by
+// character, so the message stays valid UTF-8.
+TEST_F(MatchmakerTest, PageTokensParseStrictlyAndEchoesCutByCharacter) {
+  for (int i = 0; i < 12; ++i)
+    Publish("Máy sấy nông sản kiểu " + std::to_string(i));
+  v1::SearchRequest search;
+  search.set_query("may say nong san");
+  search.set_page_size(5);
+  auto first = SearchOffers(*matchmaker_, search);
+  ASSERT_OK(first);
+  ASSERT_EQ(first->next_page_token(), "o5");
+  for (const char* bad : {"o 5", "o+5", "o5 ", "o-5", "o", "5"}) {
+    search.set_page_token(bad);
+    EXPECT_EQ(SearchOffers(*matchmaker_, search).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  search.set_page_token("o5");
+  ASSERT_OK(SearchOffers(*matchmaker_, search));
+
+  search.clear_page_token();
+  // 39 ASCII bytes, then a 3-byte letter across the 40-byte cut.
+  search.mutable_filter()->set_sector_code(std::string(39, '9') + "ấấ");
+  const absl::Status status = SearchOffers(*matchmaker_, search).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("\"" + std::string(39, '9') + "\""),
+            std::string::npos)
+      << status.message();
+}
+
+}  // namespace
+}  // namespace techmatch::domain

@@ -369,3 +369,89 @@ TEST_F(RegistryTest, ConcurrentUpdatesNeverLoseAVersion) {
 
 }  // namespace
 }  // namespace techmatch::domain
+
+namespace techmatch::domain {
+namespace {
+
+// Adds `bytes` of a field this schema does not define (number 1999).
+void AddUnknown(google::protobuf::Message* message, size_t bytes) {
+  message->GetReflection()->MutableUnknownFields(message)->AddLengthDelimited(
+      1999, std::string(bytes, 'x'));
+}
+
+// Issue 20, item 3: unknown fields were stored and echoed past every limit
+// (9 MiB offers made every listing fail). Every write path refuses them,
+// naming the path, and nothing is written.
+TEST_F(RegistryTest, UnknownFieldsAreRefusedOnEveryWritePath) {
+  std::string owner = CreateOrg("A", v1::Organization::UNIVERSITY);
+  v1::Offer good = CreateOffer(owner, "Máy sấy", "R1");
+  const uint64_t sequence = catalog_->last_sequence();
+  auto expect_refused = [&](const absl::Status& status, const char* path) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_NE(
+        status.message().find(absl::StrCat(path, ": holds field number 1999")),
+        std::string::npos)
+        << status;
+  };
+
+  v1::CreateOfferRequest create;
+  *create.mutable_offer() = testing::MakeOffer(owner, "Lò hơi");
+  AddUnknown(create.mutable_offer(), 1 << 20);
+  expect_refused(registry_->CreateOffer(testing::Admin(), create).status(),
+                 "offer");
+  // Inside a nested message too.
+  *create.mutable_offer() = testing::MakeOffer(owner, "Lò hơi");
+  create.mutable_offer()->mutable_price()->set_min_vnd(1000);
+  AddUnknown(create.mutable_offer()->mutable_price(), 10);
+  expect_refused(registry_->CreateOffer(testing::Admin(), create).status(),
+                 "offer.price");
+
+  v1::UpdateOfferRequest update;
+  update.mutable_offer()->set_name(good.name());
+  update.mutable_offer()->set_title("Mới");
+  update.mutable_update_mask()->add_paths("title");
+  AddUnknown(update.mutable_offer(), 10);
+  expect_refused(registry_->UpdateOffer(testing::Admin(), update).status(),
+                 "offer");
+
+  v1::UpsertOfferRequest upsert;
+  *upsert.mutable_offer() = testing::MakeOffer(owner, "Máy sấy");
+  upsert.mutable_offer()->set_external_ref("R1");
+  AddUnknown(upsert.mutable_offer(), 10);
+  expect_refused(registry_->UpsertOffer(testing::Admin(), upsert).status(),
+                 "offer");
+
+  v1::CreateNeedRequest need;
+  *need.mutable_need() = testing::MakeNeed(
+      CreateOrg("E", v1::Organization::ENTERPRISE), "Cần máy sấy");
+  const uint64_t after_org = catalog_->last_sequence();
+  AddUnknown(need.mutable_need(), 10);
+  expect_refused(registry_->CreateNeed(testing::Admin(), need).status(),
+                 "need");
+
+  v1::ImportOffersRequest import;
+  *import.add_offers() = testing::MakeOffer(owner, "Lò hơi");
+  AddUnknown(import.mutable_offers(0), 10);
+  auto imported = registry_->ImportOffers(testing::Admin(), import, 0);
+  ASSERT_EQ(imported.results_size(), 1);
+  EXPECT_EQ(imported.results(0).outcome(), ImportResult::REJECTED);
+  EXPECT_NE(imported.results(0).error_message().find("field number 1999"),
+            std::string::npos);
+
+  v1::CreateOrganizationRequest org;
+  *org.mutable_organization() =
+      testing::MakeOrg("B", v1::Organization::UNIVERSITY);
+  AddUnknown(org.mutable_organization(), 10);
+  expect_refused(registry_->CreateOrganization(testing::Admin(), org).status(),
+                 "organization");
+
+  EXPECT_EQ(sequence + 1, after_org);  // only the enterprise "E" was written
+  EXPECT_EQ(catalog_->last_sequence(), after_org);
+  auto stored = registry_->GetOffer(testing::Admin(), good.name());
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->title(), "Máy sấy");
+  EXPECT_TRUE(stored->GetReflection()->GetUnknownFields(*stored).empty());
+}
+
+}  // namespace
+}  // namespace techmatch::domain

@@ -1,13 +1,16 @@
 // The gRPC services end to end over an in-process channel, and the CLI
 // against a server on a loopback port.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 #include <sstream>
 #include <thread>
 
 #include "client/cli.h"
+#include "server/decode_errors.h"
 #include "server/techmatch_server.h"
 #include "techmatch/v1/reference.grpc.pb.h"
 #include "techmatch/v1/registry_service.grpc.pb.h"
@@ -325,6 +328,82 @@ TEST_F(ServiceTest, CliDrivesTheServerOverLoopback) {
   ASSERT_EQ(Cli({server, "offer", "withdraw", "offers/1"}, "", &out, &err), 0);
   ASSERT_EQ(Cli({server, "offer", "export"}, "", &out, &err), 0);
   EXPECT_NE(out.find("\"WITHDRAWN\""), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace techmatch::server
+
+namespace techmatch::server {
+namespace {
+
+// Issue 20, item 9: a request gRPC cannot decode answered INTERNAL with an
+// empty message. It answers INVALID_ARGUMENT naming the field (invalid
+// UTF-8) or the message type expected (bytes that are no message).
+TEST_F(ServiceTest, UndecodableRequestsAreInvalidArgumentNamingTheField) {
+  Start();
+  const std::string org = CreateOrg();
+  grpc::ClientContext c1;
+  Authorize(&c1);
+  v1::CreateOfferRequest create;
+  *create.mutable_offer() = testing::MakeOffer(org, "Máy sấy");
+  create.mutable_offer()->set_title("M\xE1y s\xFF");  // Latin-1, not UTF-8
+  v1::Offer offer;
+  grpc::Status status = offers_->CreateOffer(&c1, create, &offer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("offer.title: is not valid UTF-8", 0),
+            0u)
+      << status.error_message();
+
+  // Bytes that are no protobuf message at all (a truncated field).
+  grpc::GenericStub stub(server_->InProcessChannel());
+  grpc::ClientContext c2;
+  Authorize(&c2);
+  const char garbage[] =
+      "\x0A\x7F\x01";  // field 1, 127 bytes announced, 1 sent
+  grpc::Slice slice(garbage, sizeof(garbage) - 1);
+  grpc::ByteBuffer request(&slice, 1), response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&c2, "/techmatch.v1.OfferService/CreateOffer",
+                 grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) { done.set_value(std::move(s)); });
+  status = done.get_future().get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("techmatch.v1.CreateOfferRequest"),
+            std::string::npos)
+      << status.error_message();
+
+  // On an import stream: the chunk answered before stands; the status names
+  // the chunk that did not decode.
+  grpc::ClientContext c3;
+  Authorize(&c3);
+  auto stream = offers_->ImportOffers(&c3);
+  v1::ImportOffersRequest chunk;
+  *chunk.add_offers() = testing::MakeOffer(org, "Lò hơi");
+  ASSERT_TRUE(stream->Write(chunk));
+  v1::ImportResponse answer;
+  ASSERT_TRUE(stream->Read(&answer));
+  EXPECT_EQ(answer.results(0).outcome(), v1::ImportResult::CREATED);
+  chunk.mutable_offers(0)->set_summary("t\xC3");  // cut in a character
+  stream->Write(chunk);
+  stream->WritesDone();
+  while (stream->Read(&answer)) {
+  }
+  status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("message 2 of the stream: "
+                                        "offers[].summary: is not valid UTF-8"),
+            std::string::npos)
+      << status.error_message();
+
+  EXPECT_EQ(
+      FieldPathIn("techmatch.v1.UpdateOfferRequest", "techmatch.v1.Need.title"),
+      "");
+  EXPECT_EQ(
+      FieldPathIn("techmatch.v1.NoSuchRequest", "techmatch.v1.Offer.title"),
+      "");
+  EXPECT_EQ(FieldPathIn("techmatch.v1.ImportOffersRequest",
+                        "techmatch.v1.Offer.keywords"),
+            "offers[].keywords[]");
 }
 
 }  // namespace

@@ -220,3 +220,32 @@ TEST_F(CatalogTest, SecondOpenOfSameDirectoryFails) {
 
 }  // namespace
 }  // namespace techmatch::storage
+
+namespace techmatch::storage {
+namespace {
+
+// Issue 20, item 3: whatever a path lets through, no record larger than
+// kMaxRecordBytes is stored, and a commit holding one writes nothing.
+TEST_F(CatalogTest, ARecordPastTheSizeBoundIsRefusedWithItsBatch) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  Offer small = NewOffer(*catalog, "S", techmatch::v1::DRAFT);
+  Offer large = NewOffer(*catalog, "L", techmatch::v1::DRAFT);
+  large.set_description(std::string(Catalog::kMaxRecordBytes, 'x'));
+  auto events = catalog->Commit(
+      {RecordWrite<Offer>{std::nullopt, small, ChangeEvent::CREATED},
+       RecordWrite<Offer>{std::nullopt, large, ChangeEvent::CREATED}},
+      absl::FromUnixSeconds(1000));
+  EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(events.status().message().find(large.name()), std::string::npos);
+  EXPECT_EQ(catalog->last_sequence(), 0u);
+  EXPECT_TRUE(absl::IsNotFound(catalog->Get<Offer>(1).status()));
+
+  large.set_description(std::string(Catalog::kMaxRecordBytes - 100, 'x'));
+  ASSERT_OK(catalog->Commit(
+      {RecordWrite<Offer>{std::nullopt, large, ChangeEvent::CREATED}},
+      absl::FromUnixSeconds(1000)));
+}
+
+}  // namespace
+}  // namespace techmatch::storage
