@@ -80,12 +80,14 @@ bool AccessCheck::CanRead(const Need& need) {
 }
 
 bool AccessCheck::InReach(const Organization& record) {
-  if (principal_->admin()) return true;
-  if (record.name().empty()) {
-    return !record.parent().empty() &&
-           record.parent() == principal_->organization;
-  }
-  return InScope(record.name());
+  const Principal& p = *principal_;
+  if (p.admin()) return true;
+  if (p.organization.empty()) return false;
+  // Decided on `record` itself, never on the stored organisation of that
+  // name: the record as it would be after a change must be in reach on
+  // its own (a centre moving its member to another centre is refused).
+  if (!record.name().empty() && record.name() == p.organization) return true;
+  return p.hub() && record.parent() == p.organization;
 }
 
 bool AccessCheck::InReach(const Offer& record) {

@@ -91,11 +91,18 @@ class AccessCheck {
   // organisation that cannot be loaded is not.
   bool InScope(const std::string& org);
 
+  // Drops what was learnt about `org`: call when a change to it is added to
+  // the request's batch, so later records of the batch see its new parent.
+  void Forget(const std::string& org) { in_scope_.erase(org); }
+
   bool CanRead(const techmatch::v1::Offer& offer);
   bool CanRead(const techmatch::v1::Need& need);
 
-  // Whether `record` is within reach of a change (role not considered).
-  // For an organisation without a name (being created) it is its parent.
+  // Whether `record` is within reach of a change (role not considered),
+  // judged on `record` as given: an organisation is in reach when it is
+  // the principal's own or, for a hub, when its `parent` is the principal.
+  // An offer is when its owner is in scope; a need when its enterprise is
+  // or its centre is the principal.
   bool InReach(const techmatch::v1::Organization& record);
   bool InReach(const techmatch::v1::Offer& record);
   bool InReach(const techmatch::v1::Need& record);

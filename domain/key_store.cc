@@ -224,6 +224,7 @@ absl::StatusOr<techmatch::v1::CreateApiKeyResponse> KeyStore::Create(
     return refuse(absl::InvalidArgumentError(
         "api_key.expire_time: must be in the future"));
   }
+  Organization::Kind org_kind = Organization::KIND_UNSPECIFIED;
   if (key.organization().empty()) {
     if (key.role() != techmatch::v1::ADMIN) {
       return refuse(absl::InvalidArgumentError(
@@ -238,6 +239,7 @@ absl::StatusOr<techmatch::v1::CreateApiKeyResponse> KeyStore::Create(
     if (!org.ok()) return refuse(org.status());
     absl::Status fits = CheckRoleFitsKind(key.role(), org->kind());
     if (!fits.ok()) return refuse(fits);
+    org_kind = org->kind();
   }
   if (!p.admin()) {
     AccessCheck check(
@@ -248,6 +250,15 @@ absl::StatusOr<techmatch::v1::CreateApiKeyResponse> KeyStore::Create(
                           techmatch::v1::Role_Name(key.role()), " for ",
                           key.organization().empty() ? "no organisation"
                                                      : key.organization())));
+    }
+    // A key sees what its organisation sees. Another exchange or centre
+    // sees its own members and the needs it collected, which the creator
+    // does not: a key may never see further than the key that made it.
+    if (key.organization() != p.organization && IsHub(org_kind)) {
+      return refuse(OutOfReach(
+          p, absl::StrCat("keys for ", key.organization(),
+                          ", an exchange or centre that sees records ",
+                          p.organization, " does not (only an admin may)")));
     }
   }
   std::lock_guard<std::mutex> lock(write_mu_);

@@ -50,10 +50,9 @@ absl::Time FromProto(const Timestamp& t) {
 
 // Where a record's external_ref lives in the reference index.
 struct RefSlot {
-  IndexId index;
-  uint64_t scope;
-  std::string ref;
-  std::string Key() const { return storage::RefKey(index, scope, ref); }
+  std::string key;  // storage::RefKey() or storage::NeedRefKey()
+  std::string ref;  // the external_ref, for messages
+  const std::string& Key() const { return key; }
 };
 
 uint64_t OrgIdOr0(const std::string& name) {
@@ -141,7 +140,9 @@ struct RegistryOps<Organization> {
   }
   static std::optional<RefSlot> Ref(const Organization& r) {
     if (r.external_ref().empty()) return std::nullopt;
-    return RefSlot{IndexId::kOrganizationByRef, 0, r.external_ref()};
+    return RefSlot{
+        storage::RefKey(IndexId::kOrganizationByRef, 0, r.external_ref()),
+        r.external_ref()};
   }
   static absl::Status CheckReferences(const PendingBatch& batch,
                                       const Organization& r) {
@@ -206,7 +207,9 @@ struct RegistryOps<Offer> : PublishableOps<Offer> {
   }
   static std::optional<RefSlot> Ref(const Offer& r) {
     if (r.external_ref().empty()) return std::nullopt;
-    return RefSlot{IndexId::kOfferByRef, OrgIdOr0(r.owner()), r.external_ref()};
+    return RefSlot{storage::RefKey(IndexId::kOfferByRef, OrgIdOr0(r.owner()),
+                                   r.external_ref()),
+                   r.external_ref()};
   }
   static absl::Status CheckReferences(const PendingBatch& batch,
                                       const Offer& r) {
@@ -256,8 +259,7 @@ struct RegistryOps<Need> : PublishableOps<Need> {
   }
   static std::optional<RefSlot> Ref(const Need& r) {
     if (r.external_ref().empty()) return std::nullopt;
-    return RefSlot{IndexId::kNeedByRef, storage::NeedRefScope(r),
-                   r.external_ref()};
+    return RefSlot{storage::NeedRefKey(r), r.external_ref()};
   }
   static absl::Status CheckReferences(const PendingBatch& batch,
                                       const Need& r) {
@@ -348,8 +350,7 @@ absl::StatusOr<std::optional<uint64_t>> PendingBatch::FindRef(
   if (it != overlay_refs_.end()) {
     candidate = it->second;
   } else {
-    TM_ASSIGN_OR_RETURN(candidate,
-                        catalog_->FindByRef(slot.index, slot.scope, slot.ref));
+    TM_ASSIGN_OR_RETURN(candidate, catalog_->FindByRefKey(slot.Key()));
   }
   if (!candidate.has_value()) return std::nullopt;
   TM_ASSIGN_OR_RETURN(T record, Load<T>(*candidate));
@@ -363,6 +364,9 @@ void PendingBatch::Add(RecordWrite<T> write) {
   if (auto slot = RegistryOps<T>::Ref(write.after)) {
     auto id = storage::ParseName(RegistryOps<T>::kKind, write.after.name(), "");
     if (id.ok()) overlay_refs_[slot->Key()] = *id;
+  }
+  if constexpr (std::is_same_v<T, Organization>) {
+    access_.Forget(write.after.name());
   }
   overlay_[write.after.name()] = write.after;
   writes_.push_back(std::move(write));
@@ -382,12 +386,21 @@ absl::Status StaleVersion(const std::string& name, int64_t stored,
 }
 
 template <class T>
-absl::Status CheckRefFree(const PendingBatch& batch, const T& record) {
+absl::Status CheckRefFree(PendingBatch& batch, const T& record) {
   std::optional<RefSlot> slot = RegistryOps<T>::Ref(record);
   if (!slot.has_value()) return absl::OkStatus();
   TM_ASSIGN_OR_RETURN(std::optional<uint64_t> holder, batch.FindRef<T>(*slot));
   if (holder.has_value() &&
       storage::MakeName(RegistryOps<T>::kKind, *holder) != record.name()) {
+    if constexpr (!std::is_same_v<T, Organization>) {
+      // The slot's scope makes every holder readable by whoever may write
+      // there; should that ever not hold, the answer names nothing.
+      TM_ASSIGN_OR_RETURN(T held, batch.Load<T>(*holder));
+      if (!batch.access().CanRead(held)) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            RegistryOps<T>::kLabel, ".external_ref: is already in use"));
+      }
+    }
     return absl::AlreadyExistsError(absl::StrCat(
         RegistryOps<T>::kLabel, ".external_ref: \"", slot->ref,
         "\" is already used by ",
@@ -596,6 +609,13 @@ absl::StatusOr<std::pair<T, ImportResult::Outcome>> UpsertIn(PendingBatch& batch
   }
   // Normalise first so that the lookup uses the canonical scope.
   TM_RETURN_IF_ERROR(Ops::Normalize(batch.reference(), &input));
+  if constexpr (!std::is_same_v<T, Organization>) {
+    // Only a caller that may write such a record looks its ref up: every
+    // record at that slot is then one it can read (the slot is the owner,
+    // or the need's centre and enterprise), so no answer below names a
+    // record hidden from it. Organisations are public.
+    TM_RETURN_IF_ERROR(batch.access().CheckReach(input, Ops::kLabel));
+  }
   std::optional<RefSlot> slot = Ops::Ref(input);
   TM_ASSIGN_OR_RETURN(std::optional<uint64_t> existing,
                       batch.FindRef<T>(*slot));

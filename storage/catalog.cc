@@ -88,6 +88,10 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(
         "writing format version"));
   } else {
     std::optional<uint32_t> found = DecodeU32(*version);
+    if (found == 1u) {
+      TM_RETURN_IF_ERROR(catalog->MigrateNeedRefs());
+      found = kFormatVersion;
+    }
     if (!found.has_value() || *found != kFormatVersion) {
       return absl::FailedPreconditionError(absl::StrCat(
           options.path, " has storage format version ",
@@ -184,10 +188,54 @@ absl::StatusOr<std::optional<uint64_t>> Catalog::FindIndexed(
   return value;
 }
 
+absl::Status Catalog::MigrateNeedRefs() {
+  static_assert(kFormatVersion == 2, "MigrateNeedRefs writes version 2");
+  rocksdb::WriteBatch batch;
+  const std::string begin(1, static_cast<char>(IndexId::kNeedByRef));
+  const std::string end(
+      1, static_cast<char>(static_cast<uint8_t>(IndexId::kNeedByRef) + 1));
+  TM_RETURN_IF_ERROR(
+      FromRocks(batch.DeleteRange(Family(ColumnFamily::kIndex), begin, end),
+                "batching need reference removal"));
+  absl::Status decode_status;
+  TM_RETURN_IF_ERROR(ScanRaw(
+      ColumnFamily::kNeeds, "", "",
+      [&](absl::string_view key, absl::string_view value) {
+        techmatch::v1::Need need;
+        if (!need.ParseFromArray(value.data(),
+                                 static_cast<int>(value.size()))) {
+          decode_status = absl::DataLossError(absl::StrCat(
+              "need ", DecodeU64(key).value_or(0), " cannot be decoded"));
+          return false;
+        }
+        if (need.external_ref().empty()) return true;
+        decode_status = FromRocks(batch.Put(Family(ColumnFamily::kIndex),
+                                            NeedRefKey(need), std::string(key)),
+                                  "batching need reference");
+        return decode_status.ok();
+      }));
+  TM_RETURN_IF_ERROR(decode_status);
+  std::string encoded;
+  AppendU32(&encoded, kFormatVersion);
+  TM_RETURN_IF_ERROR(FromRocks(
+      batch.Put(Family(ColumnFamily::kMeta), kFormatVersionKey, encoded),
+      "batching format version"));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  TM_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch),
+                               "migrating need references"));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<uint64_t>> Catalog::FindByRef(
     IndexId index, uint64_t scope, absl::string_view ref) const {
+  return FindByRefKey(RefKey(index, scope, ref));
+}
+
+absl::StatusOr<std::optional<uint64_t>> Catalog::FindByRefKey(
+    absl::string_view key) const {
   TM_ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                      GetRaw(ColumnFamily::kIndex, RefKey(index, scope, ref)));
+                      GetRaw(ColumnFamily::kIndex, std::string(key)));
   if (!raw.has_value()) return std::nullopt;
   std::optional<uint64_t> id = DecodeU64(*raw);
   if (!id.has_value()) return absl::DataLossError("malformed ref index entry");

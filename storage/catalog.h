@@ -113,6 +113,9 @@ class Catalog {
   absl::StatusOr<std::optional<uint64_t>> FindByRef(IndexId index,
                                                      uint64_t scope,
                                                      absl::string_view ref) const;
+  // The same for a reference key as RefKey() or NeedRefKey() make it.
+  absl::StatusOr<std::optional<uint64_t>> FindByRefKey(
+      absl::string_view key) const;
 
   // Visits records of kind T in ascending id order, starting after
   // `after_id`, until `visit` returns false.
@@ -208,6 +211,9 @@ class Catalog {
   Catalog(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
           const CatalogOptions& options);
   absl::Status LoadCounters();
+  // Format 1 -> 2: rewrites the need reference index under its new keys
+  // and records version 2, in one synced batch (all or nothing).
+  absl::Status MigrateNeedRefs();
   rocksdb::ColumnFamilyHandle* Family(ColumnFamily cf) const;
   absl::StatusOr<std::optional<std::string>> GetRaw(ColumnFamily cf,
                                                     const std::string& key) const;

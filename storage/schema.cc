@@ -105,20 +105,19 @@ std::vector<IndexEntry> RecordTraits<Offer>::IndexEntries(const Offer& r) {
   return out;
 }
 
-uint64_t NeedRefScope(const Need& need) {
-  if (uint64_t centre = IdOr0(RecordKind::kOrganization, need.centre())) {
-    return centre;
-  }
-  return IdOr0(RecordKind::kOrganization, need.enterprise());
+std::string NeedRefKey(const Need& need) {
+  std::string key = IndexPrefix(
+      IndexId::kNeedByRef, IdOr0(RecordKind::kOrganization, need.centre()));
+  AppendU64(&key, IdOr0(RecordKind::kOrganization, need.enterprise()));
+  key.append(need.external_ref());
+  return key;
 }
 
 std::vector<IndexEntry> RecordTraits<Need>::IndexEntries(const Need& r) {
   std::vector<IndexEntry> out;
   uint64_t id = IdOr0(RecordKind::kNeed, r.name());
   if (!r.external_ref().empty()) {
-    out.emplace_back(RefKey(IndexId::kNeedByRef, NeedRefScope(r),
-                            r.external_ref()),
-                     EncodeU64(id));
+    out.emplace_back(NeedRefKey(r), EncodeU64(id));
   }
   out.emplace_back(
       IndexKey(IndexId::kNeedByEnterprise,

@@ -17,9 +17,10 @@
 
 namespace techmatch::storage {
 
-// Bumped on any incompatible change of keys or values; Open() refuses a
-// database written with another version.
-inline constexpr uint32_t kFormatVersion = 1;
+// Bumped on any incompatible change of keys or values. Open() migrates a
+// database of version 1 (need refs scoped by the centre alone) and refuses
+// any other version.
+inline constexpr uint32_t kFormatVersion = 2;
 
 // Column families. DO NOT CHANGE THESE VALUES OR NAMES: embedded on disk.
 enum class ColumnFamily : uint8_t {
@@ -42,9 +43,11 @@ absl::string_view ColumnFamilyName(ColumnFamily cf);
 
 // First byte of every key in the index family. DO NOT CHANGE THESE VALUES.
 enum class IndexId : uint8_t {
-  kOrganizationByRef = 1,     // + ref               -> org id u64
-  kOfferByRef = 2,            // + owner u64 + ref   -> offer id u64
-  kNeedByRef = 3,             // + registrar u64 + ref -> need id u64
+  kOrganizationByRef = 1,  // + ref               -> org id u64
+  kOfferByRef = 2,         // + owner u64 + ref   -> offer id u64
+  // + centre u64 (0: none) + enterprise u64 + ref -> need id u64 (format
+  // 2; format 1 had the centre, else the enterprise, alone).
+  kNeedByRef = 3,
   kOrganizationByParent = 4,  // + parent u64 + org id u64 -> ""
   kOfferByOwner = 5,          // + owner u64 + offer id u64 -> ""
   kNeedByEnterprise = 6,      // + enterprise u64 + need id u64 -> ""
@@ -115,9 +118,10 @@ struct RecordTraits<techmatch::v1::Connection> {
 // Whether a connection in `state` is over (CLOSED, DECLINED, EXPIRED).
 bool IsFinal(techmatch::v1::Connection::State state);
 
-// The scope of a need's external_ref: its centre when set, else its
-// enterprise. 0 when neither parses.
-uint64_t NeedRefScope(const techmatch::v1::Need& need);
+// The key of a need's external_ref: unique per (centre, enterprise), the
+// pair every writer of such a need can see all of (docs/security.md), so
+// that a clash never names a need the writer may not read.
+std::string NeedRefKey(const techmatch::v1::Need& need);
 
 }  // namespace techmatch::storage
 

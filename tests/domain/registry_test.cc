@@ -455,3 +455,164 @@ TEST_F(RegistryTest, UnknownFieldsAreRefusedOnEveryWritePath) {
 
 }  // namespace
 }  // namespace techmatch::domain
+
+namespace techmatch::domain {
+namespace {
+
+Caller As(Registry& registry, const std::string& org, v1::Role role) {
+  Caller caller;
+  caller.method = "test";
+  caller.principal.key = "apiKeys/" + org;
+  caller.principal.organization = org;
+  caller.principal.role = role;
+  caller.principal.org_kind =
+      registry.GetOrganization(testing::Admin(), org)->kind();
+  return caller;
+}
+
+// Issue 20, item 4: an external_ref held by a record the caller may not
+// read was answered with the record's name (PERMISSION_DENIED on upsert,
+// ALREADY_EXISTS on create, in import results too). Need refs are now
+// unique per (centre, enterprise) and an upsert looks its ref up only for a
+// record the caller may write, so no answer names a hidden record.
+TEST_F(RegistryTest, ExternalRefsNeverRevealRecordsTheCallerCannotRead) {
+  const std::string centre =
+      CreateOrg("TT Đồng Nai", v1::Organization::REGIONAL_CENTRE);
+  const std::string e1 = CreateOrg("E1", v1::Organization::ENTERPRISE, centre);
+  const std::string e2 = CreateOrg("E2", v1::Organization::ENTERPRISE, centre);
+  const std::string exchange =
+      CreateOrg("Sàn", v1::Organization::NATIONAL_EXCHANGE);
+  const std::string stranger = CreateOrg("S", v1::Organization::UNIVERSITY);
+
+  // E2's confidential need, collected by the centre, ref "R-1".
+  v1::CreateNeedRequest hidden;
+  *hidden.mutable_need() = testing::MakeNeed(e2, "Bí mật");
+  hidden.mutable_need()->set_centre(centre);
+  hidden.mutable_need()->set_confidentiality(v1::CONFIDENTIAL);
+  hidden.mutable_need()->set_external_ref("R-1");
+  auto secret = registry_->CreateNeed(testing::Admin(), hidden);
+  ASSERT_OK(secret);
+
+  const Caller as_e1 = As(*registry_, e1, v1::ENTERPRISE);
+  auto no_name = [&](const absl::Status& status) {
+    EXPECT_EQ(status.message().find(secret->name()), std::string::npos)
+        << status;
+    EXPECT_EQ(status.message().find("R-1"), std::string::npos) << status;
+  };
+  // The same ref for E1's own need under the same centre: its own slot.
+  v1::CreateNeedRequest mine = hidden;
+  mine.mutable_need()->set_enterprise(e1);
+  mine.mutable_need()->set_title("Của tôi");
+  auto created = registry_->CreateNeed(as_e1, mine);
+  ASSERT_OK(created);
+  EXPECT_NE(created->name(), secret->name());
+  v1::UpsertNeedRequest upsert;
+  *upsert.mutable_need() = mine.need();
+  upsert.mutable_need()->set_title("Của tôi, sửa");
+  auto upserted = registry_->UpsertNeed(as_e1, upsert);
+  ASSERT_OK(upserted);
+  EXPECT_EQ(upserted->need().name(), created->name());
+  EXPECT_EQ(upserted->outcome(), ImportResult::UPDATED);
+
+  // Naming E2 as the enterprise: refused on the input, naming no need.
+  upsert.mutable_need()->set_enterprise(e2);
+  auto refused = registry_->UpsertNeed(as_e1, upsert);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  no_name(refused.status());
+  v1::ImportNeedsRequest import;
+  *import.add_needs() = upsert.need();
+  auto imported = registry_->ImportNeeds(as_e1, import, 0);
+  ASSERT_EQ(imported.results_size(), 1);
+  EXPECT_EQ(imported.results(0).outcome(), ImportResult::REJECTED);
+  EXPECT_EQ(imported.results(0).error_message().find(secret->name()),
+            std::string::npos);
+  EXPECT_TRUE(imported.results(0).name().empty());
+
+  // Offers: an exchange upserting another organisation's draft by its ref.
+  v1::CreateOfferRequest draft;
+  *draft.mutable_offer() = testing::MakeOffer(stranger, "Bản nháp");
+  draft.mutable_offer()->set_external_ref("R-1");
+  auto held = registry_->CreateOffer(testing::Admin(), draft);
+  ASSERT_OK(held);
+  v1::UpsertOfferRequest offer_upsert;
+  *offer_upsert.mutable_offer() = draft.offer();
+  auto offer_refused = registry_->UpsertOffer(
+      As(*registry_, exchange, v1::EXCHANGE_OPERATOR), offer_upsert);
+  EXPECT_EQ(offer_refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(offer_refused.status().message().find(held->name()),
+            std::string::npos)
+      << offer_refused.status();
+
+  // Where the caller can read the holder, a clash still names it.
+  v1::CreateNeedRequest again = mine;
+  auto clash = registry_->CreateNeed(as_e1, again);
+  EXPECT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(clash.status().message().find(created->name()), std::string::npos);
+}
+
+}  // namespace
+}  // namespace techmatch::domain
+
+namespace techmatch::domain {
+namespace {
+
+// Issue 20, item 5: a centre moved its member enterprise to another centre
+// (the "after" check looked up the stored organisation, still its member),
+// which then read the confidential need the first centre had collected.
+// Both checks now judge their own record.
+TEST_F(RegistryTest, ACentreCannotMoveItsMemberOutOfItsReach) {
+  const std::string c1 =
+      CreateOrg("TT Đồng Nai", v1::Organization::REGIONAL_CENTRE);
+  const std::string c2 =
+      CreateOrg("TT Tây Ninh", v1::Organization::REGIONAL_CENTRE);
+  const std::string member = CreateOrg("E", v1::Organization::ENTERPRISE, c1);
+  const Caller as_c1 = As(*registry_, c1, v1::CENTRE_OPERATOR);
+
+  v1::UpdateOrganizationRequest move;
+  move.mutable_organization()->set_name(member);
+  move.mutable_organization()->set_parent(c2);
+  move.mutable_update_mask()->add_paths("parent");
+  auto moved = registry_->UpdateOrganization(as_c1, move);
+  EXPECT_EQ(moved.status().code(), absl::StatusCode::kPermissionDenied)
+      << moved.status();
+  EXPECT_EQ(registry_->GetOrganization(testing::Admin(), member)->parent(), c1);
+
+  // Through an upsert or an import chunk the same.
+  ASSERT_OK(registry_->UpdateOrganization(testing::Admin(), [&] {
+    v1::UpdateOrganizationRequest r;
+    r.mutable_organization()->set_name(member);
+    r.mutable_organization()->set_external_ref("E-REF");
+    r.mutable_update_mask()->add_paths("external_ref");
+    return r;
+  }()));
+  v1::ImportOrganizationsRequest import;
+  *import.add_organizations() =
+      *registry_->GetOrganization(testing::Admin(), member);
+  import.mutable_organizations(0)->set_parent(c2);
+  import.mutable_organizations(0)->clear_name();
+  import.mutable_organizations(0)->set_version(0);
+  auto imported = registry_->ImportOrganizations(as_c1, import, 0);
+  ASSERT_EQ(imported.results_size(), 1);
+  EXPECT_EQ(imported.results(0).outcome(), ImportResult::REJECTED);
+  EXPECT_EQ(imported.results(0).error_code(), "PERMISSION_DENIED");
+  EXPECT_EQ(registry_->GetOrganization(testing::Admin(), member)->parent(), c1);
+
+  // What stays in reach may still change.
+  v1::UpdateOrganizationRequest rename;
+  rename.mutable_organization()->set_name(member);
+  rename.mutable_organization()->set_display_name("E mới");
+  rename.mutable_update_mask()->add_paths("display_name");
+  ASSERT_OK(registry_->UpdateOrganization(as_c1, rename));
+  // The other centre cannot pull it either; an admin can move it.
+  move.mutable_organization()->set_parent(c2);
+  EXPECT_EQ(
+      registry_
+          ->UpdateOrganization(As(*registry_, c2, v1::CENTRE_OPERATOR), move)
+          .status()
+          .code(),
+      absl::StatusCode::kPermissionDenied);
+  ASSERT_OK(registry_->UpdateOrganization(testing::Admin(), move));
+}
+
+}  // namespace
+}  // namespace techmatch::domain

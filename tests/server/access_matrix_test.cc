@@ -83,6 +83,8 @@ class AccessMatrixTest : public testing::TempDirTest {
         CreateOrg("Trung tâm Đồng Nai", v1::Organization::REGIONAL_CENTRE, "");
     c2_ =
         CreateOrg("Trung tâm Tây Ninh", v1::Organization::REGIONAL_CENTRE, "");
+    // A centre under the exchange: in its scope, seeing more than it does.
+    c3_ = CreateOrg("Trung tâm TP.HCM", v1::Organization::REGIONAL_CENTRE, x_);
     e1_ = CreateOrg("Công ty thủy sản", v1::Organization::ENTERPRISE, c1_);
     e2_ = CreateOrg("Công ty gỗ", v1::Organization::ENTERPRISE, c1_);
 
@@ -207,7 +209,7 @@ class AccessMatrixTest : public testing::TempDirTest {
   std::unique_ptr<TechmatchServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::string keys_[kWhoCount];
-  std::string x_, s_, c1_, c2_, e1_, e2_;
+  std::string x_, s_, c1_, c2_, c3_, e1_, e2_;
   std::string published_offer_, draft_offer_, public_need_, confidential_need_;
 };
 
@@ -285,7 +287,7 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
                     draft_offer = draft_offer_;
   const std::string public_need = public_need_,
                     confidential_need = confidential_need_;
-  const std::string e1 = e1_, c1 = c1_, s = s_;
+  const std::string e1 = e1_, c1 = c1_, c3 = c3_, s = s_;
   //                               admin owner same centre other exch integ ro
   std::vector<Row> rows = {
       {"CreateOrganization (member of C1)",
@@ -749,6 +751,37 @@ TEST_F(AccessMatrixTest, EveryRpcAgainstEveryCaller) {
          return access->CreateApiKey(c, r, &o);
        }),
        {OK, PD, PD, PD, PD, PD, PD, PD}},
+      // Issue 20, item 6: a key may never see further than its creator. A
+      // centre under the exchange sees its members and the needs it
+      // collected, which the exchange does not: the exchange (and its
+      // integrations) may not mint keys for it; the centre may for itself.
+      {"CreateApiKey READ_ONLY for C3 (a centre under the exchange)",
+       unary([&](grpc::ClientContext* c) {
+         v1::CreateApiKeyRequest r;
+         r.mutable_api_key()->set_organization(c3);
+         r.mutable_api_key()->set_role(v1::READ_ONLY);
+         v1::CreateApiKeyResponse o;
+         return access->CreateApiKey(c, r, &o);
+       }),
+       {OK, PD, PD, PD, PD, PD, PD, PD}},
+      {"CreateApiKey INTEGRATION for C3 (a centre under the exchange)",
+       unary([&](grpc::ClientContext* c) {
+         v1::CreateApiKeyRequest r;
+         r.mutable_api_key()->set_organization(c3);
+         r.mutable_api_key()->set_role(v1::INTEGRATION);
+         v1::CreateApiKeyResponse o;
+         return access->CreateApiKey(c, r, &o);
+       }),
+       {OK, PD, PD, PD, PD, PD, PD, PD}},
+      {"CreateApiKey READ_ONLY for C1 (the centre's own organisation)",
+       unary([&](grpc::ClientContext* c) {
+         v1::CreateApiKeyRequest r;
+         r.mutable_api_key()->set_organization(c1);
+         r.mutable_api_key()->set_role(v1::READ_ONLY);
+         v1::CreateApiKeyResponse o;
+         return access->CreateApiKey(c, r, &o);
+       }),
+       {OK, PD, PD, OK, PD, PD, PD, PD}},
       {"RevokeApiKey (a fresh READ_ONLY key of E1)",
        [&](Who who) {
          std::string name;

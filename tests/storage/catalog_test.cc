@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <functional>
+#include <map>
+
+#include "storage/key_codec.h"
 #include "techmatch/v1/match_service.pb.h"
 #include "tests/test_util.h"
 
@@ -245,6 +249,82 @@ TEST_F(CatalogTest, ARecordPastTheSizeBoundIsRefusedWithItsBatch) {
   ASSERT_OK(catalog->Commit(
       {RecordWrite<Offer>{std::nullopt, large, ChangeEvent::CREATED}},
       absl::FromUnixSeconds(1000)));
+}
+
+}  // namespace
+}  // namespace techmatch::storage
+
+namespace techmatch::storage {
+namespace {
+
+// Opens the database at `path` behind the catalog's back, as a repair tool
+// would, and runs `edit` with the handle of each column family.
+void EditRaw(const std::string& path,
+             const std::function<void(
+                 rocksdb::DB*,
+                 std::map<std::string, rocksdb::ColumnFamilyHandle*>&)>& edit) {
+  rocksdb::Options options;
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  ASSERT_TRUE(rocksdb::DB::Open(options, path, families, &handles, &db).ok());
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+  for (size_t i = 0; i < names.size(); ++i) by_name[names[i]] = handles[i];
+  edit(db, by_name);
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+}
+
+// Format 1 keyed need refs by the centre alone (else the enterprise); a
+// format-1 database is re-keyed by (centre, enterprise) when opened.
+TEST_F(CatalogTest, MigratesFormatOneNeedReferences) {
+  techmatch::v1::Need with_centre, without_centre;
+  {
+    auto catalog = OpenCatalog();
+    ASSERT_NE(catalog, nullptr);
+    for (auto* need : {&with_centre, &without_centre}) {
+      need->set_name(
+          MakeName(RecordKind::kNeed, catalog->AllocateId(RecordKind::kNeed)));
+      need->set_enterprise("organizations/5");
+      need->set_external_ref("N-1");
+      need->set_title("t");
+      need->set_version(1);
+    }
+    with_centre.set_centre("organizations/9");
+    ASSERT_OK(catalog->Commit(
+        {RecordWrite<techmatch::v1::Need>{std::nullopt, with_centre,
+                                          ChangeEvent::CREATED},
+         RecordWrite<techmatch::v1::Need>{std::nullopt, without_centre,
+                                          ChangeEvent::CREATED}},
+        absl::Now()));
+  }
+  const std::string old_centre_key = RefKey(IndexId::kNeedByRef, 9, "N-1");
+  const std::string old_enterprise_key = RefKey(IndexId::kNeedByRef, 5, "N-1");
+  EditRaw(Path("db"), [&](rocksdb::DB* db, auto& cf) {
+    auto* index = cf[std::string(ColumnFamilyName(ColumnFamily::kIndex))];
+    ASSERT_TRUE(db->Delete({}, index, NeedRefKey(with_centre)).ok());
+    ASSERT_TRUE(db->Delete({}, index, NeedRefKey(without_centre)).ok());
+    ASSERT_TRUE(db->Put({}, index, old_centre_key, EncodeU64(1)).ok());
+    ASSERT_TRUE(db->Put({}, index, old_enterprise_key, EncodeU64(2)).ok());
+    ASSERT_TRUE(db->Put({},
+                        cf[std::string(ColumnFamilyName(ColumnFamily::kMeta))],
+                        "format_version", std::string("\0\0\0\x01", 4))
+                    .ok());
+  });
+  for (int open = 0; open < 2; ++open) {  // the second open finds format 2
+    auto catalog = OpenCatalog();
+    ASSERT_NE(catalog, nullptr);
+    EXPECT_EQ(catalog->FindByRefKey(NeedRefKey(with_centre))->value_or(0), 1u);
+    EXPECT_EQ(catalog->FindByRefKey(NeedRefKey(without_centre))->value_or(0),
+              2u);
+    EXPECT_FALSE(catalog->FindByRefKey(old_centre_key)->has_value());
+    EXPECT_FALSE(catalog->FindByRefKey(old_enterprise_key)->has_value());
+  }
 }
 
 }  // namespace
