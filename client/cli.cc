@@ -204,7 +204,15 @@ void Cli::PrintJson(const Message& message, bool pretty) const {
   options.preserve_proto_field_names = true;
   options.add_whitespace = pretty;
   std::string text;
-  (void)google::protobuf::util::MessageToJsonString(message, &text, options);
+  const auto written =
+      google::protobuf::util::MessageToJsonString(message, &text, options);
+  if (!written.ok()) {
+    // Nothing of it, rather than a truncated line a reader would misparse.
+    err() << "techmatch: cannot write " << message.GetDescriptor()->name()
+          << " as JSON: " << written.message() << "\n";
+    output_failed_ = true;
+    return;
+  }
   if (!pretty) {
     out() << text << "\n";
   } else {
@@ -230,7 +238,14 @@ void Cli::PrintRecord(const Message& message) const {
         field->message_type()->full_name() == "google.protobuf.Timestamp") {
       const auto& ts = static_cast<const google::protobuf::Timestamp&>(
           reflection->GetMessage(message, field));
-      value = TimeUtil::ToString(ts);
+      if (ts.seconds() < TimeUtil::kTimestampMinSeconds ||
+          ts.seconds() > TimeUtil::kTimestampMaxSeconds || ts.nanos() < 0 ||
+          ts.nanos() > 999'999'999) {
+        value = absl::StrCat("(out of range: ", ts.seconds(), " s)");
+        output_failed_ = true;
+      } else {
+        value = TimeUtil::ToString(ts);
+      }
     } else {
       // The JSON form of the single field is readable and exact.
       std::unique_ptr<Message> one(message.New());
@@ -388,7 +403,18 @@ int Cli::RunWhoAmI() {
   return 0;
 }
 
-int Cli::Run() {
+int Cli::Run() { return Finish(Dispatch()); }
+
+int Cli::Finish(int code) const {
+  out().flush();
+  if (code == 0 && (output_failed_ || !out())) {
+    err() << "techmatch: the output is incomplete (see above)\n";
+    return 1;
+  }
+  return code;
+}
+
+int Cli::Dispatch() {
   const auto& pos = args_.positional;
   if (args_.flags.count("help") || pos.empty() || pos[0] == "help") {
     out() << kUsage;

@@ -136,10 +136,18 @@ class Cli {
     }
     return true;
   }
+  // Write `message` to out(). A message that cannot be written (a value
+  // out of JSON's range) is reported on err and marks the output failed.
   void PrintJson(const Message& message, bool pretty) const;
   void PrintRecord(const Message& message) const;
 
+  // The command's exit code, made 1 when it exited 0 but its output
+  // failed (a record not written, or the stream refusing output).
+  int Finish(int code) const;
+  int Dispatch();
+
   const Args& args_;
+  mutable bool output_failed_ = false;
   const CliIo& io_;
   std::shared_ptr<grpc::Channel> channel_;
 };

@@ -303,7 +303,7 @@ absl::StatusOr<v1::Connection> ConnectionBook::TransitionLocked(
       return absl::InvalidArgumentError(
           "agreement.value_vnd: must be 0 to 10^15");
     }
-    TM_RETURN_IF_ERROR(RefuseUnknownFields(request.agreement(), "agreement"));
+    TM_RETURN_IF_ERROR(CheckWellFormed(request.agreement(), "agreement"));
     *next.mutable_agreement() = request.agreement();
     if (!next.agreement().has_signed_time()) {
       *next.mutable_agreement()->mutable_signed_time() = ToProto(now);

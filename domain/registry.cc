@@ -570,7 +570,7 @@ absl::StatusOr<T> UpdateIn(PendingBatch& batch, const T& patch,
   using Ops = RegistryOps<T>;
   // The merge below copies masked fields only; a patch holding unknown
   // fields is refused all the same, as on create.
-  TM_RETURN_IF_ERROR(RefuseUnknownFields(patch, Ops::kLabel));
+  TM_RETURN_IF_ERROR(CheckWellFormed(patch, Ops::kLabel));
   TM_ASSIGN_OR_RETURN(T current,
                       LoadForChange<T>(batch, patch.name(),
                                        absl::StrCat(Ops::kLabel, ".name")));

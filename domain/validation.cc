@@ -10,6 +10,7 @@
 #include "base/status_macros.h"
 #include "base/utf8.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "google/protobuf/util/time_util.h"
 #include "matching/unicode_text.h"
 #include "storage/resource_name.h"
 
@@ -163,14 +164,30 @@ absl::Status NormalizeLabel(std::string* value, absl::string_view path,
   return NormalizeText(value, path, 0, max, Lines::kSingle);
 }
 
-absl::Status RefuseUnknownFields(const google::protobuf::Message& message,
-                                 absl::string_view path) {
+absl::Status CheckWellFormed(const google::protobuf::Message& message,
+                             absl::string_view path) {
   const google::protobuf::Reflection* reflection = message.GetReflection();
+  const google::protobuf::Descriptor* type = message.GetDescriptor();
+  const absl::string_view where = path.empty() ? "request" : path;
+  if (type->full_name() == "google.protobuf.Timestamp") {
+    const int64_t seconds =
+        reflection->GetInt64(message, type->FindFieldByNumber(1));
+    const int32_t nanos =
+        reflection->GetInt32(message, type->FindFieldByNumber(2));
+    using google::protobuf::util::TimeUtil;
+    if (seconds < TimeUtil::kTimestampMinSeconds ||
+        seconds > TimeUtil::kTimestampMaxSeconds || nanos < 0 ||
+        nanos > 999'999'999) {
+      return Invalid(where,
+                     "must lie between 0001-01-01T00:00:00Z and "
+                     "9999-12-31T23:59:59.999999999Z");
+    }
+  }
   const google::protobuf::UnknownFieldSet& unknown =
       reflection->GetUnknownFields(message);
   if (!unknown.empty()) {
     return Invalid(
-        path,
+        where,
         absl::StrCat("holds field number ", unknown.field(0).number(),
                      ", which ", message.GetDescriptor()->full_name(),
                      " does not define in this server's API; unknown fields "
@@ -183,17 +200,18 @@ absl::Status RefuseUnknownFields(const google::protobuf::Message& message,
         google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
       continue;
     }
-    const std::string inner = absl::StrCat(path, ".", field->name());
+    const std::string inner =
+        absl::StrCat(path, path.empty() ? "" : ".", field->name());
     if (field->is_repeated()) {
       const int n = reflection->FieldSize(message, field);
       for (int i = 0; i < n; ++i) {
-        TM_RETURN_IF_ERROR(RefuseUnknownFields(
-            reflection->GetRepeatedMessage(message, field, i),
-            absl::StrCat(inner, "[", i, "]")));
+        TM_RETURN_IF_ERROR(
+            CheckWellFormed(reflection->GetRepeatedMessage(message, field, i),
+                            absl::StrCat(inner, "[", i, "]")));
       }
     } else {
       TM_RETURN_IF_ERROR(
-          RefuseUnknownFields(reflection->GetMessage(message, field), inner));
+          CheckWellFormed(reflection->GetMessage(message, field), inner));
     }
   }
   return absl::OkStatus();
@@ -209,7 +227,7 @@ absl::Status CheckInputState(int state, absl::string_view path) {
 
 absl::Status NormalizeOrganization(const ReferenceData& reference,
                                    Organization* r) {
-  TM_RETURN_IF_ERROR(RefuseUnknownFields(*r, "organization"));
+  TM_RETURN_IF_ERROR(CheckWellFormed(*r, "organization"));
   TM_RETURN_IF_ERROR(NormalizeExternalRef(r->mutable_external_ref(),
                                           "organization.external_ref"));
   TM_RETURN_IF_ERROR(NormalizeText(r->mutable_display_name(),
@@ -245,7 +263,7 @@ absl::Status NormalizeOrganization(const ReferenceData& reference,
 }
 
 absl::Status NormalizeOffer(const ReferenceData& reference, Offer* r) {
-  TM_RETURN_IF_ERROR(RefuseUnknownFields(*r, "offer"));
+  TM_RETURN_IF_ERROR(CheckWellFormed(*r, "offer"));
   TM_RETURN_IF_ERROR(
       NormalizeExternalRef(r->mutable_external_ref(), "offer.external_ref"));
   TM_RETURN_IF_ERROR(CheckReference(r->owner(), "offer.owner", true));
@@ -292,7 +310,7 @@ absl::Status NormalizeOffer(const ReferenceData& reference, Offer* r) {
 }
 
 absl::Status NormalizeNeed(const ReferenceData& reference, Need* r) {
-  TM_RETURN_IF_ERROR(RefuseUnknownFields(*r, "need"));
+  TM_RETURN_IF_ERROR(CheckWellFormed(*r, "need"));
   TM_RETURN_IF_ERROR(
       NormalizeExternalRef(r->mutable_external_ref(), "need.external_ref"));
   TM_RETURN_IF_ERROR(CheckReference(r->enterprise(), "need.enterprise", true));

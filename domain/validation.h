@@ -53,13 +53,19 @@ absl::Status NormalizeNeed(const ReferenceData& reference,
 absl::Status NormalizeLabel(std::string* value, absl::string_view path,
                             size_t max);
 
-// INVALID_ARGUMENT naming the path ("offer.price: ...") when `message` or
-// a message inside it holds fields this server's schema does not define
-// (a client built on another schema, or bytes added by hand). Such fields
-// would be stored and echoed unchecked, past every limit above, so every
-// write path refuses them rather than keeping or silently dropping them.
-absl::Status RefuseUnknownFields(const google::protobuf::Message& message,
-                                 absl::string_view path);
+// INVALID_ARGUMENT naming the path ("offer.price: ...", below `path`; an
+// empty `path` for a whole request) when `message` or a message inside it
+//  - holds fields this server's schema does not define (a client built on
+//    another schema, or bytes added by hand): they would be stored and
+//    echoed unchecked, past every limit above, so they are refused rather
+//    than kept or silently dropped; or
+//  - holds a google.protobuf.Timestamp outside 0001-01-01T00:00:00Z ..
+//    9999-12-31T23:59:59.999999999Z (nanos 0 .. 999,999,999), the range
+//    protobuf's JSON form can write: a later export would fail on it.
+// The server applies it to every request; the registry again to each
+// record it stores.
+absl::Status CheckWellFormed(const google::protobuf::Message& message,
+                             absl::string_view path);
 
 // OK when `state` may be given on create or import (unset, DRAFT or
 // PUBLISHED); INVALID_ARGUMENT naming `path` otherwise.

@@ -11,7 +11,7 @@ using grpc::Status;
 Status AccessService::CreateApiKey(ServerContext* context,
                                    const v1::CreateApiKeyRequest* request,
                                    v1::CreateApiKeyResponse* response) {
-  return auth_->Serve(context, "AccessService.CreateApiKey",
+  return auth_->Serve(context, "AccessService.CreateApiKey", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(keys_->Create(caller, *request), response);
                       });
@@ -20,7 +20,7 @@ Status AccessService::CreateApiKey(ServerContext* context,
 Status AccessService::ListApiKeys(ServerContext* context,
                                   const v1::ListApiKeysRequest* request,
                                   v1::ListApiKeysResponse* response) {
-  return auth_->Serve(context, "AccessService.ListApiKeys",
+  return auth_->Serve(context, "AccessService.ListApiKeys", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(keys_->List(caller, *request), response);
                       });
@@ -29,16 +29,16 @@ Status AccessService::ListApiKeys(ServerContext* context,
 Status AccessService::RevokeApiKey(ServerContext* context,
                                    const v1::RevokeApiKeyRequest* request,
                                    v1::ApiKey* response) {
-  return auth_->Serve(context, "AccessService.RevokeApiKey",
+  return auth_->Serve(context, "AccessService.RevokeApiKey", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(keys_->Revoke(caller, *request), response);
                       });
 }
 
 Status AccessService::GetCaller(ServerContext* context,
-                                const v1::GetCallerRequest*,
+                                const v1::GetCallerRequest* request,
                                 v1::Caller* response) {
-  return auth_->Serve(context, "AccessService.GetCaller",
+  return auth_->Serve(context, "AccessService.GetCaller", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(keys_->Describe(caller), response);
                       });
@@ -47,7 +47,7 @@ Status AccessService::GetCaller(ServerContext* context,
 Status AccessService::ListAuditRecords(
     ServerContext* context, const v1::ListAuditRecordsRequest* request,
     v1::ListAuditRecordsResponse* response) {
-  return auth_->Serve(context, "AccessService.ListAuditRecords",
+  return auth_->Serve(context, "AccessService.ListAuditRecords", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(audit_->List(caller, *request), response);
                       });

@@ -9,18 +9,18 @@ using grpc::ServerContext;
 using grpc::Status;
 
 Status AdminService::CreateBackup(ServerContext* context,
-                                  const v1::CreateBackupRequest*,
+                                  const v1::CreateBackupRequest* request,
                                   v1::Backup* response) {
-  return auth_->Serve(context, "AdminService.CreateBackup",
+  return auth_->Serve(context, "AdminService.CreateBackup", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(backups_->Create(caller), response);
                       });
 }
 
 Status AdminService::ListBackups(ServerContext* context,
-                                 const v1::ListBackupsRequest*,
+                                 const v1::ListBackupsRequest* request,
                                  v1::ListBackupsResponse* response) {
-  return auth_->Serve(context, "AdminService.ListBackups",
+  return auth_->Serve(context, "AdminService.ListBackups", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(backups_->List(caller), response);
                       });
@@ -29,19 +29,21 @@ Status AdminService::ListBackups(ServerContext* context,
 Status AdminService::VerifyBackup(ServerContext* context,
                                   const v1::VerifyBackupRequest* request,
                                   v1::Backup* response) {
-  return auth_->Serve(
-      context, "AdminService.VerifyBackup", [&](const domain::Caller& caller) {
-        return Reply(backups_->Verify(caller, request->id()), response);
-      });
+  return auth_->Serve(context, "AdminService.VerifyBackup", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(backups_->Verify(caller, request->id()),
+                                     response);
+                      });
 }
 
 Status AdminService::RestoreBackup(ServerContext* context,
                                    const v1::RestoreBackupRequest* request,
                                    v1::RestoreBackupResponse* response) {
-  return auth_->Serve(
-      context, "AdminService.RestoreBackup", [&](const domain::Caller& caller) {
-        return Reply(backups_->Restore(caller, *request), response);
-      });
+  return auth_->Serve(context, "AdminService.RestoreBackup", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(backups_->Restore(caller, *request),
+                                     response);
+                      });
 }
 
 }  // namespace techmatch::server

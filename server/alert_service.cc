@@ -11,7 +11,8 @@ grpc::Status AlertService::WatchAlerts(grpc::ServerContext* context,
                                        const v1::WatchAlertsRequest* request,
                                        grpc::ServerWriter<v1::Alert>* writer) {
   return auth_->Serve(
-      context, "AlertService.WatchAlerts", [&](const domain::Caller& caller) {
+      context, "AlertService.WatchAlerts", *request,
+      [&](const domain::Caller& caller) {
         return RunCappedStream(
             context, max_stream_duration_, "alert", [&](const auto& done) {
               return box_->Watch(
@@ -25,10 +26,11 @@ grpc::Status AlertService::WatchAlerts(grpc::ServerContext* context,
 grpc::Status AlertService::PullAlerts(grpc::ServerContext* context,
                                       const v1::PullAlertsRequest* request,
                                       v1::PullAlertsResponse* response) {
-  return auth_->Serve(
-      context, "AlertService.PullAlerts", [&](const domain::Caller& caller) {
-        return Reply(box_->Pull(caller, request->max_alerts()), response);
-      });
+  return auth_->Serve(context, "AlertService.PullAlerts", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(box_->Pull(caller, request->max_alerts()),
+                                     response);
+                      });
 }
 
 }  // namespace techmatch::server

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "domain/validation.h"
 #include "server/status_mapping.h"
 
 namespace techmatch::server {
@@ -86,6 +87,12 @@ grpc::Status Authenticator::Admit(grpc::ServerContextBase* context,
     return ToGrpcStatus(limited);
   }
   return grpc::Status::OK;
+}
+
+grpc::Status Authenticator::CheckRequest(
+    const google::protobuf::Message& request) {
+  absl::Status formed = domain::CheckWellFormed(request, "");
+  return formed.ok() ? grpc::Status::OK : ToGrpcStatus(formed);
 }
 
 }  // namespace techmatch::server

@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "domain/audit_log.h"
 #include "domain/key_store.h"
+#include "google/protobuf/message.h"
 #include "server/rate_limiter.h"
 
 namespace techmatch::server {
@@ -54,6 +55,24 @@ class Authenticator {
     if (!admitted.ok()) return admitted;
     return handler(static_cast<const domain::Caller&>(caller));
   }
+
+  // The same for a call with a request message: after admitting it, a
+  // request holding unknown fields or a Timestamp out of range answers
+  // INVALID_ARGUMENT (domain::CheckWellFormed) and the handler does not run.
+  template <class Handler>
+  grpc::Status Serve(grpc::ServerContextBase* context, absl::string_view method,
+                     const google::protobuf::Message& request,
+                     Handler handler) {
+    domain::Caller caller;
+    grpc::Status admitted = Admit(context, method, &caller);
+    if (!admitted.ok()) return admitted;
+    grpc::Status formed = CheckRequest(request);
+    if (!formed.ok()) return formed;
+    return handler(static_cast<const domain::Caller&>(caller));
+  }
+
+  // INVALID_ARGUMENT unless domain::CheckWellFormed accepts `request`.
+  static grpc::Status CheckRequest(const google::protobuf::Message& request);
 
   // Maps the peer gRPC reports to the client's address (the H2Guard relays
   // connections). Call before serving.

@@ -11,7 +11,7 @@ using grpc::Status;
 Status ConnectionService::CreateConnection(
     ServerContext* context, const v1::CreateConnectionRequest* request,
     v1::Connection* response) {
-  return auth_->Serve(context, "ConnectionService.CreateConnection",
+  return auth_->Serve(context, "ConnectionService.CreateConnection", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(book_->Create(caller, *request), response);
                       });
@@ -20,7 +20,7 @@ Status ConnectionService::CreateConnection(
 Status ConnectionService::GetConnection(ServerContext* context,
                                         const v1::GetConnectionRequest* request,
                                         v1::Connection* response) {
-  return auth_->Serve(context, "ConnectionService.GetConnection",
+  return auth_->Serve(context, "ConnectionService.GetConnection", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(book_->Get(caller, request->name()),
                                      response);
@@ -31,7 +31,7 @@ Status ConnectionService::TransitionConnection(
     ServerContext* context, const v1::TransitionConnectionRequest* request,
     v1::Connection* response) {
   return auth_->Serve(context, "ConnectionService.TransitionConnection",
-                      [&](const domain::Caller& caller) {
+                      *request, [&](const domain::Caller& caller) {
                         return Reply(book_->Transition(caller, *request),
                                      response);
                       });
@@ -40,7 +40,7 @@ Status ConnectionService::TransitionConnection(
 Status ConnectionService::ListConnections(
     ServerContext* context, const v1::ListConnectionsRequest* request,
     v1::ListConnectionsResponse* response) {
-  return auth_->Serve(context, "ConnectionService.ListConnections",
+  return auth_->Serve(context, "ConnectionService.ListConnections", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(book_->List(caller, *request), response);
                       });

@@ -10,7 +10,8 @@ grpc::Status FeedService::WatchChanges(
     grpc::ServerContext* context, const v1::WatchChangesRequest* request,
     grpc::ServerWriter<v1::FeedEvent>* writer) {
   return auth_->Serve(
-      context, "FeedService.WatchChanges", [&](const domain::Caller& caller) {
+      context, "FeedService.WatchChanges", *request,
+      [&](const domain::Caller& caller) {
         return RunCappedStream(
             context, max_stream_duration_, "feed", [&](const auto& done) {
               return feed_->Stream(

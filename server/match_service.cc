@@ -14,7 +14,7 @@ grpc::ServerUnaryReactor* MatchService::MatchOffersForNeed(
     v1::MatchOffersForNeedResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(auth_->Serve(context, "MatchService.MatchOffersForNeed",
-                               [&](const domain::Caller& caller) {
+                               *request, [&](const domain::Caller& caller) {
                                  return ToGrpcStatus(matchmaker_->OffersForNeed(
                                      caller, *request, response));
                                }));
@@ -24,7 +24,7 @@ grpc::ServerUnaryReactor* MatchService::MatchOffersForNeed(
 Status MatchService::MatchNeedsForOffer(
     ServerContext* context, const v1::MatchNeedsForOfferRequest* request,
     v1::MatchNeedsForOfferResponse* response) {
-  return auth_->Serve(context, "MatchService.MatchNeedsForOffer",
+  return auth_->Serve(context, "MatchService.MatchNeedsForOffer", *request,
                       [&](const domain::Caller& caller) {
                         return ToGrpcStatus(matchmaker_->NeedsForOffer(
                             caller, *request, response));
@@ -35,7 +35,8 @@ Status MatchService::SearchOffers(ServerContext* context,
                                   const v1::SearchRequest* request,
                                   v1::SearchOffersResponse* response) {
   return auth_->Serve(
-      context, "MatchService.SearchOffers", [&](const domain::Caller&) {
+      context, "MatchService.SearchOffers", *request,
+      [&](const domain::Caller&) {
         return ToGrpcStatus(matchmaker_->SearchOffers(*request, response));
       });
 }
@@ -44,7 +45,8 @@ Status MatchService::SearchNeeds(ServerContext* context,
                                  const v1::SearchRequest* request,
                                  v1::SearchNeedsResponse* response) {
   return auth_->Serve(
-      context, "MatchService.SearchNeeds", [&](const domain::Caller&) {
+      context, "MatchService.SearchNeeds", *request,
+      [&](const domain::Caller&) {
         return ToGrpcStatus(matchmaker_->SearchNeeds(*request, response));
       });
 }

@@ -23,6 +23,7 @@ Status ServeImport(
     absl::Duration max_duration, ImportFn import, CountFn count) {
   Request chunk;
   int64_t next_index = 0;
+  int64_t chunk_index = 0;
   const absl::Time end = absl::Now() + max_duration;
   while (stream->Read(&chunk)) {
     if (context->IsCancelled()) return Status::CANCELLED;
@@ -33,6 +34,15 @@ Status ServeImport(
                                  "; the chunks answered so far are committed; "
                                  "continue on a new stream"));
     }
+    // Records are checked one by one (a bad one is REJECTED, the others
+    // go on); fields unknown to the chunk itself refuse the stream.
+    if (!chunk.GetReflection()->GetUnknownFields(chunk).empty()) {
+      return Status(grpc::StatusCode::INVALID_ARGUMENT,
+                    absl::StrCat("chunk ", chunk_index + 1,
+                                 ": holds fields this server's API does not "
+                                 "define; the chunks answered before stand"));
+    }
+    ++chunk_index;
     int n = count(chunk);
     if (n > kMaxImportChunk) {
       return Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -54,7 +64,7 @@ Status OrganizationService::CreateOrganization(
     ServerContext* context, const v1::CreateOrganizationRequest* request,
     v1::Organization* response) {
   return auth_->Serve(
-      context, "OrganizationService.CreateOrganization",
+      context, "OrganizationService.CreateOrganization", *request,
       [&](const domain::Caller& caller) {
         return Reply(registry_->CreateOrganization(caller, *request), response);
       });
@@ -63,7 +73,7 @@ Status OrganizationService::CreateOrganization(
 Status OrganizationService::GetOrganization(ServerContext* context,
                                             const v1::GetRequest* request,
                                             v1::Organization* response) {
-  return auth_->Serve(context, "OrganizationService.GetOrganization",
+  return auth_->Serve(context, "OrganizationService.GetOrganization", *request,
                       [&](const domain::Caller& caller) {
                         return Reply(
                             registry_->GetOrganization(caller, request->name()),
@@ -75,7 +85,7 @@ Status OrganizationService::UpdateOrganization(
     ServerContext* context, const v1::UpdateOrganizationRequest* request,
     v1::Organization* response) {
   return auth_->Serve(
-      context, "OrganizationService.UpdateOrganization",
+      context, "OrganizationService.UpdateOrganization", *request,
       [&](const domain::Caller& caller) {
         return Reply(registry_->UpdateOrganization(caller, *request), response);
       });
@@ -85,7 +95,7 @@ Status OrganizationService::UpsertOrganization(
     ServerContext* context, const v1::UpsertOrganizationRequest* request,
     v1::UpsertOrganizationResponse* response) {
   return auth_->Serve(
-      context, "OrganizationService.UpsertOrganization",
+      context, "OrganizationService.UpsertOrganization", *request,
       [&](const domain::Caller& caller) {
         return Reply(registry_->UpsertOrganization(caller, *request), response);
       });
@@ -95,7 +105,7 @@ Status OrganizationService::ListOrganizations(
     ServerContext* context, const v1::ListOrganizationsRequest* request,
     v1::ListOrganizationsResponse* response) {
   return auth_->Serve(
-      context, "OrganizationService.ListOrganizations",
+      context, "OrganizationService.ListOrganizations", *request,
       [&](const domain::Caller& caller) {
         return Reply(registry_->ListOrganizations(caller, *request), response);
       });
@@ -124,17 +134,19 @@ Status OrganizationService::ImportOrganizations(
 Status OfferService::CreateOffer(ServerContext* context,
                                  const v1::CreateOfferRequest* request,
                                  v1::Offer* response) {
-  return auth_->Serve(
-      context, "OfferService.CreateOffer", [&](const domain::Caller& caller) {
-        return Reply(registry_->CreateOffer(caller, *request), response);
-      });
+  return auth_->Serve(context, "OfferService.CreateOffer", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->CreateOffer(caller, *request),
+                                     response);
+                      });
 }
 
 Status OfferService::GetOffer(ServerContext* context,
                               const v1::GetRequest* request,
                               v1::Offer* response) {
   return auth_->Serve(
-      context, "OfferService.GetOffer", [&](const domain::Caller& caller) {
+      context, "OfferService.GetOffer", *request,
+      [&](const domain::Caller& caller) {
         return Reply(registry_->GetOffer(caller, request->name()), response);
       });
 }
@@ -142,46 +154,51 @@ Status OfferService::GetOffer(ServerContext* context,
 Status OfferService::UpdateOffer(ServerContext* context,
                                  const v1::UpdateOfferRequest* request,
                                  v1::Offer* response) {
-  return auth_->Serve(
-      context, "OfferService.UpdateOffer", [&](const domain::Caller& caller) {
-        return Reply(registry_->UpdateOffer(caller, *request), response);
-      });
+  return auth_->Serve(context, "OfferService.UpdateOffer", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->UpdateOffer(caller, *request),
+                                     response);
+                      });
 }
 
 Status OfferService::UpsertOffer(ServerContext* context,
                                  const v1::UpsertOfferRequest* request,
                                  v1::UpsertOfferResponse* response) {
-  return auth_->Serve(
-      context, "OfferService.UpsertOffer", [&](const domain::Caller& caller) {
-        return Reply(registry_->UpsertOffer(caller, *request), response);
-      });
+  return auth_->Serve(context, "OfferService.UpsertOffer", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->UpsertOffer(caller, *request),
+                                     response);
+                      });
 }
 
 Status OfferService::PublishOffer(ServerContext* context,
                                   const v1::PublishRequest* request,
                                   v1::Offer* response) {
-  return auth_->Serve(
-      context, "OfferService.PublishOffer", [&](const domain::Caller& caller) {
-        return Reply(registry_->PublishOffer(caller, *request), response);
-      });
+  return auth_->Serve(context, "OfferService.PublishOffer", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->PublishOffer(caller, *request),
+                                     response);
+                      });
 }
 
 Status OfferService::WithdrawOffer(ServerContext* context,
                                    const v1::WithdrawRequest* request,
                                    v1::Offer* response) {
-  return auth_->Serve(
-      context, "OfferService.WithdrawOffer", [&](const domain::Caller& caller) {
-        return Reply(registry_->WithdrawOffer(caller, *request), response);
-      });
+  return auth_->Serve(context, "OfferService.WithdrawOffer", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->WithdrawOffer(caller, *request),
+                                     response);
+                      });
 }
 
 Status OfferService::ListOffers(ServerContext* context,
                                 const v1::ListOffersRequest* request,
                                 v1::ListOffersResponse* response) {
-  return auth_->Serve(
-      context, "OfferService.ListOffers", [&](const domain::Caller& caller) {
-        return Reply(registry_->ListOffers(caller, *request), response);
-      });
+  return auth_->Serve(context, "OfferService.ListOffers", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->ListOffers(caller, *request),
+                                     response);
+                      });
 }
 
 Status OfferService::ImportOffers(
@@ -204,16 +221,18 @@ Status OfferService::ImportOffers(
 Status NeedService::CreateNeed(ServerContext* context,
                                const v1::CreateNeedRequest* request,
                                v1::Need* response) {
-  return auth_->Serve(
-      context, "NeedService.CreateNeed", [&](const domain::Caller& caller) {
-        return Reply(registry_->CreateNeed(caller, *request), response);
-      });
+  return auth_->Serve(context, "NeedService.CreateNeed", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->CreateNeed(caller, *request),
+                                     response);
+                      });
 }
 
 Status NeedService::GetNeed(ServerContext* context,
                             const v1::GetRequest* request, v1::Need* response) {
   return auth_->Serve(
-      context, "NeedService.GetNeed", [&](const domain::Caller& caller) {
+      context, "NeedService.GetNeed", *request,
+      [&](const domain::Caller& caller) {
         return Reply(registry_->GetNeed(caller, request->name()), response);
       });
 }
@@ -221,46 +240,51 @@ Status NeedService::GetNeed(ServerContext* context,
 Status NeedService::UpdateNeed(ServerContext* context,
                                const v1::UpdateNeedRequest* request,
                                v1::Need* response) {
-  return auth_->Serve(
-      context, "NeedService.UpdateNeed", [&](const domain::Caller& caller) {
-        return Reply(registry_->UpdateNeed(caller, *request), response);
-      });
+  return auth_->Serve(context, "NeedService.UpdateNeed", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->UpdateNeed(caller, *request),
+                                     response);
+                      });
 }
 
 Status NeedService::UpsertNeed(ServerContext* context,
                                const v1::UpsertNeedRequest* request,
                                v1::UpsertNeedResponse* response) {
-  return auth_->Serve(
-      context, "NeedService.UpsertNeed", [&](const domain::Caller& caller) {
-        return Reply(registry_->UpsertNeed(caller, *request), response);
-      });
+  return auth_->Serve(context, "NeedService.UpsertNeed", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->UpsertNeed(caller, *request),
+                                     response);
+                      });
 }
 
 Status NeedService::PublishNeed(ServerContext* context,
                                 const v1::PublishRequest* request,
                                 v1::Need* response) {
-  return auth_->Serve(
-      context, "NeedService.PublishNeed", [&](const domain::Caller& caller) {
-        return Reply(registry_->PublishNeed(caller, *request), response);
-      });
+  return auth_->Serve(context, "NeedService.PublishNeed", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->PublishNeed(caller, *request),
+                                     response);
+                      });
 }
 
 Status NeedService::WithdrawNeed(ServerContext* context,
                                  const v1::WithdrawRequest* request,
                                  v1::Need* response) {
-  return auth_->Serve(
-      context, "NeedService.WithdrawNeed", [&](const domain::Caller& caller) {
-        return Reply(registry_->WithdrawNeed(caller, *request), response);
-      });
+  return auth_->Serve(context, "NeedService.WithdrawNeed", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->WithdrawNeed(caller, *request),
+                                     response);
+                      });
 }
 
 Status NeedService::ListNeeds(ServerContext* context,
                               const v1::ListNeedsRequest* request,
                               v1::ListNeedsResponse* response) {
-  return auth_->Serve(
-      context, "NeedService.ListNeeds", [&](const domain::Caller& caller) {
-        return Reply(registry_->ListNeeds(caller, *request), response);
-      });
+  return auth_->Serve(context, "NeedService.ListNeeds", *request,
+                      [&](const domain::Caller& caller) {
+                        return Reply(registry_->ListNeeds(caller, *request),
+                                     response);
+                      });
 }
 
 Status NeedService::ImportNeeds(

@@ -408,3 +408,102 @@ TEST_F(ServiceTest, UndecodableRequestsAreInvalidArgumentNamingTheField) {
 
 }  // namespace
 }  // namespace techmatch::server
+
+namespace techmatch::server {
+namespace {
+
+// Issue 20, item 7: Timestamps past 9999-12-31 were accepted and then made
+// exports write truncated JSON lines, exiting 0. Every request Timestamp is
+// checked against protobuf's JSON range, and a CLI writer that fails exits
+// non-zero.
+TEST_F(ServiceTest, TimestampsOutsideTheJsonRangeAreRefused) {
+  Start();
+  const std::string org = CreateOrg();
+  constexpr int64_t kPastMax = 253402300800;  // 10000-01-01T00:00:00Z
+  grpc::ClientContext c1;
+  Authorize(&c1);
+  v1::CreateOfferRequest create;
+  *create.mutable_offer() = testing::MakeOffer(org, "Máy sấy");
+  create.mutable_offer()->mutable_expire_time()->set_seconds(kPastMax);
+  v1::Offer offer;
+  grpc::Status status = offers_->CreateOffer(&c1, create, &offer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      status.error_message().rfind("offer.expire_time: must lie between", 0),
+      0u)
+      << status.error_message();
+
+  create.mutable_offer()->clear_expire_time();
+  grpc::ClientContext c2;
+  Authorize(&c2);
+  ASSERT_TRUE(offers_->CreateOffer(&c2, create, &offer).ok());
+  grpc::ClientContext c3;
+  Authorize(&c3);
+  v1::PublishRequest publish;
+  publish.set_name(offer.name());
+  publish.mutable_expire_time()->set_seconds(1'800'000'000);
+  publish.mutable_expire_time()->set_nanos(1'000'000'000);  // one too many
+  status = offers_->PublishOffer(&c3, publish, &offer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("expire_time: must lie between", 0),
+            0u)
+      << status.error_message();
+
+  grpc::ClientContext c4;
+  Authorize(&c4);
+  v1::CreateNeedRequest need;
+  *need.mutable_need() =
+      testing::MakeNeed(CreateOrg("DN", v1::Organization::ENTERPRISE), "Cần");
+  need.mutable_need()->mutable_deadline()->set_seconds(-62135596801);  // year 0
+  v1::Need out;
+  status = needs_->CreateNeed(&c4, need, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("need.deadline"), std::string::npos)
+      << status.error_message();
+}
+
+// A server (an older build, or a faulty one) answering a record whose
+// create_time JSON cannot express.
+class FarFutureOrganizations final : public v1::OrganizationService::Service {
+  grpc::Status GetOrganization(grpc::ServerContext*,
+                               const v1::GetRequest* request,
+                               v1::Organization* response) override {
+    response->set_name(request->name());
+    response->set_display_name("Viện");
+    response->mutable_create_time()->set_seconds(253402300800);  // year 10000
+    return grpc::Status::OK;
+  }
+};
+
+TEST(CliOutputTest, ACliWriterThatFailsExitsNonZero) {
+  FarFutureOrganizations service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto run = [&](std::vector<std::string> args, std::string* out,
+                 std::string* err) {
+    args.insert(args.begin(), "--server=127.0.0.1:" + std::to_string(port));
+    std::istringstream in;
+    std::ostringstream o, e;
+    client::CliIo io{&in, &o, &e, "", "tmk_1_x", ""};
+    const int code = client::RunCli(args, io);
+    *out = o.str();
+    *err = e.str();
+    return code;
+  };
+  std::string out, err;
+  EXPECT_EQ(run({"org", "get", "organizations/1", "--json"}, &out, &err), 1);
+  EXPECT_NE(err.find("cannot write Organization as JSON"), std::string::npos)
+      << err;
+  EXPECT_EQ(out.find('{'), std::string::npos) << out;  // no partial line
+  EXPECT_EQ(run({"org", "get", "organizations/1"}, &out, &err), 1);
+  EXPECT_NE(out.find("out of range"), std::string::npos) << out;
+  server->Shutdown();
+}
+
+}  // namespace
+}  // namespace techmatch::server
