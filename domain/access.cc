@@ -28,7 +28,7 @@ Principal Principal::System() {
 }
 
 Caller Caller::System(absl::string_view method) {
-  return Caller{Principal::System(), std::string(method), ""};
+  return Caller{Principal::System(), std::string(method), "", ""};
 }
 
 namespace {

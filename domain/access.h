@@ -64,6 +64,9 @@ struct Caller {
   std::string method;
   // The peer address gRPC reports; may be empty.
   std::string peer;
+  // The subject of the client's TLS certificate, verified against the
+  // port's client CA (mutual TLS); empty without one. Recorded in the audit.
+  std::string client_certificate;
 
   // A caller for the server's own work and for tests: System() principal.
   static Caller System(absl::string_view method);

@@ -47,6 +47,7 @@ AuditRecord AuditLog::Make(const Caller& caller, absl::string_view object,
                                  : absl::StatusCodeToString(status.code()));
   record.set_detail(std::string(status.message().substr(0, kMaxDetail)));
   record.set_peer(Echo(caller.peer, 100));
+  record.set_client_certificate(Echo(caller.client_certificate, 300));
   return record;
 }
 

@@ -52,8 +52,19 @@ grpc::Status Authenticator::Admit(grpc::ServerContextBase* context,
                                   absl::string_view method,
                                   domain::Caller* caller) {
   caller->method = std::string(method);
-  caller->peer =
-      resolve_peer_ ? resolve_peer_(context->peer()) : context->peer();
+  if (resolve_peer_) {
+    PeerIdentity who = resolve_peer_(context->peer());
+    caller->peer = std::move(who.address);
+    caller->client_certificate = std::move(who.certificate);
+  } else {
+    caller->peer = context->peer();
+    const auto auth_context = context->auth_context();
+    if (auth_context != nullptr) {
+      for (const auto& value : auth_context->FindPropertyValues("x509_subject")) {
+        caller->client_certificate.assign(value.data(), value.size());
+      }
+    }
+  }
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
   absl::StatusOr<domain::Principal> principal;

@@ -27,6 +27,12 @@
 
 namespace techmatch::server {
 
+// Who is at the other end of a connection, as the transport knows it.
+struct PeerIdentity {
+  std::string address;      // "ipv4:10.0.0.7:51234"
+  std::string certificate;  // "CN=dong-nai-portal" under mutual TLS, or ""
+};
+
 struct AuthOptions {
   // Calls per key.
   RateLimit per_key;
@@ -74,10 +80,12 @@ class Authenticator {
   // INVALID_ARGUMENT unless domain::CheckWellFormed accepts `request`.
   static grpc::Status CheckRequest(const google::protobuf::Message& request);
 
-  // Maps the peer gRPC reports to the client's address (the H2Guard relays
-  // connections). Call before serving.
+  // Maps the peer gRPC reports ("fd:17" for a connection the H2Guard
+  // relays) to the client's address and verified certificate subject.
+  // Call before serving. Without it the address is gRPC's peer and the
+  // certificate comes from gRPC's own TLS (the x509_subject property).
   void set_peer_resolver(
-      std::function<std::string(absl::string_view)> resolver) {
+      std::function<PeerIdentity(absl::string_view)> resolver) {
     resolve_peer_ = std::move(resolver);
   }
 
@@ -89,7 +97,7 @@ class Authenticator {
   void AuditRefusal(const domain::Caller& caller, absl::string_view subject,
                     const absl::Status& status);
 
-  std::function<std::string(absl::string_view)> resolve_peer_;
+  std::function<PeerIdentity(absl::string_view)> resolve_peer_;
   domain::KeyStore* const keys_;
   domain::AuditLog* const audit_;
   RateLimiter key_limiter_;

@@ -164,6 +164,12 @@ struct H2Guard::Connection {
   // One side has ended; the other is watched only to take what waits for
   // it, then the connection closes.
   bool draining = false;
+  // TLS ports: the session, when its handshake must be done by, and
+  // whether a read is waiting for the socket to become writable.
+  std::unique_ptr<TlsSession> tls;
+  absl::Time handshake_deadline;
+  bool read_wants_write = false;
+  std::string certificate;  // the client's, once verified; guarded by mu_
 };
 
 H2Guard::H2Guard(H2GuardOptions options, Clock* clock)
@@ -172,8 +178,10 @@ H2Guard::H2Guard(H2GuardOptions options, Clock* clock)
       accepts_(options.accepts_per_address, clock) {}
 
 absl::StatusOr<std::unique_ptr<H2Guard>> H2Guard::Listen(
-    const std::string& address, H2GuardOptions options, Clock* clock) {
+    const std::string& address, H2GuardOptions options, Clock* clock,
+    std::unique_ptr<TlsContext> tls) {
   std::unique_ptr<H2Guard> guard(new H2Guard(options, clock));
+  guard->tls_ = std::move(tls);
   size_t colon = address.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(
@@ -277,6 +285,110 @@ std::string H2Guard::ClientAddress(absl::string_view peer) const {
   return std::string(peer);
 }
 
+std::string H2Guard::ClientCertificate(absl::string_view peer) const {
+  absl::string_view rest = peer;
+  int fd = -1;
+  if (absl::ConsumePrefix(&rest, "fd:") && absl::SimpleAtoi(rest, &fd)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = connections_.find(fd);
+    if (it != connections_.end()) return it->second->certificate;
+  }
+  return "";
+}
+
+ssize_t H2Guard::ClientRecv(Connection& c, char* p, size_t n) {
+  if (c.tls == nullptr) {
+    for (;;) {
+      ssize_t r = ::recv(c.client_fd, p, n, 0);
+      if (r >= 0 || errno != EINTR) return r;
+    }
+  }
+  // As much as the session gives at once, up to n: TLS records are at most
+  // 16 KiB, and a socket that stays quiet would not wake the loop for what
+  // the session has already decrypted.
+  size_t total = 0;
+  c.read_wants_write = false;
+  while (total < n) {
+    size_t got = 0;
+    switch (c.tls->Read(p + total, n - total, &got)) {
+      case TlsSession::Io::kOk:
+        total += got;
+        continue;
+      case TlsSession::Io::kWantWrite:
+        c.read_wants_write = true;
+        [[fallthrough]];
+      case TlsSession::Io::kWantRead:
+        if (total > 0) return static_cast<ssize_t>(total);
+        errno = EAGAIN;
+        return -1;
+      case TlsSession::Io::kClosed:
+        return static_cast<ssize_t>(total);  // the end comes on the next read
+      case TlsSession::Io::kFailed:
+        if (total > 0) return static_cast<ssize_t>(total);
+        SPDLOG_DEBUG("h2 guard: TLS read from {}: {}", c.peer, c.tls->error());
+        errno = ECONNRESET;
+        return -1;
+    }
+  }
+  return static_cast<ssize_t>(total);
+}
+
+ssize_t H2Guard::ClientSend(Connection& c, const char* p, size_t n) {
+  if (c.tls == nullptr) return SendSome(c.client_fd, p, n);
+  // Until the handshake is done, what gRPC sends waits in to_client.
+  if (!c.tls->established()) return 0;
+  size_t total = 0;
+  while (total < n) {
+    size_t put = 0;
+    switch (c.tls->Write(p + total, n - total, &put)) {
+      case TlsSession::Io::kOk:
+        total += put;
+        continue;
+      case TlsSession::Io::kWantRead:
+      case TlsSession::Io::kWantWrite:
+        return static_cast<ssize_t>(total);
+      case TlsSession::Io::kClosed:
+      case TlsSession::Io::kFailed:
+        return -1;
+    }
+  }
+  return static_cast<ssize_t>(total);
+}
+
+int H2Guard::ServiceTls(std::vector<char>& buffer,
+                        std::vector<std::shared_ptr<Connection>>& closed) {
+  std::vector<std::shared_ptr<Connection>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    all.reserve(connections_.size());
+    for (const auto& [fd, c] : connections_) all.push_back(c);
+  }
+  const absl::Time now = clock_->Now();
+  int timeout = -1;
+  for (const auto& c : all) {
+    if (c->client_fd < 0 || c->tls == nullptr) continue;
+    if (!c->tls->established()) {
+      if (now >= c->handshake_deadline) {
+        SPDLOG_DEBUG("h2 guard: {}: TLS handshake not done in time", c->peer);
+        closed.push_back(Close(*c));
+      } else {
+        timeout = 1000;  // look again
+      }
+      continue;
+    }
+    const bool gated = !c->to_server.empty() ||
+                       static_cast<int>(c->open.size()) >=
+                           options_.max_open_streams_per_connection;
+    if (c->draining || gated || !c->tls->pending()) continue;
+    if (!Pump(*c, /*client_side=*/true, EPOLLIN, buffer)) {
+      closed.push_back(Close(*c));
+    } else if (c->tls->pending()) {
+      timeout = 0;
+    }
+  }
+  return timeout;
+}
+
 void H2Guard::EventLoop() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   auto watch = [&](int fd, void* tag) {
@@ -291,8 +403,9 @@ void H2Guard::EventLoop() {
   watch(wake_fd_[0], &wake_tag);
   std::vector<char> buffer(64 << 10);
   epoll_event events[64];
+  int timeout = -1;
   for (;;) {
-    int n = ::epoll_wait(epoll_fd_, events, 64, -1);
+    int n = ::epoll_wait(epoll_fd_, events, 64, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       spdlog::error("h2 guard: epoll_wait: {}", std::strerror(errno));
@@ -320,6 +433,7 @@ void H2Guard::EventLoop() {
         closed.push_back(Close(*c));
       }
     }
+    timeout = tls_ != nullptr ? ServiceTls(buffer, closed) : -1;
     if (stopping_.load() && listen_fd_ >= 0) {
       ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
       std::lock_guard<std::mutex> lock(mu_);
@@ -385,6 +499,10 @@ void H2Guard::Admit(int fd, const std::string& peer,
   connection->grpc_fd = pair[1];
   connection->peer = peer;
   connection->address = address;
+  if (tls_ != nullptr) {
+    connection->tls = std::make_unique<TlsSession>(*tls_, fd);
+    connection->handshake_deadline = clock_->Now() + options_.handshake_timeout;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     connections_[pair[1]] = connection;
@@ -428,6 +546,33 @@ bool H2Guard::Pump(Connection& c, bool client_side, uint32_t events,
     }
     return true;
   };
+  if (client_side && c.tls != nullptr && !c.tls->established()) {
+    if (events & EPOLLERR) return false;
+    switch (c.tls->Handshake()) {
+      case TlsSession::Io::kOk: {
+        std::lock_guard<std::mutex> lock(mu_);
+        c.certificate = c.tls->client_subject();
+        break;
+      }
+      case TlsSession::Io::kWantRead:
+        Watch(c, c.client_fd, &c.client_side, EPOLLIN);
+        return true;
+      case TlsSession::Io::kWantWrite:
+        Watch(c, c.client_fd, &c.client_side, EPOLLOUT);
+        return true;
+      case TlsSession::Io::kClosed:
+      case TlsSession::Io::kFailed:
+        SPDLOG_DEBUG("h2 guard: TLS handshake with {} failed: {}", c.peer,
+                     c.tls->error());
+        return false;
+    }
+    // Established: send what gRPC has said meanwhile, read what came.
+    events = EPOLLIN | (c.to_client.empty() ? 0u : uint32_t{EPOLLOUT});
+  }
+  // A TLS read that waited for the socket to take bytes goes on now.
+  if (client_side && c.read_wants_write && (events & EPOLLOUT)) {
+    events |= EPOLLIN;
+  }
   const int fd = client_side ? c.client_fd : c.relay_fd;
   const int other = client_side ? c.relay_fd : c.client_fd;
   // Bytes waiting to go out on this side, and read from it waiting for the
@@ -436,7 +581,8 @@ bool H2Guard::Pump(Connection& c, bool client_side, uint32_t events,
   std::string& in = client_side ? c.to_server : c.to_client;
   if (events & EPOLLERR) return false;
   if (events & EPOLLOUT) {
-    ssize_t sent = SendSome(fd, out.data(), out.size());
+    ssize_t sent = client_side ? ClientSend(c, out.data(), out.size())
+                               : SendSome(fd, out.data(), out.size());
     if (sent < 0) return false;
     out.erase(0, static_cast<size_t>(sent));
   }
@@ -455,7 +601,8 @@ bool H2Guard::Pump(Connection& c, bool client_side, uint32_t events,
     const bool gated = !in.empty() || paused;
     if (gated && hung_up && client_side) return false;
     if (!gated || hung_up) {
-      ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+      ssize_t n = client_side ? ClientRecv(c, buffer.data(), buffer.size())
+                              : ::recv(fd, buffer.data(), buffer.size(), 0);
       if (n == 0) {
         if (in.empty()) return false;
         // The end of this side: deliver what waits for the other, then
@@ -484,7 +631,10 @@ bool H2Guard::Pump(Connection& c, bool client_side, uint32_t events,
         }
         size_t sent = 0;
         if (in.empty()) {
-          ssize_t w = SendSome(other, buffer.data(), static_cast<size_t>(n));
+          ssize_t w =
+              client_side
+                  ? SendSome(other, buffer.data(), static_cast<size_t>(n))
+                  : ClientSend(c, buffer.data(), static_cast<size_t>(n));
           if (w < 0) return false;
           sent = static_cast<size_t>(w);
         }
@@ -495,9 +645,17 @@ bool H2Guard::Pump(Connection& c, bool client_side, uint32_t events,
   // What each side should wake the loop for now.
   const bool paused = static_cast<int>(c.open.size()) >=
                       options_.max_open_streams_per_connection;
+  if (c.tls != nullptr && !c.tls->established()) {
+    // The handshake decides what the client side waits for.
+    Watch(c, c.relay_fd, &c.relay_side,
+          c.to_client.empty() ? uint32_t{EPOLLIN} : 0u);
+    return true;
+  }
   Watch(c, c.client_fd, &c.client_side,
         ((paused || !c.to_server.empty()) ? 0u : uint32_t{EPOLLIN}) |
-            (c.to_client.empty() ? 0u : uint32_t{EPOLLOUT}));
+            ((c.to_client.empty() && !c.read_wants_write)
+                 ? 0u
+                 : uint32_t{EPOLLOUT}));
   Watch(c, c.relay_fd, &c.relay_side,
         (c.to_client.empty() ? uint32_t{EPOLLIN} : 0u) |
             (c.to_server.empty() ? 0u : uint32_t{EPOLLOUT}));
@@ -520,9 +678,10 @@ std::shared_ptr<H2Guard::Connection> H2Guard::Close(Connection& c) {
     spdlog::warn("h2 guard: closing {}: it {}", c.peer, c.abuse);
     if (c.from_server.at_boundary() && c.to_client.empty()) {
       std::string goaway = GoAway(c.last_stream);
-      (void)SendSome(c.client_fd, goaway.data(), goaway.size());
+      (void)ClientSend(c, goaway.data(), goaway.size());
     }
   }
+  if (c.tls != nullptr) c.tls->Shutdown();
   // Under the lock: Stop() shuts the descriptors of the listed connections
   // down, and must never reach a number already closed (and reused).
   // Closing our descriptors also takes them out of the epoll set.

@@ -19,8 +19,12 @@
 //     per second; and a cap on connections overall.
 // Every limit and what it leaves exposed is in docs/security.md.
 //
-// With TLS the guard cannot read frames; techmatchd then listens through
-// gRPC directly and the rapid-reset exposure remains (see the doc).
+// With TLS (a TlsContext given to Listen) the guard terminates TLS itself
+// (server/tls_session.h: OpenSSL on the same non-blocking sockets, ALPN h2,
+// mutual TLS when the context has a client CA) and relays the decrypted
+// stream, so a TLS port has the same budgets; a handshake must complete
+// within handshake_timeout. The client certificate's subject is kept for
+// the audit (ClientCertificate()).
 //
 // Thread-safety: Listen/Serve/Stop from one thread; the rest from any.
 #ifndef TECHMATCH_SERVER_H2_GUARD_H_
@@ -41,6 +45,7 @@
 #include "absl/strings/string_view.h"
 #include "base/clock.h"
 #include "server/rate_limiter.h"
+#include "server/tls_session.h"
 
 namespace techmatch::server {
 
@@ -55,14 +60,18 @@ struct H2GuardOptions {
   RateLimit streams_per_connection{5000, 10000, 1};
   // Streams opened by the client that the server has not finished yet.
   int max_open_streams_per_connection = 100;
+  // TLS ports: a connection whose handshake takes longer is closed.
+  absl::Duration handshake_timeout = absl::Seconds(10);
 };
 
 class H2Guard {
  public:
   // Binds and listens on `address` ("host:port", port 0 picks one) without
   // accepting yet. `clock` is borrowed. UNAVAILABLE when it cannot bind.
+  // With `tls`, the port speaks TLS only.
   static absl::StatusOr<std::unique_ptr<H2Guard>> Listen(
-      const std::string& address, H2GuardOptions options, Clock* clock);
+      const std::string& address, H2GuardOptions options, Clock* clock,
+      std::unique_ptr<TlsContext> tls = nullptr);
   // Stops (see Stop).
   ~H2Guard();
 
@@ -81,6 +90,9 @@ class H2Guard {
   // The client address behind the peer string gRPC reports for a relayed
   // connection ("fd:17"); `peer` itself for anything else.
   std::string ClientAddress(absl::string_view peer) const;
+  // The subject of the verified client certificate of that connection
+  // (mutual TLS), or empty.
+  std::string ClientCertificate(absl::string_view peer) const;
 
   // Connections closed for breaking a budget, and refused at accept.
   uint64_t closed_for_abuse() const { return closed_for_abuse_.load(); }
@@ -112,9 +124,20 @@ class H2Guard {
   std::shared_ptr<Connection> Close(Connection& c);
   // Wakes the event loop (Stop, StopAccepting).
   void Wake();
+  // TLS ports, after each batch of events: reads what TLS sessions hold
+  // decrypted (the socket will not wake the loop for it) and closes
+  // connections whose handshake is overdue. Returns the epoll timeout for
+  // the next wait (ms; -1: none needed).
+  int ServiceTls(std::vector<char>& buffer,
+                 std::vector<std::shared_ptr<Connection>>& closed);
+  // The client side's I/O, through TLS when the port has it: like recv()
+  // (-1 with errno EAGAIN when nothing can be read now) and like SendSome.
+  ssize_t ClientRecv(Connection& c, char* p, size_t n);
+  ssize_t ClientSend(Connection& c, const char* p, size_t n);
 
   grpc::Server* server_ = nullptr;
   const H2GuardOptions options_;
+  std::unique_ptr<TlsContext> tls_;  // null: plaintext
   Clock* const clock_;
   RateLimiter accepts_;
   int listen_fd_ = -1;

@@ -245,15 +245,24 @@ absl::StatusOr<std::unique_ptr<TechmatchServer>> TechmatchServer::Start(
     TM_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                         Credentials(options));
     bool tls = !options.tls_cert_file.empty();
-    if (!tls && limits.h2_guard) {
-      // The guard owns the port and relays to gRPC (see h2_guard.h).
-      TM_ASSIGN_OR_RETURN(
-          server->guard_,
-          H2Guard::Listen(options.listen_address, limits.guard, clock));
+    if (limits.h2_guard) {
+      // The guard owns the port, terminates TLS when the port has it, and
+      // relays to gRPC (see h2_guard.h).
+      std::unique_ptr<TlsContext> tls_context;
+      if (tls) {
+        TM_ASSIGN_OR_RETURN(
+            tls_context,
+            TlsContext::FromFiles(options.tls_cert_file, options.tls_key_file,
+                                  options.tls_client_ca_file));
+      }
+      TM_ASSIGN_OR_RETURN(server->guard_,
+                          H2Guard::Listen(options.listen_address, limits.guard,
+                                          clock, std::move(tls_context)));
       server->port_ = server->guard_->port();
       H2Guard* guard = server->guard_.get();
       auth->set_peer_resolver([guard](absl::string_view peer) {
-        return guard->ClientAddress(peer);
+        return PeerIdentity{guard->ClientAddress(peer),
+                            guard->ClientCertificate(peer)};
       });
     } else {
       builder.AddListeningPort(options.listen_address, credentials,
