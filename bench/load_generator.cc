@@ -5,6 +5,7 @@
 //   load_generator --server=127.0.0.1:50051 --clients=16 --seconds=20
 //                  [--needs=needs/1..needs/N as --max_need=N] [--page_size=10]
 //                  [--api_key_file=FILE] [--validate_every=32]
+//                  [--tls_ca=ca.pem]
 //
 // Each client is a closed loop over its own connection: one call in flight,
 // the next sent when it completes. All clients run on one thread and one
@@ -24,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
@@ -40,6 +42,9 @@ ABSL_FLAG(int, max_need, 100, "needs/1 .. needs/N are queried at random");
 ABSL_FLAG(int, page_size, 10, "results per match");
 ABSL_FLAG(std::string, api_key_file, "",
           "file holding the API key (default: $TECHMATCH_API_KEY)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM file of the CA that signed the server's certificate: speak TLS "
+          "(the --server host must be a name in the certificate)");
 ABSL_FLAG(int, validate_every, 32,
           "parse and check every N-th response (1: all of them)");
 
@@ -79,14 +84,26 @@ int main(int argc, char** argv) {
   const int validate_every = std::max(1, absl::GetFlag(FLAGS_validate_every));
   const auto duration = std::chrono::seconds(absl::GetFlag(FLAGS_seconds));
 
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  if (const std::string ca = absl::GetFlag(FLAGS_tls_ca); !ca.empty()) {
+    std::ifstream in(ca);
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs.assign(std::istreambuf_iterator<char>(in), {});
+    if (options.pem_root_certs.empty()) {
+      std::fprintf(stderr, "load_generator: cannot read %s\n", ca.c_str());
+      return 2;
+    }
+    credentials = grpc::SslCredentials(options);
+  }
   grpc::CompletionQueue cq;
   std::vector<Client> pool(clients);
   for (int c = 0; c < clients; ++c) {
     grpc::ChannelArguments args;
     args.SetInt("grpc.channel_id", c);  // a connection per client
-    pool[c].stub = std::make_unique<grpc::GenericStub>(
-        grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
-                                  grpc::InsecureChannelCredentials(), args));
+    pool[c].stub =
+        std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
+            absl::GetFlag(FLAGS_server), credentials, args));
     pool[c].rng.seed(1234 + c);
   }
   auto send = [&](int c) {

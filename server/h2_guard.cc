@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <set>
 #include <vector>
@@ -182,6 +183,12 @@ absl::StatusOr<std::unique_ptr<H2Guard>> H2Guard::Listen(
     std::unique_ptr<TlsContext> tls) {
   std::unique_ptr<H2Guard> guard(new H2Guard(options, clock));
   guard->tls_ = std::move(tls);
+  if (guard->tls_ != nullptr) {
+    // OpenSSL writes to the socket with write(), not send(MSG_NOSIGNAL): a
+    // client gone mid-write would raise SIGPIPE and end the process. A
+    // server never wants that signal; failed writes are handled as errors.
+    std::signal(SIGPIPE, SIG_IGN);
+  }
   size_t colon = address.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(

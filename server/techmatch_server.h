@@ -69,7 +69,8 @@ struct ServerLimits {
   absl::Duration max_stream_duration = absl::Minutes(30);
   // Calls per API key.
   RateLimit per_key{200, 400, 100000};
-  // The HTTP/2 guard of plaintext ports (rapid reset); see h2_guard.h.
+  // The HTTP/2 guard in front of the port, plaintext or TLS (rapid reset);
+  // see h2_guard.h. false: gRPC listens (and terminates TLS) itself.
   bool h2_guard = true;
   H2GuardOptions guard;
 };
@@ -210,7 +211,7 @@ class TechmatchServer {
   std::unique_ptr<domain::AlertBox> alert_box_;
   std::unique_ptr<AlertService> alert_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
-  std::unique_ptr<H2Guard> guard_;  // plaintext ports only
+  std::unique_ptr<H2Guard> guard_;  // null with --h2_guard=false
   int port_ = 0;
   absl::Notification stop_;
   absl::Mutex shutdown_mu_;

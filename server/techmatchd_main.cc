@@ -89,8 +89,8 @@ ABSL_FLAG(int, max_threads, 64, "threads serving calls (gRPC ResourceQuota)");
 ABSL_FLAG(int, memory_quota_mb, 1024, "gRPC buffer memory (ResourceQuota)");
 ABSL_FLAG(int, max_stream_minutes, 30, "longest import stream");
 ABSL_FLAG(bool, h2_guard, true,
-          "relay plaintext connections through the HTTP/2 guard (rapid-reset "
-          "and connection-flood limits; docs/security.md)");
+          "relay connections through the HTTP/2 guard, which also terminates "
+          "TLS (rapid-reset and connection-flood limits; docs/security.md)");
 ABSL_FLAG(int, max_connections, 256, "connections at once (HTTP/2 guard)");
 ABSL_FLAG(int, max_connections_per_address, 32,
           "connections at once from one client address (HTTP/2 guard)");

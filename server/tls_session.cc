@@ -180,7 +180,9 @@ TlsSession::Io TlsSession::Write(const char* p, size_t n, size_t* put) {
 }
 
 bool TlsSession::pending() const {
-  return ssl_ != nullptr && SSL_has_pending(ssl_) == 1;
+  // Decrypted bytes not yet read (SSL_has_pending would also count a
+  // partial record, whose rest the socket signals when it comes).
+  return ssl_ != nullptr && SSL_pending(ssl_) > 0;
 }
 
 void TlsSession::Shutdown() {

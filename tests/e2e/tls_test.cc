@@ -81,6 +81,20 @@ TEST_F(TlsTest, MutualTlsRequiresAClientCertificateFromTheCa) {
                        &out),
             1);
   EXPECT_NE(out.find("UNAUTHENTICATED"), std::string::npos) << out;
+  // The guard terminates TLS: the verified certificate's subject still
+  // reaches the audit, here on that refusal.
+  EXPECT_EQ(RunCommand("TECHMATCH_API_KEY_FILE=" + server.admin_key_file() +
+                           " " + std::string(TECHMATCH_CLI_PATH) +
+                           " --timeout=5 --server=" + server.address() + " " +
+                           ca + " --tls-cert=" + Cert("client.pem") +
+                           " --tls-key=" + Cert("client.key") +
+                           " audit --outcome=UNAUTHENTICATED --json 2>&1",
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("\"client_certificate\": \"CN=dong-nai-portal\""),
+            std::string::npos)
+      << out;
 }
 
 TEST_F(TlsTest, PlaintextBeyondLoopbackIsRefusedUnlessAllowed) {
