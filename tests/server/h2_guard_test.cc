@@ -14,7 +14,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -102,7 +106,9 @@ class H2GuardTest : public ::testing::Test {
     builder.SetMaxReceiveMessageSize(-1);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    auto guard = H2Guard::Listen("127.0.0.1:0", H2GuardOptions(), &clock_);
+    H2GuardOptions options;
+    options.handshake_timeout = absl::Seconds(1);
+    auto guard = H2Guard::Listen("127.0.0.1:0", options, &clock_, MakeTls());
     ASSERT_TRUE(guard.ok()) << guard.status();
     guard_ = *std::move(guard);
     guard_->Serve(server_.get());
@@ -114,14 +120,21 @@ class H2GuardTest : public ::testing::Test {
     guard_->Stop();
   }
 
+  // The guard's TLS context: none here (plaintext); H2GuardTlsTest's.
+  virtual std::unique_ptr<TlsContext> MakeTls() { return nullptr; }
+  // The credentials a client uses.
+  virtual std::shared_ptr<grpc::ChannelCredentials> ClientCredentials() const {
+    return grpc::InsecureChannelCredentials();
+  }
+
   std::shared_ptr<grpc::Channel> NewChannel() const {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(-1);
     // A channel of its own each (one connection each).
     args.SetInt("grpc.channel_id", next_channel_++);
     return grpc::CreateCustomChannel(
-        "127.0.0.1:" + std::to_string(guard_->port()),
-        grpc::InsecureChannelCredentials(), args);
+        "localhost:" + std::to_string(guard_->port()), ClientCredentials(),
+        args);
   }
 
   // A raw TCP connection to the guard.
@@ -182,6 +195,90 @@ TEST_F(H2GuardTest, RelaysLargeMessagesWholeOnConcurrentConnections) {
     EXPECT_TRUE(received[i] == sent[i]) << "connection " << i;
   }
   EXPECT_EQ(guard_->closed_for_abuse(), 0u);
+}
+
+// The same guard terminating TLS (certificates from make_test_certs.sh).
+class H2GuardTlsTest : public H2GuardTest {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/h2_guard_tls_" + std::to_string(getpid());
+    const std::string command = std::string(TECHMATCH_SOURCE_DIR) +
+                                "/tests/e2e/make_test_certs.sh " + dir_ +
+                                " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    H2GuardTest::SetUp();
+  }
+  void TearDown() override {
+    H2GuardTest::TearDown();
+    std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<TlsContext> MakeTls() override {
+    auto tls =
+        TlsContext::FromFiles(dir_ + "/server.pem", dir_ + "/server.key", "");
+    EXPECT_TRUE(tls.ok()) << tls.status();
+    return tls.ok() ? *std::move(tls) : nullptr;
+  }
+  std::shared_ptr<grpc::ChannelCredentials> ClientCredentials() const override {
+    std::ifstream in(dir_ + "/ca.pem");
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs.assign(std::istreambuf_iterator<char>(in), {});
+    return grpc::SslCredentials(options);
+  }
+  std::string dir_;
+};
+
+// Through TLS: partial TLS writes, records the session holds decrypted, and
+// the backpressure between both sides, with 6 MB each way on four
+// connections at once.
+TEST_F(H2GuardTlsTest, RelaysLargeMessagesWholeOverTls) {
+  constexpr int kConnections = 4;
+  constexpr size_t kBytes = 6 << 20;
+  std::vector<std::thread> callers;
+  std::vector<std::string> sent(kConnections), received(kConnections);
+  std::vector<grpc::Status> statuses(kConnections);
+  for (int i = 0; i < kConnections; ++i) {
+    sent[i].resize(kBytes);
+    for (size_t b = 0; b < kBytes; ++b) {
+      sent[i][b] =
+          static_cast<char>((b * 151 + static_cast<size_t>(i) * 5) >> 2);
+    }
+  }
+  for (int i = 0; i < kConnections; ++i) {
+    callers.emplace_back([&, i, channel = NewChannel()] {
+      statuses[i] = Echo(channel, sent[i], 60, &received[i]);
+    });
+  }
+  for (auto& t : callers) t.join();
+  for (int i = 0; i < kConnections; ++i) {
+    EXPECT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_TRUE(received[i] == sent[i]) << "connection " << i;
+  }
+  EXPECT_EQ(guard_->closed_for_abuse(), 0u);
+}
+
+// Bytes that are not TLS fail the handshake: the guard closes that
+// connection at once and goes on serving the next client.
+TEST_F(H2GuardTlsTest, PlaintextToATlsPortIsClosed) {
+  int fd = Connect();
+  const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  ASSERT_EQ(::send(fd, preface.data(), preface.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(preface.size()));
+  EXPECT_TRUE(ClosedWithin(fd, 5));
+  ::close(fd);
+  std::string answer;
+  EXPECT_TRUE(Echo(NewChannel(), "ping", 10, &answer).ok());
+  EXPECT_EQ(answer, "ping");
+}
+
+// A client that opens a connection and never completes its handshake (a
+// slowloris on the TLS port) is closed at the handshake deadline (1 s here).
+TEST_F(H2GuardTlsTest, AnUnfinishedHandshakeIsClosedAtItsDeadline) {
+  int fd = Connect();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(ClosedWithin(fd, 5));
+  EXPECT_GE(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(900));
+  ::close(fd);
 }
 
 // An HTTP/2 frame header and payload.
