@@ -126,19 +126,26 @@ absl::StatusOr<int> AlertEngine::RunOnce(size_t max_changes) {
 void AlertEngine::Start() {
   if (started_.exchange(true)) return;
   thread_ = std::thread([this] {
+    // After a failure (a full disk) the engine waits twice as long each
+    // time, up to kMaxBackoff, and logs each try: not every poll.
+    absl::Duration wait = options_.poll;
     do {
       absl::StatusOr<int> raised;
       do {
         raised = RunOnce();
         if (!raised.ok()) {
-          spdlog::error("alerts: {}", raised.status().ToString());
+          wait = std::min(std::max(wait * 2, options_.poll), kMaxBackoff);
+          spdlog::error("alerts: {} (next try in {})",
+                        raised.status().ToString(), absl::FormatDuration(wait));
           break;
         }
+        if (wait != options_.poll) spdlog::info("alerts: running again");
+        wait = options_.poll;
         if (*raised > 0) spdlog::info("alerts: {} raised", *raised);
       } while (!stop_.HasBeenNotified() && raised.ok() &&
                catalog_->GetCounter(kCursor).value_or(0) <
                    catalog_->last_sequence());
-    } while (!stop_.WaitForNotificationWithTimeout(options_.poll));
+    } while (!stop_.WaitForNotificationWithTimeout(wait));
   });
 }
 

@@ -51,6 +51,8 @@ class AlertEngine {
  public:
   // The counter in the catalog's meta family that holds the cursor.
   static constexpr char kCursor[] = "alert_cursor";
+  // The longest wait between tries after failures (doubling from `poll`).
+  static constexpr absl::Duration kMaxBackoff = absl::Seconds(30);
 
   // Borrowed pointers; all must outlive the engine.
   AlertEngine(storage::Catalog* catalog, const Matchmaker* matchmaker,

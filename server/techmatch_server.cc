@@ -383,7 +383,11 @@ bool TechmatchServer::SaveSnapshot() {
 void TechmatchServer::Wait() { shutdown_done_.WaitForNotification(); }
 
 void TechmatchServer::Housekeep() {
+  absl::Time next_sweep = absl::InfinitePast();
   do {
+    CheckWritable();
+    if (absl::Now() < next_sweep) continue;  // real time, as the wait
+    next_sweep = absl::Now() + options_.expiry_interval;
     absl::StatusOr<int> expired = registry_->ExpireDue();
     if (!expired.ok()) {
       spdlog::error("expiry sweep failed: {}", expired.status().ToString());
@@ -401,7 +405,20 @@ void TechmatchServer::Housekeep() {
             SaveSnapshot() ? 0 : pending + options_.snapshot_every_changes;
       }
     }
-  } while (!stop_.WaitForNotificationWithTimeout(options_.expiry_interval));
+  } while (!stop_.WaitForNotificationWithTimeout(
+      std::min(options_.expiry_interval, kHealthInterval)));
+}
+
+void TechmatchServer::CheckWritable() {
+  const absl::Status writable = catalog_->WriteHealth();
+  if (writable.ok() == serving_) return;
+  serving_ = writable.ok();
+  grpc_server_->GetHealthCheckService()->SetServingStatus(serving_);
+  if (serving_) {
+    spdlog::warn("the database writes again: health SERVING");
+  } else {
+    spdlog::error("health NOT_SERVING: {}", writable.ToString());
+  }
 }
 
 }  // namespace techmatch::server

@@ -168,9 +168,16 @@ class TechmatchServer {
 
  private:
   TechmatchServer() = default;
-  // Every expiry_interval until stopped: marks published records past
-  // their expiry, then writes an index snapshot when one is due.
+  // Until stopped: every expiry_interval marks published records past
+  // their expiry and writes an index snapshot when one is due; every
+  // kHealthInterval checks that the database writes (CheckWritable).
   void Housekeep();
+  // Health follows whether the database can write: NOT_SERVING while it
+  // cannot (a full disk), SERVING again once the catalog has resumed. The
+  // housekeeping thread checks every kHealthInterval.
+  void CheckWritable();
+  static constexpr absl::Duration kHealthInterval = absl::Seconds(1);
+  bool serving_ = true;  // the housekeeping thread's
   // Writes the match index snapshot; false (logged, never fatal: the
   // catalog is the truth, the next start rebuilds) when it failed.
   bool SaveSnapshot();

@@ -10,12 +10,14 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "storage/key_codec.h"
+#include "storage/rocks_logger.h"
 #include "storage/rocks_status.h"
 
 namespace techmatch::storage {
@@ -45,6 +47,9 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(
   db_options.IncreaseParallelism(2);
   // Keep the WAL small enough that restart after kill -9 replays quickly.
   db_options.max_total_wal_size = 256ull << 20;
+  // RocksDB's log to spdlog, never to a file on the database's disk (see
+  // rocks_logger.h: a full disk made the file logger abort the process).
+  db_options.info_log = std::make_shared<SpdlogRocksLogger>();
 
   // Every family is scanned in key order somewhere (lists, counters at
   // start-up), so all keep RocksDB's ordered block-based table. Point reads
@@ -68,6 +73,10 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(
         family_options);
   }
 
+  // Made here: RocksDB logs a missing directory as an error before it
+  // creates it.
+  std::error_code ignored;
+  std::filesystem::create_directories(options.path, ignored);
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   TM_RETURN_IF_ERROR(FromRocks(
@@ -328,7 +337,7 @@ absl::Status Catalog::AppendAudit(
   if (records.empty()) return absl::OkStatus();
   rocksdb::WriteBatch batch;
   TM_RETURN_IF_ERROR(BatchAudit(records, &batch));
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "audit");
+  return Apply(&batch, /*sync=*/false, "audit");
 }
 
 absl::Status Catalog::ScanAuditBackward(
@@ -390,10 +399,7 @@ absl::StatusOr<std::vector<techmatch::v1::Alert>> Catalog::CommitAlerts(
       FromRocks(batch.Put(Family(ColumnFamily::kMeta), std::string(cursor_name),
                           EncodeU64(cursor)),
                 "batching cursor"));
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync_writes;
-  TM_RETURN_IF_ERROR(
-      FromRocks(db_->Write(write_options, &batch), "committing alerts"));
+  TM_RETURN_IF_ERROR(Apply(&batch, options_.sync_writes, "committing alerts"));
   next_alert_.store(sequence);
   return alerts;
 }
@@ -442,11 +448,55 @@ absl::StatusOr<uint64_t> Catalog::GetCounter(absl::string_view name) const {
 }
 
 absl::Status Catalog::SetCounter(absl::string_view name, uint64_t value) {
+  rocksdb::WriteBatch batch;
+  TM_RETURN_IF_ERROR(FromRocks(batch.Put(Family(ColumnFamily::kMeta),
+                                         std::string(name), EncodeU64(value)),
+                               "batching counter"));
+  return Apply(&batch, options_.sync_writes, "setting counter");
+}
+
+absl::Status Catalog::Apply(rocksdb::WriteBatch* batch, bool sync,
+                            absl::string_view what) {
+  if (write_failed_.load()) TM_RETURN_IF_ERROR(TryResume());
   rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync_writes;
-  return FromRocks(db_->Put(write_options, Family(ColumnFamily::kMeta),
-                            std::string(name), EncodeU64(value)),
-                   "setting counter");
+  write_options.sync = sync;
+  const rocksdb::Status s = db_->Write(write_options, batch);
+  if (s.ok()) return absl::OkStatus();
+  if (!s.IsIOError()) return FromRocks(s, what);  // no space is an I/O error
+  {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    write_error_ = s.ToString();
+    last_resume_ = absl::Now();
+    write_failed_.store(true);
+  }
+  return absl::UnavailableError(absl::StrCat(
+      what, ": the database cannot write (", s.ToString(),
+      "); nothing of this request was written. Writes resume by themselves "
+      "once the cause (e.g. a full disk) is gone; retry later"));
+}
+
+absl::Status Catalog::TryResume() {
+  std::lock_guard<std::mutex> lock(health_mu_);
+  if (!write_failed_.load()) return absl::OkStatus();
+  const absl::Time now = absl::Now();
+  if (now - last_resume_ >= options_.resume_interval) {
+    last_resume_ = now;
+    const rocksdb::Status resumed = db_->Resume();
+    if (resumed.ok()) {
+      write_failed_.store(false);
+      write_error_.clear();
+      return absl::OkStatus();
+    }
+    write_error_ = resumed.ToString();
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "the database cannot write (", write_error_,
+      "); writes resume by themselves once the cause (e.g. a full disk) is "
+      "gone; retry later"));
+}
+
+absl::Status Catalog::WriteHealth() {
+  return write_failed_.load() ? TryResume() : absl::OkStatus();
 }
 
 absl::Status Catalog::ScanApiKeys(
@@ -535,9 +585,7 @@ absl::StatusOr<std::vector<ChangeEvent>> Catalog::Commit(
         "batching API key"));
   }
   TM_RETURN_IF_ERROR(BatchAudit(extras.audit, &batch));
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync_writes;
-  TM_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "commit"));
+  TM_RETURN_IF_ERROR(Apply(&batch, options_.sync_writes, "commit"));
   last_sequence_.store(sequence);
   return events;
 }

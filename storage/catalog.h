@@ -51,6 +51,10 @@ struct CatalogOptions {
   // of decompressing a block from the OS page cache. 0 keeps RocksDB's own
   // small default.
   size_t block_cache_bytes = 128u << 20;
+  // After a failed write (a full disk, an I/O error) the database refuses
+  // writes until RocksDB's Resume() succeeds; it is tried at most this
+  // often, by the next write or WriteHealth().
+  absl::Duration resume_interval = absl::Seconds(1);
 };
 
 // One record written by a commit. `before` is the stored version (absent for
@@ -207,6 +211,12 @@ class Catalog {
   // Flushes memtables; used before taking measurements and at shutdown.
   absl::Status Flush();
 
+  // OK while writes succeed. After a write failed on an I/O error (a full
+  // disk) every write answers UNAVAILABLE, nothing written, until RocksDB
+  // resumes; this tries to resume (at most every resume_interval) and
+  // answers UNAVAILABLE with the cause while it cannot. Thread-safe.
+  absl::Status WriteHealth();
+
  private:
   Catalog(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
           const CatalogOptions& options);
@@ -221,6 +231,12 @@ class Catalog {
       ColumnFamily cf, const std::string& start, const std::string& prefix,
       const std::function<bool(absl::string_view key, absl::string_view value)>&
           visit) const;
+  // Writes `batch` (fsync'ed when `sync`), through the write-failure state
+  // above: UNAVAILABLE, nothing written, while writes are impossible.
+  absl::Status Apply(rocksdb::WriteBatch* batch, bool sync,
+                     absl::string_view what);
+  // Resume() when due; OK once writes are possible again.
+  absl::Status TryResume();
   // Adds `records` to `batch`, numbering them from next_audit_.
   absl::Status BatchAudit(std::vector<techmatch::v1::AuditRecord>& records,
                           rocksdb::WriteBatch* batch);
@@ -237,6 +253,11 @@ class Catalog {
   std::mutex commit_mu_;
   std::atomic<uint64_t> last_sequence_{0};
   std::mutex backup_mu_;
+  // The write-failure state (see WriteHealth()).
+  std::atomic<bool> write_failed_{false};
+  std::mutex health_mu_;
+  std::string write_error_;  // guarded by health_mu_
+  absl::Time last_resume_;   // guarded by health_mu_
 };
 
 }  // namespace techmatch::storage
