@@ -386,6 +386,7 @@ void TechmatchServer::Housekeep() {
   absl::Time next_sweep = absl::InfinitePast();
   do {
     CheckWritable();
+    ReturnSpareMemory();
     if (absl::Now() < next_sweep) continue;  // real time, as the wait
     next_sweep = absl::Now() + options_.expiry_interval;
     absl::StatusOr<int> expired = registry_->ExpireDue();
@@ -407,6 +408,33 @@ void TechmatchServer::Housekeep() {
     }
   } while (!stop_.WaitForNotificationWithTimeout(
       std::min(options_.expiry_interval, kHealthInterval)));
+}
+
+namespace {
+
+// The process's resident memory, from /proc/self/statm; 0 when unknown.
+uint64_t ResidentBytes() {
+  std::ifstream in("/proc/self/statm");
+  uint64_t pages = 0, resident = 0;
+  if (!(in >> pages >> resident)) return 0;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+void TechmatchServer::ReturnSpareMemory() {
+  const uint64_t resident = ResidentBytes();
+  if (resident_floor_ == 0 || resident < resident_floor_) {
+    resident_floor_ = resident;  // after the index load, or lower since
+    return;
+  }
+  const absl::Time now = absl::Now();
+  if (resident < resident_floor_ + kSpareMemory || now < next_trim_) return;
+  next_trim_ = now + kTrimInterval;
+  malloc_trim(0);
+  const uint64_t after = ResidentBytes();
+  spdlog::debug("returned {} MiB of free heap to the system ({} MiB resident)",
+                (resident - std::min(resident, after)) >> 20, after >> 20);
 }
 
 void TechmatchServer::CheckWritable() {
