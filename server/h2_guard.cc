@@ -281,26 +281,28 @@ void H2Guard::Stop() {
   loop_.join();
 }
 
-std::string H2Guard::ClientAddress(absl::string_view peer) const {
+std::shared_ptr<H2Guard::Connection> H2Guard::FindByPeer(
+    absl::string_view peer) const {
   absl::string_view rest = peer;
   int fd = -1;
-  if (absl::ConsumePrefix(&rest, "fd:") && absl::SimpleAtoi(rest, &fd)) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = connections_.find(fd);
-    if (it != connections_.end()) return it->second->peer;
+  if (!absl::ConsumePrefix(&rest, "fd:") || !absl::SimpleAtoi(rest, &fd)) {
+    return nullptr;
   }
-  return std::string(peer);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = connections_.find(fd);
+  return it == connections_.end() ? nullptr : it->second;
+}
+
+std::string H2Guard::ClientAddress(absl::string_view peer) const {
+  std::shared_ptr<Connection> c = FindByPeer(peer);
+  return c != nullptr ? c->peer : std::string(peer);
 }
 
 std::string H2Guard::ClientCertificate(absl::string_view peer) const {
-  absl::string_view rest = peer;
-  int fd = -1;
-  if (absl::ConsumePrefix(&rest, "fd:") && absl::SimpleAtoi(rest, &fd)) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = connections_.find(fd);
-    if (it != connections_.end()) return it->second->certificate;
-  }
-  return "";
+  std::shared_ptr<Connection> c = FindByPeer(peer);
+  if (c == nullptr) return "";
+  std::lock_guard<std::mutex> lock(mu_);
+  return c->certificate;
 }
 
 ssize_t H2Guard::ClientRecv(Connection& c, char* p, size_t n) {

@@ -122,6 +122,8 @@ class H2Guard {
   // Closes both sockets of `c` (with GOAWAY after abuse, when it can) and
   // forgets it; returns the connection, to be freed after the event batch.
   std::shared_ptr<Connection> Close(Connection& c);
+  // The connection gRPC names "fd:N", or null.
+  std::shared_ptr<Connection> FindByPeer(absl::string_view peer) const;
   // Wakes the event loop (Stop, StopAccepting).
   void Wake();
   // TLS ports, after each batch of events: reads what TLS sessions hold

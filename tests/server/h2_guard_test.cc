@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iterator>
 #include <string>
@@ -167,33 +168,40 @@ class H2GuardTest : public ::testing::Test {
   mutable int next_channel_ = 1;
 };
 
-// Messages far larger than the socket buffers, on four connections at once,
-// arrive whole in both directions: the relay's partial sends, the bytes it
-// keeps for a side that is not reading, and its pause of the other side.
-TEST_F(H2GuardTest, RelaysLargeMessagesWholeOnConcurrentConnections) {
+// Sends `bytes` each way on four connections at once (a channel each from
+// `new_channel`) and expects every message back whole.
+void ExpectLargeMessagesRelayed(
+    const std::function<std::shared_ptr<grpc::Channel>()>& new_channel,
+    size_t bytes, int deadline_seconds) {
   constexpr int kConnections = 4;
-  constexpr size_t kBytes = 6 << 20;
   std::vector<std::thread> callers;
   std::vector<std::string> sent(kConnections), received(kConnections);
   std::vector<grpc::Status> statuses(kConnections);
   for (int i = 0; i < kConnections; ++i) {
-    sent[i].resize(kBytes);
-    for (size_t b = 0; b < kBytes; ++b) {
+    sent[i].resize(bytes);
+    for (size_t b = 0; b < bytes; ++b) {
       sent[i][b] =
           static_cast<char>((b * 131 + static_cast<size_t>(i) * 7) >> 3);
     }
   }
   for (int i = 0; i < kConnections; ++i) {
-    callers.emplace_back([&, i, channel = NewChannel()] {
-      statuses[i] = Echo(channel, sent[i], 30, &received[i]);
+    callers.emplace_back([&, i, channel = new_channel()] {
+      statuses[i] = Echo(channel, sent[i], deadline_seconds, &received[i]);
     });
   }
   for (auto& t : callers) t.join();
   for (int i = 0; i < kConnections; ++i) {
     EXPECT_TRUE(statuses[i].ok()) << statuses[i].error_message();
-    EXPECT_EQ(received[i].size(), kBytes);
+    EXPECT_EQ(received[i].size(), bytes);
     EXPECT_TRUE(received[i] == sent[i]) << "connection " << i;
   }
+}
+
+// Messages far larger than the socket buffers, on four connections at once,
+// arrive whole in both directions: the relay's partial sends, the bytes it
+// keeps for a side that is not reading, and its pause of the other side.
+TEST_F(H2GuardTest, RelaysLargeMessagesWholeOnConcurrentConnections) {
+  ExpectLargeMessagesRelayed([&] { return NewChannel(); }, 6 << 20, 30);
   EXPECT_EQ(guard_->closed_for_abuse(), 0u);
 }
 
@@ -231,28 +239,7 @@ class H2GuardTlsTest : public H2GuardTest {
 // the backpressure between both sides, with 6 MB each way on four
 // connections at once.
 TEST_F(H2GuardTlsTest, RelaysLargeMessagesWholeOverTls) {
-  constexpr int kConnections = 4;
-  constexpr size_t kBytes = 6 << 20;
-  std::vector<std::thread> callers;
-  std::vector<std::string> sent(kConnections), received(kConnections);
-  std::vector<grpc::Status> statuses(kConnections);
-  for (int i = 0; i < kConnections; ++i) {
-    sent[i].resize(kBytes);
-    for (size_t b = 0; b < kBytes; ++b) {
-      sent[i][b] =
-          static_cast<char>((b * 151 + static_cast<size_t>(i) * 5) >> 2);
-    }
-  }
-  for (int i = 0; i < kConnections; ++i) {
-    callers.emplace_back([&, i, channel = NewChannel()] {
-      statuses[i] = Echo(channel, sent[i], 60, &received[i]);
-    });
-  }
-  for (auto& t : callers) t.join();
-  for (int i = 0; i < kConnections; ++i) {
-    EXPECT_TRUE(statuses[i].ok()) << statuses[i].error_message();
-    EXPECT_TRUE(received[i] == sent[i]) << "connection " << i;
-  }
+  ExpectLargeMessagesRelayed([&] { return NewChannel(); }, 6 << 20, 60);
   EXPECT_EQ(guard_->closed_for_abuse(), 0u);
 }
 
