@@ -15,6 +15,7 @@ PACKAGES=(
   openssl         # test certificates for the TLS tests
   clang-14 libclang-rt-14-dev   # libFuzzer targets (scripts/fuzz.sh)
   libxapian-dev   # only for bench/xapian_compare
+  libxml2-utils librsvg2-bin    # the report test parses (xmllint) and renders (rsvg-convert) its SVG
 )
 
 missing=()
